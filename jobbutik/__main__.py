@@ -1,0 +1,3 @@
+from jobbutik.cli import main
+
+main()

@@ -1,0 +1,338 @@
+"""Database tables (SQLModel).
+
+Enumerated values are stored as plain strings (the StrEnums below name the legal values) so the
+schema stays portable between SQLite and PostgreSQL and a new value needs no type migration.
+Times are naive local wall-clock time (Europe/Copenhagen): one municipality, one clock.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Role(StrEnum):
+    RECEPTION = "reception"
+    CONSULTANT = "consultant"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class Benefit(StrEnum):
+    KONTANTHJAELP = "kontanthjaelp"
+    UDDANNELSESHJAELP = "uddannelseshjaelp"
+
+
+class RequestStatus(StrEnum):
+    WAITING = "waiting"
+    IN_CONVERSATION = "in_conversation"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    WITHDRAWN = "withdrawn"
+
+
+class Category(StrEnum):
+    JOBPARAT = "jobparat"
+    AKTIVITETSPARAT = "aktivitetsparat"
+    UDDANNELSESPARAT = "uddannelsesparat"
+    AABENLYST_UDDANNELSESPARAT = "åbenlyst uddannelsesparat"
+
+
+class SiteKind(StrEnum):
+    NYTTEINDSATS = "nytteindsats"
+    COURSE = "course"  # clarifying course at a private provider (anden aktør)
+    INTERNSHIP = "internship"  # company internship (virksomhedspraktik)
+
+
+class ActivationStatus(StrEnum):
+    PLANNED = "planned"
+    STARTED = "started"
+    NO_SHOW = "no_show"
+    ENDED = "ended"
+    ENDED_EARLY = "ended_early"
+
+
+class ActivationOutcome(StrEnum):
+    EMPLOYED = "employed"
+    EDUCATION = "education"
+    STOPPED = "stopped"
+
+
+class Agreement(StrEnum):
+    NONE = "none"
+    TRAINS = "trains"
+    HIRES = "hires"
+    BOTH = "both"
+
+
+class OpeningStatus(StrEnum):
+    OPEN = "open"
+    FILLED = "filled"
+    CLOSED = "closed"
+
+
+class ReferralOutcome(StrEnum):
+    APPLIED = "applied"
+    INTERVIEW = "interview"
+    HIRED = "hired"
+    REJECTED = "rejected"
+    NOT_APPLIED_GOOD_REASON = "not_applied_good_reason"
+    NOT_APPLIED_NO_REASON = "not_applied_no_reason"
+
+
+class FollowUpKind(StrEnum):
+    REFERRAL = "referral"
+    CV_DEADLINE = "cv_deadline"
+    ACTIVATION_START = "activation_start"
+    CATEGORY_REVIEW = "category_review"
+    NYTTEINDSATS_END = "nytteindsats_end"
+
+
+class WithdrawalReason(StrEnum):
+    JOB = "job"
+    EDUCATION = "education"
+    OTHER = "other"
+
+
+class AuditAction(StrEnum):
+    READ = "read"
+    SEARCH = "search"
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    EXPORT = "export"
+    PRINT = "print"
+    IMPORT = "import"
+
+
+class Staff(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    initials: str = Field(max_length=16, unique=True, index=True)
+    name: str = Field(max_length=200)
+    roles: str = Field(default="", max_length=200)  # comma-separated Role values
+    os_login: str | None = Field(default=None, max_length=64, unique=True)
+    active: bool = True
+
+    @property
+    def role_set(self) -> frozenset[Role]:
+        return frozenset(Role(r) for r in self.roles.split(",") if r)
+
+
+class Setting(SQLModel, table=True):
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(default="")
+
+
+class Citizen(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    cpr: str = Field(max_length=10, unique=True)  # ten digits, no hyphen
+    name: str = Field(max_length=200)
+    # Lower-case, Danish letters folded (ø→oe, å→aa, æ→ae): what name search matches a prefix on.
+    name_folded: str = Field(max_length=200, index=True)
+    birth_date: date = Field(index=True)
+    phone: str | None = Field(default=None, max_length=32)
+    email: str | None = Field(default=None, max_length=200)
+    postcode: str | None = Field(default=None, max_length=4)
+    interpreter_language: str | None = Field(default=None, max_length=64)
+    needs_digital_help: bool = False
+    created_at: datetime
+    anonymised_at: datetime | None = None
+
+
+class Request(SQLModel, table=True):
+    """A henvendelse: the citizen asks for a benefit and is sent to a visitation slot."""
+
+    __table_args__ = (Index("ix_request_arrived_on", "arrived_on", "arrived_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    citizen_id: int = Field(foreign_key="citizen.id", index=True)
+    arrived_on: date
+    arrived_at: datetime
+    benefit: str = Field(max_length=32)
+    told_apply_digitally: bool = False
+    slot_date: date
+    status: str = Field(default=RequestStatus.WAITING, max_length=32)
+    registered_by: str = Field(max_length=16)
+    closed_at: datetime | None = None
+
+
+class Visitation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id", unique=True)
+    citizen_id: int = Field(foreign_key="citizen.id", index=True)
+    consultant_id: int = Field(foreign_key="staff.id", index=True)
+    held_on: date = Field(index=True)
+    completed_at: datetime
+    # Facts (step 1).
+    age: int
+    has_vocational_education: bool = False
+    job_wishes: str = ""
+    industries: str = ""  # comma-separated
+    hours_wanted: int | None = None
+    restrictions: str = ""  # skånehensyn
+    driving_licence: bool = False
+    digital_skills: str = ""
+    integration_programme: bool = False
+    # Classification (step 2).
+    proposed_category: str = Field(max_length=40)
+    category: str = Field(max_length=40, index=True)
+    override_reason: str = ""
+    provisional: bool = False
+    review_on: date | None = None
+    # Youth track and activation decision (step 3).
+    youth_track: bool = False
+    guidance_referred: bool = False
+    injunction_given: bool = False
+    activation_exempt: bool = False
+    exemption_reason: str = ""
+    # Job-search help (step 4).
+    cv_deadline: date | None = None
+    help_cv: bool = False
+    help_email: bool = False
+    help_application: bool = False
+
+
+class ActivationSite(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=32)
+    provider: str = ""
+    address: str = ""
+    postcode: str | None = Field(default=None, max_length=4)
+    seats: int
+    hours_per_week: int
+    start_weekdays: str = "0,1,2,3,4"  # Monday=0; comma-separated
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+    target_employment_share: float | None = None
+    active: bool = True
+
+    @property
+    def weekdays(self) -> frozenset[int]:
+        return frozenset(int(d) for d in self.start_weekdays.split(",") if d != "")
+
+
+class Activation(SQLModel, table=True):
+    __table_args__ = (Index("ix_activation_site_start", "site_id", "start_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    citizen_id: int = Field(foreign_key="citizen.id", index=True)
+    visitation_id: int | None = Field(default=None, foreign_key="visitation.id", index=True)
+    site_id: int = Field(foreign_key="activationsite.id")
+    start_date: date = Field(index=True)
+    end_date: date | None = None
+    status: str = Field(default=ActivationStatus.PLANNED, max_length=32)
+    outcome: str | None = Field(default=None, max_length=32)
+    created_at: datetime
+
+
+class Company(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    cvr: str = Field(max_length=8, unique=True)
+    name: str = Field(max_length=200)
+    name_folded: str = Field(max_length=200, index=True)
+    address: str = ""
+    postcode: str | None = Field(default=None, max_length=4)
+    industry: str = ""
+    contact_name: str = ""
+    phone: str = ""
+    email: str = ""
+    agreement: str = Field(default=Agreement.NONE, max_length=16)
+
+
+class JobOpening(SQLModel, table=True):
+    __table_args__ = (Index("ix_jobopening_status_apply_by", "status", "apply_by"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    title: str = Field(max_length=200)
+    industry: str = ""
+    hours_per_week: int
+    postcode: str | None = Field(default=None, max_length=4)
+    apply_by: date
+    requirements: str = ""
+    driving_licence_required: bool = False
+    danish_level: str = ""
+    skaanehensyn_possible: bool = False
+    status: str = Field(default=OpeningStatus.OPEN, max_length=16)
+    created_at: datetime
+
+
+class Referral(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("citizen_id", "opening_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    citizen_id: int = Field(foreign_key="citizen.id", index=True)
+    opening_id: int = Field(foreign_key="jobopening.id", index=True)
+    visitation_id: int | None = Field(default=None, foreign_key="visitation.id", index=True)
+    consultant_id: int = Field(foreign_key="staff.id")
+    referred_on: date = Field(index=True)
+    apply_by: date
+    follow_up_on: date
+    outcome: str | None = Field(default=None, max_length=32)
+    outcome_on: date | None = None
+    interview_on: date | None = None
+
+
+class FollowUp(SQLModel, table=True):
+    __table_args__ = (Index("ix_followup_assignee_open", "assignee_id", "done_at", "due"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    citizen_id: int = Field(foreign_key="citizen.id", index=True)
+    kind: str = Field(max_length=32)
+    due: date = Field(index=True)
+    assignee_id: int = Field(foreign_key="staff.id")
+    referral_id: int | None = Field(default=None, foreign_key="referral.id", index=True)
+    activation_id: int | None = Field(default=None, foreign_key="activation.id", index=True)
+    visitation_id: int | None = Field(default=None, foreign_key="visitation.id", index=True)
+    created_at: datetime
+    done_at: datetime | None = None
+    done_on_time: bool | None = None
+    outcome: str | None = Field(default=None, max_length=32)
+    sanction_flag: bool = False  # a possible sanction for a manual partshøring; never decided here
+    note: str = ""
+
+
+class Withdrawal(SQLModel, table=True):
+    """'Turned at the door': the citizen withdraws the application."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id", unique=True)
+    citizen_id: int = Field(foreign_key="citizen.id", index=True)
+    reason: str = Field(max_length=16)
+    note: str = ""
+    at: datetime
+    by: str = Field(max_length=16)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only, hash-chained log of every use of personal data.
+
+    `actor` and `citizen_cpr` are text, not foreign keys: the log must outlive staff records
+    and anonymised citizens.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(unique=True)
+    at: datetime = Field(index=True)
+    actor: str = Field(max_length=16)
+    action: str = Field(max_length=16)
+    entity: str = Field(max_length=32)
+    entity_id: int | None = None
+    citizen_id: int | None = Field(default=None, index=True)
+    purpose: str = ""
+    detail: str = ""  # e.g. the search term
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class AuditHead(SQLModel, table=True):
+    """One row: the chain's tip. Locking it serialises appends on PostgreSQL too."""
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0
+    hash: str = Field(default="0" * 64, max_length=64)
