@@ -1,0 +1,1 @@
+"""Domain operations. Each write and its audit entry commit in one transaction; no Textual here."""
