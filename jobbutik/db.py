@@ -138,10 +138,9 @@ class Database:
     def read(self, work: Callable[[Session], T]) -> T:
         """Run `work` in a read transaction (deferred on SQLite, never waits for writers)."""
         try:
+            # Closing (not rolling back) ends the transaction and keeps loaded rows usable.
             with Session(self._read_engine, expire_on_commit=False) as session:
-                result = work(session)
-                session.rollback()
-                return result
+                return work(session)
         except DBAPIError as exc:
             raise self.translate(exc) from exc
 

@@ -33,3 +33,11 @@ class DatabaseBusy(JobbutikError):
 
 class DatabaseUnavailable(JobbutikError):
     """The database cannot be opened or reached."""
+
+
+class FormErrors(ValidationError):
+    """Several fields refused at once: `errors` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()), field=next(iter(errors), None))
+        self.errors = errors

@@ -2,7 +2,7 @@
 
 Enumerated values are stored as plain strings (the StrEnums below name the legal values) so the
 schema stays portable between SQLite and PostgreSQL and a new value needs no type migration.
-Times are naive local wall-clock time (Europe/Copenhagen): one municipality, one clock.
+Datetimes are timezone-aware (stored as UTC; see clock.py); dates are Copenhagen calendar dates.
 """
 
 from __future__ import annotations

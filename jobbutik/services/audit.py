@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
@@ -26,7 +26,7 @@ def entry_hash(entry: AuditEntry) -> str:
     payload = json.dumps(
         [
             entry.seq,
-            entry.at.isoformat(),
+            entry.at.astimezone(UTC).isoformat(),  # as stored: databases give back UTC
             entry.actor,
             entry.action,
             entry.entity,

@@ -1,0 +1,320 @@
+"""Finding citizens and reading their history. Every read and search is audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col, select
+
+from jobbutik.errors import NotFound, ValidationError
+from jobbutik.i18n import _
+from jobbutik.identity import CprError, fold_name, mask_cpr, parse_cpr
+from jobbutik.models import (
+    Activation,
+    ActivationSite,
+    AuditAction,
+    Citizen,
+    Company,
+    FollowUp,
+    JobOpening,
+    Referral,
+    Request,
+    Visitation,
+    Withdrawal,
+)
+from jobbutik.services import audit
+from jobbutik.services.context import Permission, ServiceContext
+
+SEARCH_LIMIT = 50
+
+
+def age_on(birth_date: date, day: date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+@dataclass(frozen=True)
+class CitizenHit:
+    id: int
+    cpr_masked: str
+    name: str
+    age: int
+    postcode: str | None
+
+
+@dataclass(frozen=True)
+class OpenReferral:
+    referral_id: int
+    title: str
+    company: str
+    apply_by: date
+    follow_up_on: date
+
+
+@dataclass(frozen=True)
+class CitizenCard:
+    """What the desk sees of one citizen: the full CPR belongs to this card only."""
+
+    id: int
+    cpr: str
+    cpr_masked: str
+    name: str
+    birth_date: date
+    age: int
+    sex: str
+    phone: str | None
+    email: str | None
+    postcode: str | None
+    interpreter_language: str | None
+    needs_digital_help: bool
+    last_visit: date | None
+    last_category: str | None
+    open_referrals: tuple[OpenReferral, ...]
+    flags: tuple[str, ...]
+
+
+def parse_cpr_field(ctx: ServiceContext, text: str) -> str:
+    """The ten digits of a typed CPR, or a ValidationError for the `cpr` field saying why."""
+    try:
+        return parse_cpr(text, ctx.clock.today()).digits
+    except CprError as exc:
+        raise ValidationError(exc.reason, field="cpr") from exc
+
+
+def hit(citizen: Citizen, today: date) -> CitizenHit:
+    assert citizen.id is not None
+    return CitizenHit(
+        citizen.id,
+        mask_cpr(citizen.cpr),
+        citizen.name,
+        age_on(citizen.birth_date, today),
+        citizen.postcode,
+    )
+
+
+def load_card(session: Session, citizen: Citizen, today: date) -> CitizenCard:
+    assert citizen.id is not None
+    last = session.execute(
+        select_columns(col(Visitation.held_on), col(Visitation.category))
+        .where(col(Visitation.citizen_id) == citizen.id)
+        .order_by(col(Visitation.held_on).desc(), col(Visitation.id).desc())
+        .limit(1)
+    ).first()
+    referrals = session.execute(
+        select_columns(
+            col(Referral.id),
+            col(JobOpening.title),
+            col(Company.name),
+            col(Referral.apply_by),
+            col(Referral.follow_up_on),
+        )
+        .join(JobOpening, col(JobOpening.id) == Referral.opening_id)
+        .join(Company, col(Company.id) == JobOpening.company_id)
+        .where(col(Referral.citizen_id) == citizen.id, col(Referral.outcome).is_(None))
+        .order_by(col(Referral.apply_by))
+    ).all()
+    flags: list[str] = []
+    if citizen.needs_digital_help:
+        flags.append(_("Needs digital help"))
+    if citizen.interpreter_language:
+        flags.append(_("Interpreter: {language}").format(language=citizen.interpreter_language))
+    sanction = session.exec(
+        select(FollowUp.id).where(
+            FollowUp.citizen_id == citizen.id, col(FollowUp.sanction_flag).is_(True)
+        )
+    ).first()
+    if sanction is not None:
+        flags.append(_("Possible sanction: awaiting partshøring"))
+    open_request = session.exec(
+        select(Request.id).where(
+            Request.citizen_id == citizen.id,
+            col(Request.status).in_(["waiting", "in_conversation"]),
+        )
+    ).first()
+    if open_request is not None:
+        flags.append(_("Has an open request"))
+    cpr = parse_cpr(citizen.cpr, today)
+    return CitizenCard(
+        id=citizen.id,
+        cpr=citizen.cpr,
+        cpr_masked=cpr.masked,
+        name=citizen.name,
+        birth_date=citizen.birth_date,
+        age=cpr.age(today),
+        sex=cpr.sex,
+        phone=citizen.phone,
+        email=citizen.email,
+        postcode=citizen.postcode,
+        interpreter_language=citizen.interpreter_language,
+        needs_digital_help=citizen.needs_digital_help,
+        last_visit=last[0] if last else None,
+        last_category=last[1] if last else None,
+        open_referrals=tuple(OpenReferral(*row) for row in referrals),
+        flags=tuple(flags),
+    )
+
+
+def lookup_cpr(ctx: ServiceContext, text: str, *, purpose: str = "") -> CitizenCard | None:
+    """The citizen with this CPR, or None for a new one. Raises ValidationError on a bad CPR."""
+    staff = ctx.require(Permission.READ_CITIZEN)
+    digits = parse_cpr_field(ctx, text)
+    today, now = ctx.clock.today(), ctx.clock.now()
+
+    def work(session: Session) -> CitizenCard | None:
+        citizen = session.exec(select(Citizen).where(Citizen.cpr == digits)).first()
+        if citizen is None:
+            return None
+        audit.record(
+            session,
+            actor=staff.initials,
+            action=AuditAction.READ,
+            entity="citizen",
+            entity_id=citizen.id,
+            citizen_id=citizen.id,
+            purpose=purpose,
+            at=now,
+        )
+        return load_card(session, citizen, today)
+
+    return ctx.db.write(work)
+
+
+def search(ctx: ServiceContext, term: str, *, limit: int = SEARCH_LIMIT) -> list[CitizenHit]:
+    """Citizens by CPR prefix (digits) or by name prefix with Danish letters folded."""
+    staff = ctx.require(Permission.SEARCH)
+    text = term.strip()
+    digits = text.replace("-", "")
+    if not text:
+        return []
+    today, now = ctx.clock.today(), ctx.clock.now()
+    query = select(Citizen).where(col(Citizen.anonymised_at).is_(None))
+    if digits.isascii() and digits.isdigit():
+        query = query.where(col(Citizen.cpr).startswith(digits, autoescape=True)).order_by(
+            col(Citizen.cpr)
+        )
+    else:
+        folded = fold_name(text)
+        # The start of the whole name or of any later word: "moeller" finds "Jens Møller".
+        query = query.where(
+            col(Citizen.name_folded).startswith(folded, autoescape=True)
+            | col(Citizen.name_folded).contains(" " + folded, autoescape=True)
+        ).order_by(col(Citizen.name_folded), col(Citizen.id))
+
+    def work(session: Session) -> list[CitizenHit]:
+        rows = session.exec(query.limit(limit)).all()
+        audit.record(
+            session,
+            actor=staff.initials,
+            action=AuditAction.SEARCH,
+            entity="citizen",
+            detail=text,
+            at=now,
+        )
+        return [hit(c, today) for c in rows]
+
+    return ctx.db.write(work)
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    on: date
+    kind: str  # request, visitation, activation, referral, follow_up, withdrawal
+    text: str
+    status: str
+
+
+@dataclass(frozen=True)
+class CitizenHistory:
+    card: CitizenCard
+    events: tuple[HistoryEvent, ...]  # newest first
+
+
+def _history_events(session: Session, citizen_id: int) -> list[HistoryEvent]:
+    events: list[HistoryEvent] = []
+    for r in session.exec(select(Request).where(Request.citizen_id == citizen_id)).all():
+        events.append(HistoryEvent(r.arrived_on, "request", r.benefit, r.status))
+    for v in session.exec(select(Visitation).where(Visitation.citizen_id == citizen_id)).all():
+        text = v.category + (f" ({v.override_reason})" if v.override_reason else "")
+        events.append(HistoryEvent(v.held_on, "visitation", text, "done"))
+    activations = session.exec(
+        select(Activation, ActivationSite.name)
+        .join(ActivationSite, col(ActivationSite.id) == Activation.site_id)
+        .where(Activation.citizen_id == citizen_id)
+    ).all()
+    for a, site in activations:
+        events.append(HistoryEvent(a.start_date, "activation", site, a.status))
+    referrals = session.exec(
+        select(Referral, JobOpening.title, Company.name)
+        .join(JobOpening, col(JobOpening.id) == Referral.opening_id)
+        .join(Company, col(Company.id) == JobOpening.company_id)
+        .where(Referral.citizen_id == citizen_id)
+    ).all()
+    for ref, title, company in referrals:
+        events.append(
+            HistoryEvent(ref.referred_on, "referral", f"{title}, {company}", ref.outcome or "open")
+        )
+    for f in session.exec(select(FollowUp).where(FollowUp.citizen_id == citizen_id)).all():
+        status = f.outcome or ("done" if f.done_at else "due")
+        events.append(HistoryEvent(f.due, "follow_up", f.kind, status))
+    for w in session.exec(select(Withdrawal).where(Withdrawal.citizen_id == citizen_id)).all():
+        events.append(HistoryEvent(w.at.date(), "withdrawal", w.reason, w.note))
+    events.sort(key=lambda e: e.on, reverse=True)
+    return events
+
+
+def history(ctx: ServiceContext, citizen_id: int) -> CitizenHistory:
+    staff = ctx.require(Permission.READ_CITIZEN)
+    today, now = ctx.clock.today(), ctx.clock.now()
+
+    def work(session: Session) -> CitizenHistory:
+        citizen = session.get(Citizen, citizen_id)
+        if citizen is None:
+            raise NotFound(_("No such citizen."))
+        audit.record(
+            session,
+            actor=staff.initials,
+            action=AuditAction.READ,
+            entity="citizen_history",
+            entity_id=citizen_id,
+            citizen_id=citizen_id,
+            at=now,
+        )
+        return CitizenHistory(
+            load_card(session, citizen, today), tuple(_history_events(session, citizen_id))
+        )
+
+    return ctx.db.write(work)
+
+
+def citizen_at(session: Session, citizen_id: int) -> Citizen:
+    citizen = session.get(Citizen, citizen_id)
+    if citizen is None:
+        raise NotFound(_("No such citizen."))
+    return citizen
+
+
+def new_citizen_row(
+    *,
+    cpr: str,
+    name: str,
+    birth_date: date,
+    created_at: datetime,
+    phone: str | None = None,
+    email: str | None = None,
+    postcode: str | None = None,
+    interpreter_language: str | None = None,
+    needs_digital_help: bool = False,
+) -> Citizen:
+    return Citizen(
+        cpr=cpr,
+        name=name,
+        name_folded=fold_name(name),
+        birth_date=birth_date,
+        phone=phone or None,
+        email=email or None,
+        postcode=postcode or None,
+        interpreter_language=interpreter_language or None,
+        needs_digital_help=needs_digital_help,
+        created_at=created_at,
+    )
