@@ -1,0 +1,290 @@
+"""Follow-ups: every referral, CV deadline, activation start and review is followed up.
+
+Recording an outcome may create the next follow-up. Outcomes that may lead to a sanction only
+raise a flag for a manual hearing (partshøring): the program never decides a sanction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col, select
+
+from jobbutik.errors import NotFound, ValidationError
+from jobbutik.i18n import _
+from jobbutik.identity import mask_cpr
+from jobbutik.models import (
+    Activation,
+    ActivationSite,
+    ActivationStatus,
+    AuditAction,
+    Citizen,
+    Company,
+    FollowUp,
+    FollowUpKind,
+    JobOpening,
+    Referral,
+    ReferralOutcome,
+    Staff,
+)
+from jobbutik.rules import RuleBook
+from jobbutik.services import audit
+from jobbutik.services.context import Permission, ServiceContext
+
+# Outcomes per kind of follow-up. Activation outcomes name what happened at the start.
+STARTED = "started"
+DID_NOT_SHOW = "did_not_show"
+ENDED_EARLY = "ended_early"
+CV_DONE = "cv_done"
+CV_MISSING = "cv_missing"
+REVIEWED = "reviewed"
+CONTINUES = "continues"
+ENDED = "ended"
+
+OUTCOMES: dict[str, tuple[str, ...]] = {
+    FollowUpKind.REFERRAL: tuple(o.value for o in ReferralOutcome),
+    FollowUpKind.ACTIVATION_START: (STARTED, DID_NOT_SHOW, ENDED_EARLY),
+    FollowUpKind.CV_DEADLINE: (CV_DONE, CV_MISSING),
+    FollowUpKind.CATEGORY_REVIEW: (REVIEWED,),
+    FollowUpKind.NYTTEINDSATS_END: (CONTINUES, ENDED),
+}
+# Outcomes that raise the flag for a manual partshøring.
+SANCTION_OUTCOMES = frozenset({ReferralOutcome.NOT_APPLIED_NO_REASON.value, DID_NOT_SHOW})
+# Working days until the next follow-up after an outcome that needs one.
+NEXT_AFTER_APPLIED = 10
+NEXT_AFTER_CV_MISSING = 3
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    id: int
+    kind: str
+    due: date
+    overdue: bool
+    citizen_id: int
+    cpr_masked: str
+    name: str
+    subject: str  # the opening, the site, or empty
+    assignee: str
+
+
+@dataclass(frozen=True)
+class OutcomeResult:
+    follow_up_id: int
+    next_follow_up_id: int | None
+    next_due: date | None
+    sanction_flag: bool
+
+
+def due_list(
+    ctx: ServiceContext,
+    *,
+    assignee: str | None = None,
+    day: date | None = None,
+) -> list[FollowUpRow]:
+    """Open follow-ups due on or before `day`: overdue first (oldest first), then today's."""
+    staff = ctx.require(Permission.FOLLOW_UP)
+    day = day or ctx.clock.today()
+    now = ctx.clock.now()
+
+    def work(session: Session) -> list[FollowUpRow]:
+        query = (
+            select_columns(
+                col(FollowUp.id),
+                col(FollowUp.kind),
+                col(FollowUp.due),
+                col(FollowUp.citizen_id),
+                col(Citizen.cpr),
+                col(Citizen.name),
+                col(Staff.initials),
+                col(JobOpening.title),
+                col(Company.name),
+                col(ActivationSite.name),
+            )
+            .join(Citizen, col(Citizen.id) == FollowUp.citizen_id)
+            .join(Staff, col(Staff.id) == FollowUp.assignee_id)
+            .outerjoin(Referral, col(Referral.id) == FollowUp.referral_id)
+            .outerjoin(JobOpening, col(JobOpening.id) == Referral.opening_id)
+            .outerjoin(Company, col(Company.id) == JobOpening.company_id)
+            .outerjoin(Activation, col(Activation.id) == FollowUp.activation_id)
+            .outerjoin(ActivationSite, col(ActivationSite.id) == Activation.site_id)
+            .where(col(FollowUp.done_at).is_(None), col(FollowUp.due) <= day)
+            .order_by(col(FollowUp.due), col(FollowUp.id))
+        )
+        if assignee is not None:
+            query = query.where(col(Staff.initials) == assignee.strip().lower())
+        rows = session.execute(query).all()
+        audit.record(
+            session,
+            actor=staff.initials,
+            action=AuditAction.READ,
+            entity="follow_up_list",
+            detail=assignee or "",
+            at=now,
+        )
+        return [
+            FollowUpRow(
+                id=fid,
+                kind=kind,
+                due=due,
+                overdue=due < day,
+                citizen_id=cid,
+                cpr_masked=mask_cpr(cpr),
+                name=name,
+                subject=f"{title}, {company}" if title else (site or ""),
+                assignee=initials,
+            )
+            for fid, kind, due, cid, cpr, name, initials, title, company, site in rows
+        ]
+
+    return ctx.db.write(work)
+
+
+def record_outcome(
+    ctx: ServiceContext,
+    follow_up_id: int,
+    outcome: str,
+    *,
+    interview_on: date | None = None,
+    note: str = "",
+) -> OutcomeResult:
+    """Close a follow-up with its outcome; create the next one where the outcome calls for it."""
+    staff = ctx.require(Permission.FOLLOW_UP)
+    today, now = ctx.clock.today(), ctx.clock.now()
+    rules = ctx.rulebook
+
+    def work(session: Session) -> OutcomeResult:
+        follow_up = session.get(FollowUp, follow_up_id)
+        if follow_up is None:
+            raise NotFound(_("No such follow-up."))
+        if follow_up.done_at is not None:
+            raise ValidationError(_("This follow-up is already recorded."))
+        if outcome not in OUTCOMES.get(follow_up.kind, ()):
+            raise ValidationError(_("Choose one of the outcomes offered."), field="outcome")
+        next_due: date | None = None
+        if follow_up.kind == FollowUpKind.REFERRAL:
+            next_due = _referral_outcome(session, follow_up, outcome, interview_on, today, rules)
+        elif follow_up.kind == FollowUpKind.ACTIVATION_START:
+            _activation_outcome(session, follow_up, outcome, today)
+        elif follow_up.kind == FollowUpKind.CV_DEADLINE and outcome == CV_MISSING:
+            next_due = rules.calendar.add_working_days(today, NEXT_AFTER_CV_MISSING)
+        elif follow_up.kind == FollowUpKind.NYTTEINDSATS_END and outcome == ENDED:
+            _end_activation(session, follow_up, ActivationStatus.ENDED, today)
+        follow_up.done_at = now
+        follow_up.done_on_time = today <= follow_up.due
+        follow_up.outcome = outcome
+        follow_up.sanction_flag = outcome in SANCTION_OUTCOMES
+        follow_up.note = note.strip()
+        session.add(follow_up)
+        next_id = None
+        if next_due is not None:
+            successor = FollowUp(
+                citizen_id=follow_up.citizen_id,
+                kind=follow_up.kind,
+                due=next_due,
+                assignee_id=follow_up.assignee_id,
+                referral_id=follow_up.referral_id,
+                activation_id=follow_up.activation_id,
+                visitation_id=follow_up.visitation_id,
+                created_at=now,
+            )
+            session.add(successor)
+            session.flush()
+            next_id = successor.id
+        audit.record(
+            session,
+            actor=staff.initials,
+            action=AuditAction.UPDATE,
+            entity="follow_up",
+            entity_id=follow_up_id,
+            citizen_id=follow_up.citizen_id,
+            detail=outcome,
+            at=now,
+        )
+        return OutcomeResult(follow_up_id, next_id, next_due, follow_up.sanction_flag)
+
+    return ctx.db.write(work)
+
+
+def _referral_outcome(
+    session: Session,
+    follow_up: FollowUp,
+    outcome: str,
+    interview_on: date | None,
+    today: date,
+    rules: RuleBook,
+) -> date | None:
+    referral = session.get(Referral, follow_up.referral_id)
+    if referral is None:
+        raise NotFound(_("The referral behind this follow-up is gone."))
+    next_due: date | None = None
+    if outcome == ReferralOutcome.INTERVIEW:
+        if interview_on is None or interview_on < today:
+            raise ValidationError(
+                _("Give the interview date (today or later)."), field="interview_on"
+            )
+        referral.interview_on = interview_on
+        next_due = rules.calendar.next_working_day(interview_on)
+    elif outcome == ReferralOutcome.APPLIED:
+        next_due = rules.calendar.add_working_days(today, NEXT_AFTER_APPLIED)
+    referral.outcome = outcome
+    referral.outcome_on = today
+    session.add(referral)
+    return next_due
+
+
+def _end_activation(session: Session, follow_up: FollowUp, status: str, today: date) -> None:
+    activation = session.get(Activation, follow_up.activation_id)
+    if activation is None:
+        raise NotFound(_("The activation behind this follow-up is gone."))
+    activation.status = status
+    if status in (ActivationStatus.ENDED, ActivationStatus.ENDED_EARLY, ActivationStatus.NO_SHOW):
+        activation.end_date = today
+    session.add(activation)
+
+
+def _activation_outcome(session: Session, follow_up: FollowUp, outcome: str, today: date) -> None:
+    status = {
+        STARTED: ActivationStatus.STARTED,
+        DID_NOT_SHOW: ActivationStatus.NO_SHOW,
+        ENDED_EARLY: ActivationStatus.ENDED_EARLY,
+    }[outcome]
+    _end_activation(session, follow_up, status, today)
+
+
+def reassign(ctx: ServiceContext, follow_up_ids: list[int], to_initials: str) -> int:
+    """Move open follow-ups to another consultant (e.g. while one is away). Returns how many."""
+    staff = ctx.require(Permission.REASSIGN)
+    now = ctx.clock.now()
+    target_key = to_initials.strip().lower()
+
+    def work(session: Session) -> int:
+        target = session.exec(select(Staff).where(Staff.initials == target_key)).first()
+        if target is None or not target.active:
+            raise ValidationError(
+                _("{initials} is not an active member of staff.").format(initials=target_key),
+                field="assignee",
+            )
+        rows = session.exec(
+            select(FollowUp).where(
+                col(FollowUp.id).in_(follow_up_ids), col(FollowUp.done_at).is_(None)
+            )
+        ).all()
+        for row in rows:
+            row.assignee_id = target.id  # type: ignore[assignment]
+            session.add(row)
+            audit.record(
+                session,
+                actor=staff.initials,
+                action=AuditAction.UPDATE,
+                entity="follow_up",
+                entity_id=row.id,
+                citizen_id=row.citizen_id,
+                detail=f"reassigned to {target.initials}",
+                at=now,
+            )
+        return len(rows)
+
+    return ctx.db.write(work)
