@@ -134,15 +134,15 @@ def load_card(session: Session, citizen: Citizen, today: date) -> CitizenCard:
     ).first()
     if open_request is not None:
         flags.append(_("Has an open request"))
-    cpr = parse_cpr(citizen.cpr, today)
+    # From the stored row, not a re-parse: a fixed --today may precede a birth date.
     return CitizenCard(
         id=citizen.id,
         cpr=citizen.cpr,
-        cpr_masked=cpr.masked,
+        cpr_masked=mask_cpr(citizen.cpr),
         name=citizen.name,
         birth_date=citizen.birth_date,
-        age=cpr.age(today),
-        sex=cpr.sex,
+        age=age_on(citizen.birth_date, today),
+        sex="M" if int(citizen.cpr[-1]) % 2 else "F",
         phone=citizen.phone,
         email=citizen.email,
         postcode=citizen.postcode,
