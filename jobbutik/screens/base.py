@@ -1,0 +1,79 @@
+"""What every jobbutik screen shares: translated bindings, the service context, and forwarding of
+worker failures to the app's one handler."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from textual.binding import BindingsMap
+from textual.dom import DOMNode
+from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerState
+
+from jobbutik.errors import JobbutikError
+from jobbutik.i18n import _
+
+if TYPE_CHECKING:
+    from jobbutik.app import JobbutikApp
+    from jobbutik.services.context import ServiceContext
+
+ResultT = TypeVar("ResultT")
+
+
+def translate_bindings(node: DOMNode) -> None:
+    """Replace `node`'s binding descriptions (English msgids) by the current language's text.
+
+    Bindings are class attributes, evaluated at import, before the language is chosen; each node
+    copies them when it is built, so translating that copy is enough."""
+    translated = BindingsMap()
+    for bindings in node._bindings.key_to_bindings.values():
+        for binding in bindings:
+            if binding.description:
+                binding = dataclasses.replace(binding, description=_(binding.description))
+            translated._add_binding(binding)
+    node._bindings = translated
+
+
+class ScreenMixin:
+    """Mixed into every screen (full and modal)."""
+
+    app: Any
+
+    @property
+    def japp(self) -> JobbutikApp:
+        return self.app  # type: ignore[no-any-return,unused-ignore]
+
+    @property
+    def ctx(self) -> ServiceContext:
+        """The service context; only call once `ready` (screens open after start-up)."""
+        ctx = self.japp.context
+        if ctx is None:
+            raise JobbutikError(_("The database is still opening: try again in a moment."))
+        return ctx
+
+    @property
+    def ready(self) -> bool:
+        return self.japp.context is not None
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.japp.worker_failed(self, event.worker)  # type: ignore[arg-type]
+
+    def worker_failed(self, worker: Worker[Any], error: BaseException) -> bool:
+        """A worker of this screen failed: show it at the right field if the screen can.
+
+        Return True when the screen has shown it in place (the app still notifies)."""
+        return False
+
+
+class BaseScreen(ScreenMixin, Screen[None]):
+    def __init__(self, name: str | None = None, id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        translate_bindings(self)
+
+
+class BaseModal(ScreenMixin, ModalScreen[ResultT]):
+    def __init__(self, name: str | None = None, id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        translate_bindings(self)

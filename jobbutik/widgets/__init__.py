@@ -1,0 +1,1 @@
+"""Reusable widgets: form fields with their own error line, CPR and date inputs."""

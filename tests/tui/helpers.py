@@ -1,0 +1,56 @@
+"""Helpers for driving the app as a user does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Let every worker finish and every message land (a few rounds: workers post messages that
+    start more workers)."""
+    for _ in range(4):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def start(pilot: Pilot[Any]) -> None:
+    """Wait until the database is open and the board read."""
+    await settle(pilot)
+    assert pilot.app.context is not None, pilot.app.startup_error
+
+
+async def type_into(pilot: Pilot[Any], selector: str, text: str) -> None:
+    """Focus a field and type `text` key by key (what is there is replaced)."""
+    widget = pilot.app.screen.query_one(selector)
+    widget.focus()
+    await pilot.pause()
+    if isinstance(widget, Input):
+        widget.value = ""
+    await pilot.press(*text) if text else None
+    await pilot.pause()
+
+
+def field_error(pilot: Pilot[Any], field: str) -> str:
+    from jobbutik.widgets.fields import FormField
+
+    return pilot.app.screen.query_one(f"#f-{field}", FormField).error
+
+
+def screen_text(app: Any) -> str:
+    """What the terminal shows, as plain text."""
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(
+        width=width, height=height, file=io.StringIO(), force_terminal=True, record=True
+    )
+    console.print(
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    )
+    return console.export_text()
