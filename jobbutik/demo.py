@@ -1,0 +1,1125 @@
+"""A realistic demo database: staff, activation sites, companies and openings, citizens with weeks
+of history, and a day in progress on "today".
+
+Everything is derived from one seeded `random.Random` (and a Faker('da_DK') seeded the same), so a
+seed always gives the same database. Rows are built as plain dicts with explicit ids and written
+with SQLAlchemy Core `insert(table)` executemany in large batches, a chunk of citizens per
+transaction: a million citizens must stay within minutes. Faker is only asked for small pools of
+names and streets at the start; the rows then draw from the pools.
+
+Seats are never over-booked: every site has one lane per seat, an activation takes a lane whose
+earlier activations end before it starts, and open-ended (planned or started) activations never
+outnumber the seats, the way `services.visitation` counts a seat as taken.
+
+Domain code: no Textual here.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+import time as _time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Table, insert, text
+from sqlmodel import Session
+
+from jobbutik.clock import LOCAL_TZ, Clock
+from jobbutik.db import Database
+from jobbutik.identity import fold_name
+from jobbutik.models import (
+    Activation,
+    ActivationOutcome,
+    ActivationSite,
+    ActivationStatus,
+    Agreement,
+    AuditAction,
+    Benefit,
+    Category,
+    Citizen,
+    Company,
+    FollowUp,
+    FollowUpKind,
+    JobOpening,
+    OpeningStatus,
+    Referral,
+    ReferralOutcome,
+    Request,
+    RequestStatus,
+    Role,
+    SiteKind,
+    Staff,
+    Visitation,
+    Withdrawal,
+    WithdrawalReason,
+)
+from jobbutik.rules import RuleBook, load_rulebook
+
+__all__ = ["DEMO_USER", "DemoSummary", "build_demo"]
+
+DEMO_USER = "demo"
+HISTORY_WEEKS = 16
+CHUNK = 20_000  # citizens per transaction
+BATCH = 10_000  # rows per executemany
+
+Progress = Callable[[int, int], None]
+
+# Follow-up outcomes, as `services.followups` names them.
+STARTED, DID_NOT_SHOW, ENDED_EARLY = "started", "did_not_show", "ended_early"
+CV_DONE, CV_MISSING, REVIEWED, CONTINUES, ENDED = (
+    "cv_done",
+    "cv_missing",
+    "reviewed",
+    "continues",
+    "ended",
+)
+
+POSTCODES = ("2730", "2730", "2730", "2750", "2740", "2860", "2610", "2600", "2700", "2760")
+EMAIL_DOMAINS = ("gmail.com", "hotmail.com", "outlook.dk", "live.dk", "yahoo.dk", "mail.dk")
+INTERPRETER_NAMES = {
+    "arabisk": (("Ahmad", "Mohammed", "Omar", "Yusuf", "Khaled"), ("Fatima", "Aisha", "Layla")),
+    "somali": (("Abdi", "Hassan", "Mahad"), ("Hodan", "Amina", "Faadumo")),
+    "ukrainsk": (("Oleksandr", "Andrii", "Dmytro"), ("Olena", "Iryna", "Kateryna")),
+    "tigrinya": (("Yonas", "Tesfay", "Dawit"), ("Helen", "Selam", "Senait")),
+    "dari": (("Ahmad", "Jawad", "Farid"), ("Zahra", "Maryam", "Shabnam")),
+}
+INTERPRETER_SURNAMES = {
+    "arabisk": ("Al-Hassan", "Haddad", "Khalil", "Nasser"),
+    "somali": ("Warsame", "Abdullahi", "Farah"),
+    "ukrainsk": ("Kovalenko", "Shevchenko", "Bondarenko"),
+    "tigrinya": ("Tesfamariam", "Gebremedhin", "Haile"),
+    "dari": ("Rahimi", "Ahmadi", "Karimi"),
+}
+
+INDUSTRIES: dict[str, tuple[str, ...]] = {
+    "Rengøring": ("Rengøringsassistent", "Erhvervsrengøring, deltid", "Hospitalsserviceassistent"),
+    "Lager og logistik": ("Lagermedarbejder", "Truckfører", "Pakkemedarbejder"),
+    "Detailhandel": ("Butiksassistent", "Kassemedarbejder", "Varepåfylder"),
+    "Hotel og restaurant": ("Opvasker", "Køkkenmedhjælper", "Tjener", "Stuepige"),
+    "Byggeri": ("Håndlanger", "Byggepladsmedarbejder", "Malerhjælper"),
+    "Transport": ("Chauffør (kat. B)", "Budchauffør", "Flyttemand"),
+    "Pleje og omsorg": ("Social- og sundhedshjælper, vikar", "Køkkenassistent på plejecenter"),
+    "Kontor og administration": ("Kontorassistent", "Receptionist", "Kundeservicemedarbejder"),
+    "Industri": ("Produktionsmedarbejder", "Maskinoperatør", "Montør"),
+    "Grønne områder": ("Gartnermedhjælper", "Anlægsgartner, sæson", "Kirkegårdsmedarbejder"),
+}
+
+# (name, kind, provider, seats, hours per week, start weekdays)
+BASE_SITES: tuple[tuple[str, str, str, int, int, str], ...] = (
+    ("Materielgården", SiteKind.NYTTEINDSATS, "", 14, 25, "0,2"),
+    ("Kantinen på Rådhuset", SiteKind.NYTTEINDSATS, "", 6, 20, "0"),
+    ("Genbrugspladsen", SiteKind.NYTTEINDSATS, "", 10, 25, "0,1,2,3"),
+    ("Parkafdelingen", SiteKind.NYTTEINDSATS, "", 12, 25, "0,2,4"),
+    ("Vaskeriet, Plejecenter Lindegården", SiteKind.NYTTEINDSATS, "", 5, 20, "1"),
+    ("Kirkegården og kapellet", SiteKind.NYTTEINDSATS, "", 6, 25, "0"),
+    ("Pedelgruppen, kommunens skoler", SiteKind.NYTTEINDSATS, "", 8, 25, "0,1,2,3,4"),
+    ("Afklaringsforløb", SiteKind.COURSE, "Jobvejen ApS", 12, 20, "0"),
+    ("Mentor og sundhed", SiteKind.COURSE, "Fremad Aktiv ApS", 10, 15, "0,2"),
+    ("Dansk på arbejdspladsen", SiteKind.COURSE, "Sprogcenter Vestegnen", 16, 18, "0"),
+)
+INTERNSHIP_SITES = 6
+SCALE_SITE_NAMES = ("Materielgården", "Genbrugspladsen", "Parkafdelingen", "Kantine")
+
+WITHDRAWAL_NOTES = {
+    WithdrawalReason.JOB: ("Har fået job", "Fast job fra næste mandag", "Vikarjob via bureau"),
+    WithdrawalReason.EDUCATION: ("Starter på uddannelse", "Optaget på SOSU-skolen", "Starter HF"),
+    WithdrawalReason.OTHER: (
+        "Flytter fra kommunen",
+        "Ønsker ikke at søge",
+        "Forsørges af ægtefælle",
+    ),
+}
+RESTRICTIONS = ("Kan ikke løfte tungt", "Ikke arbejde før kl. 9 (børn)", "Rygproblemer", "")
+OVERRIDE_REASONS_AKT = (
+    "Misbrug, behandling opstartet; ikke i stand til at tage et job nu",
+    "Svære psykiske problemer, dokumenteret af egen læge",
+    "Hjemløs; boligsituationen skal løses først",
+)
+OVERRIDE_REASONS_UDD = (
+    "Ordblind og usikker på valg af uddannelse; afklaring nødvendig",
+    "Ustabil boligsituation; har brug for støtte før uddannelse",
+)
+EXEMPTION_REASONS = (
+    "Starter i fast job om 5 dage (åbenlyst formålsløst)",
+    "Har skriftlig jobaftale fra den 1. i næste måned",
+    "Indlagt; aktivering åbenlyst formålsløs lige nu",
+)
+DIGITAL_SKILLS = ("good", "good", "good", "some", "some", "none")
+
+
+@dataclass
+class DemoSummary:
+    seed: int
+    today: date
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+# -- small helpers --------------------------------------------------------------------------------
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def cvr_check_digit(first7: str) -> int | None:
+    """The eighth digit that makes `first7` a valid CVR number (None: no digit does)."""
+    total = sum(int(d) * w for d, w in zip(first7, (2, 7, 6, 5, 4, 3, 2), strict=True))
+    check = (-total) % 11
+    return None if check == 10 else check
+
+
+_CPR_WEIGHTS = (4, 3, 2, 7, 6, 5, 4, 3, 2)
+
+
+def _century_digits(year: int) -> str:
+    """Seventh CPR digits that give `year` by the century table."""
+    yy = year % 100
+    if 1900 <= year <= 1999:
+        return "0123" + ("49" if yy >= 37 else "")
+    if 2000 <= year <= 2036:
+        return "49" + ("5678" if yy <= 57 else "")
+    if 2037 <= year <= 2057:
+        return "5678"
+    raise ValueError(year)  # pragma: no cover - demo ages stay inside
+
+
+def make_cpr(rng: random.Random, birth: date, male: bool, modulus11: bool) -> str:
+    head = f"{birth.day:02d}{birth.month:02d}{birth.year % 100:02d}"
+    digit7 = rng.choice(_century_digits(birth.year))
+    for _attempt in range(20):
+        body = head + digit7 + f"{rng.randrange(100):02d}"
+        if modulus11:
+            total = sum(int(d) * w for d, w in zip(body, _CPR_WEIGHTS, strict=True))
+            last = (-total) % 11
+            if last == 10 or (last % 2 == 1) != male:
+                continue
+        else:
+            last = rng.randrange(1 if male else 0, 10, 2)
+        return body + str(last)
+    last = rng.randrange(1 if male else 0, 10, 2)
+    return head + digit7 + f"{rng.randrange(100):02d}" + str(last)
+
+
+def _insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    connection = session.connection()
+    for start in range(0, len(rows), BATCH):
+        connection.execute(insert(table), rows[start : start + BATCH])
+
+
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+class _Lanes:
+    """One lane per seat. A lane holds non-overlapping [start, end] intervals (ordinals)."""
+
+    OPEN = date.max.toordinal()
+
+    def __init__(self, seats: int) -> None:
+        self.seats = seats
+        self.lanes: list[list[tuple[int, int]]] = [[] for _ in range(seats)]
+        self.holding = 0  # planned or started (open-ended) activations
+
+    def take(self, start: int, end: int, holds_seat: bool) -> bool:
+        if holds_seat and self.holding >= self.seats:
+            return False
+        for lane in self.lanes:
+            i = bisect.bisect_left(lane, (start, start))
+            if i > 0 and lane[i - 1][1] >= start:
+                continue
+            if i < len(lane) and lane[i][0] <= end:
+                continue
+            lane.insert(i, (start, end))
+            if holds_seat:
+                self.holding += 1
+            return True
+        return False
+
+
+# -- the builder ----------------------------------------------------------------------------------
+
+
+class _Builder:
+    def __init__(
+        self, *, today: date, now: datetime, seed: int, citizens: int, rules: RuleBook
+    ) -> None:
+        from faker import Faker
+
+        self.today = today
+        self.today_ord = today.toordinal()
+        self.now = now
+        self.seed = seed
+        self.n_citizens = citizens
+        self.rules = rules
+        self.cal = rules.calendar
+        self.rng = random.Random(seed)
+        self.fake = Faker("da_DK")
+        self.fake.seed_instance(seed)
+        self.ids: dict[str, int] = {}
+        self.counts: dict[str, int] = {}
+        self._memo: dict[tuple[str, date], Any] = {}
+        self._folded: dict[str, str] = {}
+        start = today - timedelta(weeks=HISTORY_WEEKS)
+        self.history_days = [
+            start + timedelta(days=i)
+            for i in range((today - start).days)
+            if self.cal.is_working_day(start + timedelta(days=i))
+        ]
+        self.today_open = self.cal.is_working_day(today)
+        self.used_cprs: set[str] = set()
+        self._pools()
+
+    # ids and memoised rule look-ups
+    def next_id(self, table: str) -> int:
+        value = self.ids.get(table, 0) + 1
+        self.ids[table] = value
+        self.counts[table] = value
+        return value
+
+    def memo(self, name: str, day: date) -> Any:
+        key = (name, day)
+        if key not in self._memo:
+            if name == "next_working_day":
+                self._memo[key] = self.cal.next_working_day(day)
+            else:
+                self._memo[key] = getattr(self.rules, name)(day)
+        return self._memo[key]
+
+    def folded(self, name: str) -> str:
+        value = self._folded.get(name)
+        if value is None:
+            value = self._folded[name] = fold_name(name)
+        return value
+
+    def _pools(self) -> None:
+        fake = self.fake
+        self.male_names = sorted({fake.first_name_male() for _ in range(1500)})
+        self.female_names = sorted({fake.first_name_female() for _ in range(1500)})
+        self.last_names = sorted({fake.last_name() for _ in range(1500)})
+        self.streets = sorted({fake.street_name() for _ in range(400)})
+
+    def person_name(self, male: bool, language: str | None = None) -> str:
+        rng = self.rng
+        if language is not None:
+            firsts = INTERPRETER_NAMES[language][0 if male else 1]
+            return f"{rng.choice(firsts)} {rng.choice(INTERPRETER_SURNAMES[language])}"
+        first = rng.choice(self.male_names if male else self.female_names)
+        last = rng.choice(self.last_names)
+        if rng.random() < 0.25:
+            middle = rng.choice(self.last_names)
+            if middle != last:
+                return f"{first} {middle} {last}"
+        return f"{first} {last}"
+
+    def phone(self) -> str:
+        return str(self.rng.choice("23456789")) + f"{self.rng.randrange(10_000_000):07d}"
+
+    def at(self, day: date, minutes_from_8: int) -> datetime:
+        return datetime.combine(day, time(8), tzinfo=LOCAL_TZ) + timedelta(minutes=minutes_from_8)
+
+    # -- reference data ---------------------------------------------------------------------------
+
+    def staff_rows(self) -> list[dict[str, Any]]:
+        all_roles = ",".join(r.value for r in Role)
+        plan = (
+            (Role.RECEPTION.value, 3),
+            (Role.CONSULTANT.value, 6),
+            (f"{Role.CONSULTANT.value},{Role.SUPERVISOR.value}", 1),
+            (Role.ADMIN.value, 1),
+        )
+        rows = [
+            {
+                "id": self.next_id("staff"),
+                "initials": DEMO_USER,
+                "name": "Demo Bruger",
+                "roles": all_roles,
+                "os_login": None,
+                "active": True,
+            }
+        ]
+        used = {DEMO_USER}
+        self.receptionists: list[str] = []
+        self.consultants: list[int] = []
+        for roles, n in plan:
+            for _ in range(n):
+                male = self.rng.random() < 0.4
+                name = self.person_name(male)
+                parts = self.folded(name).split()
+                initials = (parts[0][:2] + parts[-1][:1]).lower()
+                k = 1
+                while initials in used:
+                    k += 1
+                    initials = (parts[0][:2] + parts[-1][:1]).lower() + str(k)
+                used.add(initials)
+                staff_id = self.next_id("staff")
+                rows.append(
+                    {
+                        "id": staff_id,
+                        "initials": initials,
+                        "name": name,
+                        "roles": roles,
+                        "os_login": None,
+                        "active": True,
+                    }
+                )
+                if Role.RECEPTION.value in roles:
+                    self.receptionists.append(initials)
+                if Role.CONSULTANT.value in roles:
+                    self.consultants.append(staff_id)
+        return rows
+
+    def company_rows(self) -> list[dict[str, Any]]:
+        rng = self.rng
+        n = max(40, self.n_citizens // 25)
+        names = sorted({self.fake.company() for _ in range(min(n, 3000))})
+        used: set[str] = set()
+        rows = []
+        industries = list(INDUSTRIES)
+        self.company_industry: list[tuple[int, str, str]] = []
+        for i in range(n):
+            while True:
+                first7 = str(rng.randrange(1_000_000, 10_000_000))
+                check = cvr_check_digit(first7)
+                if check is not None and first7 + str(check) not in used:
+                    cvr = first7 + str(check)
+                    used.add(cvr)
+                    break
+            base = names[i % len(names)]
+            name = base if i < len(names) else f"{base} ({i // len(names) + 1})"
+            industry = industries[i % len(industries)]
+            company_id = self.next_id("company")
+            postcode = rng.choice(POSTCODES)
+            rows.append(
+                {
+                    "id": company_id,
+                    "cvr": cvr,
+                    "name": name,
+                    "name_folded": self.folded(name),
+                    "address": f"{rng.choice(self.streets)} {rng.randint(1, 120)}",
+                    "postcode": postcode,
+                    "industry": industry,
+                    "contact_name": self.person_name(rng.random() < 0.5),
+                    "phone": self.phone(),
+                    "email": f"job@{self.folded(base).split()[0].strip('&,.')}.dk",
+                    "agreement": rng.choice(
+                        (
+                            Agreement.NONE,
+                            Agreement.NONE,
+                            Agreement.TRAINS,
+                            Agreement.HIRES,
+                            Agreement.BOTH,
+                        )
+                    ).value,
+                }
+            )
+            self.company_industry.append((company_id, industry, postcode))
+        return rows
+
+    def opening_rows(self) -> list[dict[str, Any]]:
+        """Openings created every day over the history; each is open 14–42 days."""
+        rng = self.rng
+        n = max(80, self.n_citizens // 20)
+        first = self.today - timedelta(weeks=HISTORY_WEEKS, days=14)
+        span = (self.today - first).days + 1
+        self.openings_by_day: dict[int, list[int]] = {}
+        self.opening_info: dict[int, tuple[int, str]] = {}  # id -> (apply_by ordinal, industry)
+        rows = []
+        for _ in range(n):
+            company_id, industry, postcode = rng.choice(self.company_industry)
+            created = first + timedelta(days=rng.randrange(span))
+            apply_by = created + timedelta(days=rng.randint(14, 42))
+            if apply_by >= self.today:
+                status = OpeningStatus.OPEN
+            else:
+                status = OpeningStatus.FILLED if rng.random() < 0.3 else OpeningStatus.CLOSED
+            opening_id = self.next_id("jobopening")
+            hours = rng.choice((37, 37, 37, 30, 25, 20, 15))
+            rows.append(
+                {
+                    "id": opening_id,
+                    "company_id": company_id,
+                    "title": rng.choice(INDUSTRIES[industry]),
+                    "industry": industry,
+                    "hours_per_week": hours,
+                    "postcode": postcode,
+                    "apply_by": apply_by,
+                    "requirements": rng.choice(
+                        ("", "", "Ren straffeattest", "Kan tale dansk", "Erfaring er en fordel")
+                    ),
+                    "driving_licence_required": industry == "Transport" or rng.random() < 0.05,
+                    "danish_level": rng.choice(("", "", "basis", "god")),
+                    "skaanehensyn_possible": rng.random() < 0.2,
+                    "status": status.value,
+                    "created_at": datetime.combine(created, time(9), tzinfo=LOCAL_TZ),
+                }
+            )
+            self.openings_by_day.setdefault(created.toordinal(), []).append(opening_id)
+            self.opening_info[opening_id] = (apply_by.toordinal(), industry)
+        return rows
+
+    def site_rows(self) -> list[dict[str, Any]]:
+        rng = self.rng
+        specs = list(BASE_SITES)
+        for company_id, industry, _postcode in rng.sample(self.company_industry, INTERNSHIP_SITES):
+            del company_id
+            specs.append(
+                (
+                    f"Virksomhedspraktik, {industry.lower()}",
+                    SiteKind.INTERNSHIP,
+                    "",
+                    rng.randint(2, 4),
+                    30,
+                    "0,1,2,3,4",
+                )
+            )
+        for i in range(self.n_citizens // 400):
+            base = SCALE_SITE_NAMES[i % len(SCALE_SITE_NAMES)]
+            specs.append(
+                (f"{base} {i // len(SCALE_SITE_NAMES) + 2}", SiteKind.NYTTEINDSATS, "", 20, 25, "0")
+            )
+        rows = []
+        self.sites_by_kind: dict[str, list[int]] = {}
+        self.site_lanes: dict[int, _Lanes] = {}
+        self.site_weekdays: dict[int, frozenset[int]] = {}
+        self.site_kind: dict[int, str] = {}
+        for name, kind, provider, seats, hours, weekdays in specs:
+            site_id = self.next_id("activationsite")
+            rows.append(
+                {
+                    "id": site_id,
+                    "name": name,
+                    "kind": str(kind),
+                    "provider": provider,
+                    "address": f"{rng.choice(self.streets)} {rng.randint(1, 80)}",
+                    "postcode": rng.choice(POSTCODES[:3]),
+                    "seats": seats,
+                    "hours_per_week": hours,
+                    "start_weekdays": weekdays,
+                    "contact_name": self.person_name(rng.random() < 0.5),
+                    "contact_phone": self.phone(),
+                    "contact_email": "",
+                    "target_employment_share": None,
+                    "active": True,
+                }
+            )
+            self.sites_by_kind.setdefault(str(kind), []).append(site_id)
+            self.site_lanes[site_id] = _Lanes(seats)
+            self.site_weekdays[site_id] = frozenset(int(d) for d in weekdays.split(","))
+            self.site_kind[site_id] = str(kind)
+        return rows
+
+    # -- citizens and their history ---------------------------------------------------------------
+
+    def citizen_chunk(self, first: int, count: int, today_idx: set[int]) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = {
+            k: []
+            for k in (
+                "citizen",
+                "request",
+                "withdrawal",
+                "visitation",
+                "activation",
+                "referral",
+                "followup",
+            )
+        }
+        rng = self.rng
+        today = self.today
+        oldest = _years_before(today, 65) + timedelta(days=1)
+        bands = (
+            (18, 29, 0.38),
+            (30, 49, 0.40),
+            (50, 64, 0.22),
+        )
+        n_days = len(self.history_days)
+        for i in range(first, first + count):
+            # Who.
+            roll = rng.random()
+            low, high = bands[-1][:2]
+            for band_low, band_high, share in bands:
+                if roll < share:
+                    low, high = band_low, band_high
+                    break
+                roll -= share
+            young = _years_before(today, low) - timedelta(days=HISTORY_WEEKS * 7 + 1)
+            old = max(oldest, _years_before(today, high + 1) + timedelta(days=1))
+            birth = date.fromordinal(rng.randint(old.toordinal(), young.toordinal()))
+            male = rng.random() < 0.52
+            cpr = make_cpr(rng, birth, male, modulus11=rng.random() < 0.8)
+            while cpr in self.used_cprs:
+                cpr = make_cpr(rng, birth, male, modulus11=rng.random() < 0.8)
+            self.used_cprs.add(cpr)
+            language = rng.choice(tuple(INTERPRETER_NAMES)) if rng.random() < 0.08 else None
+            name = self.person_name(male, language)
+            email = None
+            if rng.random() < 0.7:
+                parts = self.folded(name).replace("-", "").split()
+                email = f"{parts[0]}.{parts[-1]}{rng.randrange(100)}@{rng.choice(EMAIL_DOMAINS)}"
+
+            # When: 1–3 requests on working days, at least 10 working days apart.
+            k = rng.choices((1, 2, 3), weights=(35, 35, 30))[0]
+            picks = sorted(rng.sample(range(n_days), min(k, n_days)))
+            indices: list[int] = []
+            for p in picks:
+                if not indices or p - indices[-1] >= 10:
+                    indices.append(p)
+            days = [self.history_days[p] for p in indices]
+            arrives_today = i in today_idx
+            if arrives_today:
+                days = [d for d in days if (today - d).days >= 14] + [today]
+            citizen_id = self.next_id("citizen")
+            out["citizen"].append(
+                {
+                    "id": citizen_id,
+                    "cpr": cpr,
+                    "name": name,
+                    "name_folded": self.folded(name),
+                    "birth_date": birth,
+                    "phone": self.phone() if rng.random() < 0.85 else None,
+                    "email": email,
+                    "postcode": rng.choice(POSTCODES),
+                    "interpreter_language": language,
+                    "needs_digital_help": rng.random() < (0.35 if birth.year < 1970 else 0.12),
+                    "created_at": self.at(days[0], rng.randrange(420)),
+                    "anonymised_at": None,
+                }
+            )
+            referred: set[int] = set()
+            for j, day in enumerate(days):
+                last = j == len(days) - 1
+                next_day = None if last else days[j + 1]
+                if arrives_today and last:
+                    continue  # the day in progress is built afterwards, in arrival order
+                self.request(out, citizen_id, birth, language, day, next_day, referred)
+            if arrives_today:
+                out.setdefault("_today", []).append((citizen_id, birth, language, referred))
+        return out
+
+    def request(
+        self,
+        out: dict[str, list[Any]],
+        citizen_id: int,
+        birth: date,
+        language: str | None,
+        day: date,
+        next_day: date | None,
+        referred: set[int],
+        *,
+        arrived_at: datetime | None = None,
+        status: str | None = None,
+    ) -> None:
+        rng = self.rng
+        request_id = self.next_id("request")
+        if arrived_at is None:
+            arrived_at = self.at(day, rng.randrange(0, 360))
+        age = day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+        benefit = Benefit.UDDANNELSESHJAELP if age < 30 else Benefit.KONTANTHJAELP
+        if benefit == Benefit.UDDANNELSESHJAELP and rng.random() < 0.15:
+            benefit = Benefit.KONTANTHJAELP
+        if status is None:
+            roll = rng.random()
+            status = (
+                RequestStatus.WITHDRAWN
+                if roll < 0.20
+                else RequestStatus.NO_SHOW
+                if roll < 0.24
+                else RequestStatus.DONE
+            )
+        slot = day
+        if status == RequestStatus.NO_SHOW or (
+            status == RequestStatus.DONE and day < self.today and rng.random() < 0.3
+        ):
+            slot = self.memo("next_working_day", day)
+            if slot >= self.today:
+                slot = day
+        closed_at: datetime | None = None
+        row = {
+            "id": request_id,
+            "citizen_id": citizen_id,
+            "arrived_on": day,
+            "arrived_at": arrived_at,
+            "benefit": benefit.value,
+            "told_apply_digitally": rng.random() < 0.95,
+            "slot_date": slot,
+            "status": str(status),
+            "registered_by": rng.choice(self.receptionists),
+            "closed_at": None,
+        }
+        out["request"].append(row)
+        if status == RequestStatus.WITHDRAWN:
+            reason = rng.choices(
+                (WithdrawalReason.JOB, WithdrawalReason.EDUCATION, WithdrawalReason.OTHER),
+                weights=(50, 30, 20),
+            )[0]
+            at = arrived_at + timedelta(minutes=rng.randint(5, 40))
+            if day == self.today:
+                at = min(at, self.now)
+            closed_at = at
+            out["withdrawal"].append(
+                {
+                    "id": self.next_id("withdrawal"),
+                    "request_id": request_id,
+                    "citizen_id": citizen_id,
+                    "reason": reason.value,
+                    "note": rng.choice(WITHDRAWAL_NOTES[reason]),
+                    "at": at,
+                    "by": row["registered_by"],
+                }
+            )
+        elif status == RequestStatus.NO_SHOW:
+            closed_at = datetime.combine(slot, time(15), tzinfo=LOCAL_TZ)
+        elif status == RequestStatus.DONE:
+            completed = datetime.combine(slot, time(9), tzinfo=LOCAL_TZ) + timedelta(
+                minutes=rng.randrange(360)
+            )
+            if slot == day:
+                completed = arrived_at + timedelta(minutes=rng.randint(25, 80))
+            if slot == self.today:
+                completed = min(completed, self.now)
+            closed_at = completed
+            self.visitation(
+                out,
+                citizen_id,
+                request_id,
+                birth,
+                language,
+                day,
+                slot,
+                completed,
+                next_day,
+                referred,
+            )
+        row["closed_at"] = closed_at
+
+    def visitation(
+        self,
+        out: dict[str, list[Any]],
+        citizen_id: int,
+        request_id: int,
+        birth: date,
+        language: str | None,
+        arrived_on: date,
+        held_on: date,
+        completed_at: datetime,
+        next_day: date | None,
+        referred: set[int],
+    ) -> None:
+        rng = self.rng
+        today = self.today
+        ruleset = self.rules.in_force(held_on)
+        consultant = rng.choice(self.consultants)
+        visitation_id = self.next_id("visitation")
+        age = held_on.year - birth.year - ((held_on.month, held_on.day) < (birth.month, birth.day))
+        education = rng.random() < (0.35 if age < 30 else 0.55)
+        youth = age < ruleset.youth_age_limit and not education
+        proposed = Category.AABENLYST_UDDANNELSESPARAT if youth else Category.JOBPARAT
+        category, override, provisional = proposed, "", False
+        if youth and rng.random() < 0.15:
+            category, override = Category.UDDANNELSESPARAT, rng.choice(OVERRIDE_REASONS_UDD)
+            provisional = True
+        elif not youth and rng.random() < (0.30 if language else 0.13):
+            category, override = Category.AKTIVITETSPARAT, rng.choice(OVERRIDE_REASONS_AKT)
+        exempt, exemption = False, ""
+        guidance_only = False
+        if category == Category.AKTIVITETSPARAT and rng.random() < 0.35:
+            exempt, exemption = True, rng.choice(OVERRIDE_REASONS_AKT)
+        elif category == Category.JOBPARAT and rng.random() < 0.06:
+            exempt, exemption = True, rng.choice(EXEMPTION_REASONS)
+        elif youth and rng.random() < 0.6:
+            guidance_only = True
+        review_on = self.memo("category_review", held_on) if provisional else None
+        cv_deadline = (
+            self.memo("cv_deadline", arrived_on) if ruleset.cv_required(str(category)) else None
+        )
+        closed = next_day is not None
+        row = {
+            "id": visitation_id,
+            "request_id": request_id,
+            "citizen_id": citizen_id,
+            "consultant_id": consultant,
+            "held_on": held_on,
+            "completed_at": completed_at,
+            "age": age,
+            "has_vocational_education": education,
+            "job_wishes": "",
+            "industries": "",
+            "hours_wanted": rng.choice((37, 37, 30, 25, None)),
+            "restrictions": rng.choice(RESTRICTIONS) if rng.random() < 0.15 else "",
+            "driving_licence": rng.random() < 0.55,
+            "digital_skills": rng.choice(DIGITAL_SKILLS),
+            "integration_programme": language is not None,
+            "proposed_category": str(proposed),
+            "category": str(category),
+            "override_reason": override,
+            "provisional": provisional,
+            "review_on": review_on,
+            "youth_track": youth,
+            "guidance_referred": youth,
+            "injunction_given": youth,
+            "activation_exempt": exempt,
+            "exemption_reason": exemption,
+            "cv_deadline": cv_deadline,
+            "help_cv": rng.random() < 0.3,
+            "help_email": rng.random() < 0.1,
+            "help_application": rng.random() < 0.25,
+        }
+        out["visitation"].append(row)
+
+        def follow_up(kind: FollowUpKind, due: date, **extra: Any) -> dict[str, Any]:
+            item = {
+                "id": self.next_id("followup"),
+                "citizen_id": citizen_id,
+                "kind": kind.value,
+                "due": due,
+                "assignee_id": consultant,
+                "referral_id": None,
+                "activation_id": None,
+                "visitation_id": visitation_id,
+                "created_at": completed_at,
+                "done_at": None,
+                "done_on_time": None,
+                "outcome": None,
+                "sanction_flag": False,
+                "note": "",
+            }
+            item.update(extra)
+            out["followup"].append(item)
+            return item
+
+        def close(item: dict[str, Any], outcome: str, on: date) -> None:
+            item["done_at"] = datetime.combine(on, time(10), tzinfo=LOCAL_TZ) + timedelta(
+                minutes=rng.randrange(300)
+            )
+            item["done_on_time"] = on <= item["due"]
+            item["outcome"] = outcome
+
+        def done_day(due: date) -> date:
+            """When a due follow-up was handled: mostly on time, some days late, never future."""
+            late = 0 if rng.random() < 0.8 else rng.randint(1, 5)
+            return min(due + timedelta(days=late), today - timedelta(days=1))
+
+        if cv_deadline is not None:
+            item = follow_up(FollowUpKind.CV_DEADLINE, cv_deadline)
+            if cv_deadline < today and (closed or rng.random() < 0.85):
+                close(item, CV_DONE if rng.random() < 0.9 else CV_MISSING, done_day(cv_deadline))
+        if review_on is not None:
+            item = follow_up(FollowUpKind.CATEGORY_REVIEW, review_on)
+            if review_on < today and (closed or rng.random() < 0.85):
+                close(item, REVIEWED, done_day(review_on))
+
+        if not exempt and not guidance_only:
+            self.activation(out, row, category, next_day, follow_up, close, done_day)
+
+        # Job referrals (none for a withdrawal before the conversation).
+        n_refs = {
+            Category.JOBPARAT: (1, 2, 2, 3, 3, 4),
+            Category.AKTIVITETSPARAT: (0, 0, 1),
+            Category.AABENLYST_UDDANNELSESPARAT: (0, 1, 1, 2),
+            Category.UDDANNELSESPARAT: (0, 1),
+        }[category]
+        wanted = rng.choice(n_refs)
+        industries: list[str] = []
+        held_ord = held_on.toordinal()
+        apply_by = self.memo("apply_by", held_on)
+        follow_up_on = self.memo("referral_follow_up", held_on)
+        for _ in range(wanted * 4):
+            if wanted == 0:
+                break
+            bucket = self.openings_by_day.get(held_ord - rng.randrange(14))
+            if not bucket:
+                continue
+            opening_id = rng.choice(bucket)
+            if opening_id in referred:
+                continue
+            opening_apply_by, industry = self.opening_info[opening_id]
+            if opening_apply_by < held_ord:
+                continue
+            referred.add(opening_id)
+            wanted -= 1
+            if industry not in industries:
+                industries.append(industry)
+            referral_id = self.next_id("referral")
+            referral = {
+                "id": referral_id,
+                "citizen_id": citizen_id,
+                "opening_id": opening_id,
+                "visitation_id": visitation_id,
+                "consultant_id": consultant,
+                "referred_on": held_on,
+                "apply_by": min(apply_by, date.fromordinal(opening_apply_by)),
+                "follow_up_on": follow_up_on,
+                "outcome": None,
+                "outcome_on": None,
+                "interview_on": None,
+            }
+            out["referral"].append(referral)
+            item = follow_up(FollowUpKind.REFERRAL, follow_up_on, referral_id=referral_id)
+            if follow_up_on < today and (closed or rng.random() < 0.82):
+                outcome = rng.choices(
+                    tuple(ReferralOutcome),
+                    weights=(30, 14, 8, 26, 10, 12),
+                )[0]
+                on = done_day(follow_up_on)
+                referral["outcome"] = outcome.value
+                referral["outcome_on"] = on
+                if outcome in (ReferralOutcome.INTERVIEW, ReferralOutcome.HIRED):
+                    referral["interview_on"] = date.fromordinal(
+                        min(apply_by.toordinal() + rng.randint(1, 6), on.toordinal())
+                    )
+                close(item, outcome.value, on)
+                item["sanction_flag"] = outcome == ReferralOutcome.NOT_APPLIED_NO_REASON
+        if industries:
+            row["industries"] = ",".join(industries)
+            row["job_wishes"] = ", ".join(
+                rng.choice(INDUSTRIES[ind]).lower() for ind in industries[:2]
+            )
+        else:
+            ind = rng.choice(tuple(INDUSTRIES))
+            row["industries"] = ind
+            row["job_wishes"] = rng.choice(INDUSTRIES[ind]).lower()
+
+    def start_on(self, site_id: int, earliest: date) -> date:
+        weekdays = self.site_weekdays[site_id]
+        day = earliest
+        for _ in range(21):
+            if day.weekday() in weekdays and self.cal.is_working_day(day):
+                return day
+            day += timedelta(days=1)
+        return earliest
+
+    def activation(
+        self,
+        out: dict[str, list[Any]],
+        visitation: dict[str, Any],
+        category: str,
+        next_day: date | None,
+        follow_up: Callable[..., dict[str, Any]],
+        close: Callable[[dict[str, Any], str, date], None],
+        done_day: Callable[[date], date],
+    ) -> None:
+        rng = self.rng
+        today = self.today
+        held_on: date = visitation["held_on"]
+        if category == Category.AKTIVITETSPARAT:
+            kind = SiteKind.COURSE
+        elif category == Category.JOBPARAT and rng.random() < 0.15:
+            kind = SiteKind.INTERNSHIP
+        else:
+            kind = SiteKind.NYTTEINDSATS
+        earliest = self.memo("default_activation_start", held_on)
+        weeks = {
+            SiteKind.NYTTEINDSATS: (4, 20),
+            SiteKind.COURSE: (6, 8),
+            SiteKind.INTERNSHIP: (4, 4),
+        }
+        low, high = weeks[kind]
+        length = timedelta(weeks=rng.randint(low, high)) - timedelta(days=3)
+        no_show = rng.random() < 0.08
+        candidates = self.sites_by_kind[kind.value]
+        for site_id in rng.sample(candidates, min(len(candidates), 6)):
+            start = self.start_on(site_id, earliest)
+            end = start + length
+            status, outcome = ActivationStatus.STARTED, None
+            if next_day is not None and end >= next_day:
+                end = next_day - timedelta(days=1)
+                status = ActivationStatus.ENDED_EARLY
+                outcome = rng.choice((ActivationOutcome.EMPLOYED, ActivationOutcome.EDUCATION))
+            if end < start:
+                return  # the next request came before a start: no activation this time
+            if start > today:
+                status, end_date = ActivationStatus.PLANNED, None
+            elif no_show:
+                status, end_date, outcome = ActivationStatus.NO_SHOW, start, None
+            elif end < today:
+                if status != ActivationStatus.ENDED_EARLY:
+                    status = ActivationStatus.ENDED
+                    outcome = rng.choices(tuple(ActivationOutcome), weights=(30, 10, 60))[0]
+                end_date = end
+            else:
+                status, end_date = ActivationStatus.STARTED, None
+            holds = status in (ActivationStatus.PLANNED, ActivationStatus.STARTED)
+            lane_end = _Lanes.OPEN if end_date is None else end_date.toordinal()
+            if not self.site_lanes[site_id].take(start.toordinal(), lane_end, holds):
+                continue
+            activation_id = self.next_id("activation")
+            out["activation"].append(
+                {
+                    "id": activation_id,
+                    "citizen_id": visitation["citizen_id"],
+                    "visitation_id": visitation["id"],
+                    "site_id": site_id,
+                    "start_date": start,
+                    "end_date": end_date,
+                    "status": status.value,
+                    "outcome": outcome.value if outcome else None,
+                    "created_at": visitation["completed_at"],
+                }
+            )
+            item = follow_up(FollowUpKind.ACTIVATION_START, start, activation_id=activation_id)
+            if start < today:
+                if status == ActivationStatus.NO_SHOW:
+                    close(item, DID_NOT_SHOW, done_day(start))
+                    item["sanction_flag"] = True
+                elif status == ActivationStatus.ENDED_EARLY and end_date == start:
+                    close(item, ENDED_EARLY, done_day(start))
+                elif next_day is not None or rng.random() < 0.9:
+                    close(item, STARTED, done_day(start))
+            warn = self.rules.nytteindsats_warning(start)
+            if kind == SiteKind.NYTTEINDSATS and warn is not None:
+                end_item = follow_up(
+                    FollowUpKind.NYTTEINDSATS_END, warn, activation_id=activation_id
+                )
+                if end_date is not None and end_date <= warn:
+                    close(end_item, ENDED, min(end_date, today - timedelta(days=1)))
+                elif warn < today and (next_day is not None or rng.random() < 0.8):
+                    close(end_item, CONTINUES, done_day(warn))
+            return
+
+    def day_in_progress(self, out: dict[str, list[Any]], arrivals: list[tuple[Any, ...]]) -> None:
+        """Today's arrivals, in arrival order: done, withdrawn, in conversation, then waiting."""
+        rng = self.rng
+        today = self.today
+        opening = datetime.combine(today, time(7, 45), tzinfo=LOCAL_TZ)
+        end = self.now - timedelta(minutes=2)
+        begin = max(opening, end - timedelta(hours=4))
+        if end - begin < timedelta(minutes=20):
+            begin = datetime.combine(today, time(0), tzinfo=LOCAL_TZ)
+        span = max(1, int((end - begin).total_seconds()))
+        times = sorted(begin + timedelta(seconds=rng.randrange(span)) for _ in arrivals)
+        n = len(arrivals)
+        n_done = round(n * 0.35)
+        n_withdrawn = max(1, round(n * 0.1))
+        n_talking = min(len(self.consultants), max(2, round(n * 0.15)))
+        for k, ((citizen_id, birth, language, referred), at) in enumerate(
+            zip(arrivals, times, strict=True)
+        ):
+            if k < n_done:
+                status = RequestStatus.DONE
+            elif k < n_done + n_withdrawn:
+                status = RequestStatus.WITHDRAWN
+            elif k < n_done + n_withdrawn + n_talking:
+                status = RequestStatus.IN_CONVERSATION
+            else:
+                status = RequestStatus.WAITING
+            self.request(
+                out,
+                citizen_id,
+                birth,
+                language,
+                today,
+                None,
+                referred,
+                arrived_at=at,
+                status=status,
+            )
+
+
+def _reset_sequences(session: Session, tables: Sequence[Table]) -> None:
+    """PostgreSQL: move each id sequence past the explicit ids the demo wrote."""
+    for table in tables:
+        session.connection().execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+            )
+        )
+
+
+def build_demo(
+    db: Database,
+    *,
+    today: date,
+    seed: int = 1,
+    citizens: int = 300,
+    progress: Progress | None = None,
+    rules: RuleBook | None = None,
+    now: datetime | None = None,
+) -> DemoSummary:
+    """Fill an empty database with demo data as of `today`; `progress(done, total)` counts
+    citizens written. Returns the row counts and the time taken."""
+    from jobbutik.services import audit
+
+    started = _time.perf_counter()
+    if citizens < 0:
+        raise ValueError("citizens must not be negative")
+    if now is None:
+        now = Clock(today).now()
+    b = _Builder(today=today, now=now, seed=seed, citizens=citizens, rules=rules or load_rulebook())
+    staff = b.staff_rows()
+    companies = b.company_rows()
+    openings = b.opening_rows()
+    sites = b.site_rows()
+
+    def reference(session: Session) -> None:
+        _insert(session, _table(Staff), staff)
+        _insert(session, _table(Company), companies)
+        _insert(session, _table(JobOpening), openings)
+        _insert(session, _table(ActivationSite), sites)
+
+    db.write(reference)
+
+    n_today = min(40, max(8, citizens // 20)) if b.today_open else 0
+    first_chunk = min(citizens, CHUNK)
+    today_idx = set(b.rng.sample(range(first_chunk), min(n_today, first_chunk)))
+    order = (
+        ("citizen", Citizen),
+        ("request", Request),
+        ("withdrawal", Withdrawal),
+        ("visitation", Visitation),
+        ("activation", Activation),
+        ("referral", Referral),
+        ("followup", FollowUp),
+    )
+    if progress is not None:
+        progress(0, citizens)
+    for first in range(0, citizens, CHUNK):
+        count = min(CHUNK, citizens - first)
+        chunk = b.citizen_chunk(first, count, today_idx)
+        if "_today" in chunk:
+            b.day_in_progress(chunk, chunk.pop("_today"))
+
+        def write_chunk(session: Session, chunk: dict[str, list[Any]] = chunk) -> None:
+            for name, model in order:
+                _insert(session, _table(model), chunk[name])
+
+        db.write(write_chunk)
+        del chunk
+        if progress is not None:
+            progress(first + count, citizens)
+
+    def finish(session: Session) -> None:
+        if db.backend == "postgresql":
+            _reset_sequences(
+                session,
+                [
+                    _table(m)
+                    for m in (
+                        Staff,
+                        Company,
+                        JobOpening,
+                        ActivationSite,
+                        *(model for _name, model in order),
+                    )
+                ],
+            )
+        audit.record(
+            session,
+            actor=DEMO_USER,
+            action=AuditAction.CREATE,
+            entity="database",
+            at=now,
+            detail=f"demo database built: seed {seed}, {citizens} citizens, today {today}",
+        )
+
+    db.write(finish)
+    return DemoSummary(
+        seed=seed, today=today, counts=dict(b.counts), seconds=_time.perf_counter() - started
+    )
