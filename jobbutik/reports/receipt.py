@@ -1,0 +1,330 @@
+"""The citizen's receipt after the visitation conversation: what was agreed, on one page.
+
+`receipt_for` reads it as plain data; `render_text` (80 columns, monospace A4) and `render_pdf`
+write it; `printing.print_file` prints the result. The CPR number is masked, as on every printout.
+The receipt is read inside the audit log (READ, entity "receipt"); whoever saves or prints it
+calls `log_receipt` with EXPORT or PRINT.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col
+
+from jobbutik.errors import NotFound
+from jobbutik.i18n import _
+from jobbutik.models import (
+    Activation,
+    ActivationSite,
+    ActivationStatus,
+    AuditAction,
+    Citizen,
+    Company,
+    JobOpening,
+    Referral,
+    Request,
+    SiteKind,
+    Staff,
+    Visitation,
+)
+from jobbutik.reports import fmt
+from jobbutik.reports.common import log_report, municipality
+from jobbutik.reports.document import Column, Document, Figures, Note, Section, Table
+from jobbutik.services.context import Permission, ServiceContext
+
+
+@dataclass(frozen=True)
+class ReceiptActivation:
+    site: str
+    kind: str  # SiteKind value
+    provider: str
+    address: str  # street, postcode
+    start_date: date
+    hours_per_week: int
+    contact: str  # name, phone, e-mail (what is known)
+
+
+@dataclass(frozen=True)
+class ReceiptJob:
+    title: str
+    company: str
+    apply_by: date
+
+
+@dataclass(frozen=True)
+class Receipt:
+    visitation_id: int
+    citizen_id: int
+    municipality: str
+    citizen_name: str
+    cpr_masked: str
+    held_on: date
+    benefit: str
+    category: str
+    consultant: str  # "Name (INITIALS)"
+    activation: ReceiptActivation | None
+    activation_exempt: bool
+    youth_track: bool
+    guidance_referred: bool
+    injunction_given: bool
+    jobs: tuple[ReceiptJob, ...]
+    cv_deadline: date | None
+    help_cv: bool
+    help_email: bool
+    help_application: bool
+    printed_at: datetime
+
+
+def receipt_for(ctx: ServiceContext, visitation_id: int) -> Receipt:
+    """What was agreed in visitation `visitation_id`, for the citizen to take home."""
+    ctx.require(Permission.VISIT)
+    now = ctx.clock.now()
+
+    def read(session: Session) -> Receipt:
+        head = session.execute(
+            select_columns(
+                col(Visitation.citizen_id),
+                col(Visitation.held_on),
+                col(Visitation.category),
+                col(Visitation.activation_exempt),
+                col(Visitation.youth_track),
+                col(Visitation.guidance_referred),
+                col(Visitation.injunction_given),
+                col(Visitation.cv_deadline),
+                col(Visitation.help_cv),
+                col(Visitation.help_email),
+                col(Visitation.help_application),
+                col(Citizen.name),
+                col(Citizen.cpr),
+                col(Staff.name),
+                col(Staff.initials),
+                col(Request.benefit),
+            )
+            .join(Citizen, col(Citizen.id) == Visitation.citizen_id)
+            .join(Staff, col(Staff.id) == Visitation.consultant_id)
+            .join(Request, col(Request.id) == Visitation.request_id)
+            .where(col(Visitation.id) == visitation_id)
+        ).first()
+        if head is None:
+            raise NotFound(_("No such visitation conversation."))
+        activation = session.execute(
+            select_columns(
+                col(ActivationSite.name),
+                col(ActivationSite.kind),
+                col(ActivationSite.provider),
+                col(ActivationSite.address),
+                col(ActivationSite.postcode),
+                col(ActivationSite.hours_per_week),
+                col(ActivationSite.contact_name),
+                col(ActivationSite.contact_phone),
+                col(ActivationSite.contact_email),
+                col(Activation.start_date),
+            )
+            .join(ActivationSite, col(ActivationSite.id) == Activation.site_id)
+            .where(
+                col(Activation.visitation_id) == visitation_id,
+                col(Activation.status).in_([ActivationStatus.PLANNED, ActivationStatus.STARTED]),
+            )
+            .order_by(col(Activation.start_date))
+        ).first()
+        jobs = session.execute(
+            select_columns(col(JobOpening.title), col(Company.name), col(Referral.apply_by))
+            .join(JobOpening, col(JobOpening.id) == Referral.opening_id)
+            .join(Company, col(Company.id) == JobOpening.company_id)
+            .where(col(Referral.visitation_id) == visitation_id)
+            .order_by(col(Referral.apply_by), col(JobOpening.title))
+        ).all()
+        return Receipt(
+            visitation_id=visitation_id,
+            citizen_id=head[0],
+            municipality=municipality(session),
+            citizen_name=head[11],
+            cpr_masked=fmt.cpr(head[12]),
+            held_on=head[1],
+            benefit=head[15],
+            category=head[2],
+            consultant=f"{head[13]} ({head[14].upper()})",
+            activation=_activation(activation) if activation is not None else None,
+            activation_exempt=head[3],
+            youth_track=head[4],
+            guidance_referred=head[5],
+            injunction_given=head[6],
+            jobs=tuple(ReceiptJob(title, company, by) for title, company, by in jobs),
+            cv_deadline=head[7],
+            help_cv=head[8],
+            help_email=head[9],
+            help_application=head[10],
+            printed_at=now,
+        )
+
+    receipt = ctx.db.read(read)
+    log_report(
+        ctx,
+        AuditAction.READ,
+        f"receipt visitation {visitation_id}",
+        [receipt.citizen_id],
+        entity="receipt",
+    )
+    return receipt
+
+
+def log_receipt(ctx: ServiceContext, receipt: Receipt, action: AuditAction) -> None:
+    """Log that the receipt was saved (EXPORT) or printed (PRINT)."""
+    log_report(
+        ctx,
+        action,
+        f"receipt visitation {receipt.visitation_id}",
+        [receipt.citizen_id],
+        entity="receipt",
+    )
+
+
+def _activation(row: tuple[object, ...]) -> ReceiptActivation:
+    name, kind, provider, address, postcode, hours, c_name, c_phone, c_email, start = row
+    where = ", ".join(str(p) for p in (address, postcode) if p)
+    contact = ", ".join(str(p) for p in (c_name, c_phone, c_email) if p)
+    assert isinstance(start, date)
+    return ReceiptActivation(
+        site=str(name),
+        kind=str(kind),
+        provider=str(provider or ""),
+        address=where,
+        start_date=start,
+        hours_per_week=int(str(hours)),
+        contact=contact,
+    )
+
+
+_BENEFITS = {"kontanthjaelp": "kontanthjælp", "uddannelseshjaelp": "uddannelseshjælp"}
+
+
+def receipt_document(receipt: Receipt) -> Document:
+    """The receipt as a report document (one renderer per format serves both)."""
+    sections: list[Section] = [
+        Section(
+            _("Your visitation conversation"),
+            (
+                Figures(
+                    (
+                        (_("Name"), receipt.citizen_name),
+                        (_("CPR number"), receipt.cpr_masked),
+                        (_("Date"), fmt.day(receipt.held_on)),
+                        (_("Benefit applied for"), _BENEFITS.get(receipt.benefit, receipt.benefit)),
+                        (_("Category"), receipt.category),
+                        (_("Your consultant"), receipt.consultant),
+                    )
+                ),
+            ),
+        )
+    ]
+    activation = receipt.activation
+    if activation is not None:
+        items = [(_("Where"), activation.site)]
+        if activation.kind == SiteKind.COURSE and activation.provider:
+            items.append((_("Provider"), activation.provider))
+        if activation.address:
+            items.append((_("Address"), activation.address))
+        items += [
+            (_("First day"), fmt.day(activation.start_date)),
+            (_("Hours per week"), str(activation.hours_per_week)),
+        ]
+        if activation.contact:
+            items.append((_("Contact"), activation.contact))
+        sections.append(
+            Section(
+                _("Where and when you start"),
+                (
+                    Figures(tuple(items)),
+                    Note(_("Meet on the first day. If you are ill, call the contact before.")),
+                ),
+            )
+        )
+    elif receipt.activation_exempt:
+        sections.append(
+            Section(
+                _("Where and when you start"),
+                (Note(_("You are not given immediate activation now.")),),
+            )
+        )
+    if receipt.guidance_referred or receipt.injunction_given:
+        notes: list[Note] = []
+        if receipt.guidance_referred:
+            notes.append(Note(_("You are referred to education guidance (uddannelsesvejledning).")))
+        if receipt.injunction_given:
+            notes.append(
+                Note(
+                    _(
+                        "You are given an education injunction (uddannelsespålæg): "
+                        "you must apply for and start an education."
+                    )
+                )
+            )
+        sections.append(Section(_("Education"), tuple(notes)))
+    if receipt.jobs:
+        sections.append(
+            Section(
+                _("Jobs you must apply for"),
+                (
+                    Table(
+                        (
+                            Column(_("Job"), shrink=True),
+                            Column(_("Company"), shrink=True),
+                            Column(_("Apply by")),
+                        ),
+                        tuple((j.title, j.company, fmt.day(j.apply_by)) for j in receipt.jobs),
+                    ),
+                    Note(_("Your consultant will follow up on each application.")),
+                ),
+            )
+        )
+    if receipt.cv_deadline is not None:
+        sections.append(
+            Section(
+                _("CV on Jobnet"),
+                (
+                    Note(
+                        _("Your CV must be on Jobnet.dk no later than {date}.").format(
+                            date=fmt.day(receipt.cv_deadline)
+                        )
+                    ),
+                ),
+            )
+        )
+    help_given = [
+        text
+        for flag, text in (
+            (receipt.help_cv, _("Help to put your CV on Jobnet")),
+            (receipt.help_email, _("Help to create an e-mail address")),
+            (receipt.help_application, _("Help to write an application")),
+        )
+        if flag
+    ]
+    if help_given:
+        sections.append(
+            Section(_("Help with job search"), tuple(Note(f"- {text}") for text in help_given))
+        )
+    return Document(
+        name="receipt",
+        title=_("Receipt"),
+        municipality=receipt.municipality,
+        period=fmt.day(receipt.held_on),
+        generated=receipt.printed_at,
+        sections=tuple(sections),
+    )
+
+
+def render_text(receipt: Receipt) -> str:
+    from jobbutik.reports.text import render_text as render
+
+    return render(receipt_document(receipt))
+
+
+def render_pdf(receipt: Receipt, path: str | os.PathLike[str]) -> Path:
+    from jobbutik.reports.pdf import render_pdf as render
+
+    return render(receipt_document(receipt), path)

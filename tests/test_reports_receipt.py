@@ -1,0 +1,284 @@
+"""The citizen's receipt: what was agreed, masked CPR, text and PDF, and printing with lp."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from factories import add_company, add_opening, add_site, make_ctx
+from pypdf import PdfReader
+from sqlmodel import Session, select
+
+from jobbutik.db import Database
+from jobbutik.errors import JobbutikError, NotFound
+from jobbutik.i18n import language, set_language
+from jobbutik.models import ActivationSite, AuditEntry, Setting
+from jobbutik.reports import printing
+from jobbutik.reports.receipt import (
+    log_receipt,
+    receipt_document,
+    receipt_for,
+    render_pdf,
+    render_text,
+)
+from jobbutik.services import arrivals, visitation
+from jobbutik.services.arrivals import ArrivalForm, NewCitizen
+from jobbutik.services.context import ServiceContext
+from jobbutik.services.visitation import ActivationChoice, Facts, ReferralChoice, VisitationPlan
+
+ADULT = "0101901234"
+YOUNG = "0202024321"
+
+
+@pytest.fixture
+def english() -> Iterator[None]:
+    before = language()
+    set_language("en")
+    yield
+    set_language(before)
+
+
+def pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+
+
+def visit_adult(database: Database) -> tuple[ServiceContext, int]:
+    ctx = make_ctx(database)
+    site = add_site(database, "Materielgården", hours=20)
+
+    def details(session: Session) -> None:
+        row = session.get(ActivationSite, site)
+        assert row is not None
+        row.address, row.postcode = "Ågade 4", "2730"
+        row.contact_name, row.contact_phone = "Søren Ærø", "44 52 00 00"
+        session.add(row)
+        session.add(Setting(key="municipality", value="Herlev Kommune"))
+
+    database.write(details)
+    company = add_company(database, "Netto Herlev")
+    shop = add_opening(database, company, "Butiksassistent")
+    store = add_opening(database, company, "Lagermedarbejder", industry="Lager")
+    form = ArrivalForm(
+        cpr=ADULT, benefit="kontanthjaelp", new_citizen=NewCitizen(name="Jens Møller")
+    )
+    request_id = arrivals.register_arrival(ctx, form).request_id
+    start = visitation.start(ctx, request_id)
+    result = visitation.complete(
+        ctx,
+        VisitationPlan(
+            request_id=request_id,
+            facts=Facts(),
+            category="jobparat",
+            activation=ActivationChoice(site, start.deadlines.default_activation_start),
+            referrals=(ReferralChoice(shop), ReferralChoice(store, apply_by=date(2026, 11, 25))),
+            help_cv=True,
+            help_application=True,
+        ),
+    )
+    return ctx, result.visitation_id
+
+
+def test_receipt_lists_what_was_agreed(database: Database, english: None) -> None:
+    ctx, visitation_id = visit_adult(database)
+    receipt = receipt_for(ctx, visitation_id)
+    assert receipt.municipality == "Herlev Kommune"
+    assert (receipt.citizen_name, receipt.cpr_masked) == ("Jens Møller", "010190-XXXX")
+    assert (receipt.held_on, receipt.category) == (date(2026, 11, 23), "jobparat")
+    assert receipt.activation is not None
+    assert receipt.activation.site == "Materielgården"
+    assert receipt.activation.address == "Ågade 4, 2730"
+    assert receipt.activation.start_date == date(2026, 11, 24)
+    assert receipt.activation.hours_per_week == 20
+    assert receipt.activation.contact == "Søren Ærø, 44 52 00 00"
+    assert [(j.title, j.apply_by) for j in receipt.jobs] == [
+        ("Lagermedarbejder", date(2026, 11, 25)),
+        ("Butiksassistent", date(2026, 11, 26)),
+    ]
+    assert receipt.cv_deadline == date(2026, 12, 14)
+    assert (receipt.help_cv, receipt.help_email, receipt.help_application) == (True, False, True)
+    assert receipt.consultant == "DEMO (DEMO)"
+
+    text = render_text(receipt)
+    assert all(len(line) <= 80 for line in text.splitlines())
+    for expected in (
+        "Herlev Kommune",
+        "Jens Møller",
+        "010190-XXXX",
+        "Materielgården",
+        "Ågade 4, 2730",
+        "24.11.2026",
+        "Lagermedarbejder",
+        "25.11.2026",
+        "14.12.2026",
+        "Help to put your CV on Jobnet",
+        "Help to write an application",
+    ):
+        assert expected in text, expected
+    assert "e-mail address" not in text
+    assert ADULT not in text and "0101901234"[6:] not in text.replace("XXXX", "")
+
+
+def test_receipt_pdf_has_danish_letters_and_no_full_cpr(
+    database: Database, english: None, tmp_path: Path
+) -> None:
+    ctx, visitation_id = visit_adult(database)
+    set_language("da")
+    receipt = receipt_for(ctx, visitation_id)
+    path = render_pdf(receipt, tmp_path / "kvittering.pdf")
+    text = pdf_text(path)
+    for expected in (
+        "Herlev Kommune",
+        "Kvittering",
+        "Jens Møller",
+        "Søren Ærø",
+        "Ågade 4",
+        "010190-XXXX",
+        "Butiksassistent",
+        "14.12.2026",
+        "Side 1 af 1",
+    ):
+        assert expected in text, expected
+    assert "1234" not in text
+    danish = render_text(receipt)
+    assert "Job du skal søge" in danish
+
+
+def test_youth_receipt_has_guidance_and_injunction(database: Database, english: None) -> None:
+    ctx = make_ctx(database)
+    form = ArrivalForm(cpr=YOUNG, benefit="uddannelseshjaelp", new_citizen=NewCitizen(name="Åse"))
+    request_id = arrivals.register_arrival(ctx, form).request_id
+    visitation.start(ctx, request_id)
+    result = visitation.complete(
+        ctx,
+        VisitationPlan(request_id=request_id, facts=Facts(), category="åbenlyst uddannelsesparat"),
+    )
+    receipt = receipt_for(ctx, result.visitation_id)
+    assert (receipt.youth_track, receipt.guidance_referred, receipt.injunction_given) == (
+        True, True, True,
+    )  # fmt: skip
+    assert receipt.activation is None and receipt.jobs == ()
+    text = render_text(receipt)
+    assert "education guidance" in text and "education injunction" in text
+    assert "Jobs you must apply for" not in text
+    assert receipt.municipality == "Jobcentret"
+
+
+def test_receipt_reading_and_printing_is_audited(database: Database, english: None) -> None:
+    ctx, visitation_id = visit_adult(database)
+    receipt = receipt_for(ctx, visitation_id)
+    log_receipt(ctx, receipt, printing_action())
+    entries = database.read(
+        lambda s: list(s.exec(select(AuditEntry).where(AuditEntry.entity == "receipt")).all())
+    )
+    assert [(e.action, e.citizen_id) for e in entries if e.citizen_id] == [
+        ("read", receipt.citizen_id),
+        ("print", receipt.citizen_id),
+    ]
+
+
+def printing_action():  # type: ignore[no-untyped-def]
+    from jobbutik.models import AuditAction
+
+    return AuditAction.PRINT
+
+
+def test_unknown_visitation_is_not_found(database: Database, english: None) -> None:
+    ctx = make_ctx(database)
+    with pytest.raises(NotFound):
+        receipt_for(ctx, 999)
+
+
+def test_non_latin_names_do_not_break_the_pdf(
+    database: Database, english: None, tmp_path: Path
+) -> None:
+    ctx, visitation_id = visit_adult(database)
+    receipt = receipt_for(ctx, visitation_id)
+    from dataclasses import replace
+
+    odd = replace(receipt, citizen_name="Łukasz Wałęsa – 李")
+    path = render_pdf(odd, tmp_path / "r.pdf")
+    assert "ukasz" in pdf_text(path)
+    assert receipt_document(odd).title == "Receipt"
+
+
+# -- printing ----------------------------------------------------------------------------------
+
+
+def fake_command(folder: Path, name: str, script: str) -> None:
+    path = folder / name
+    path.write_text("#!/bin/sh\n" + script)
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+
+
+def test_print_without_lp_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, english: None
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    target = tmp_path / "r.txt"
+    target.write_text("x")
+    with pytest.raises(JobbutikError, match="lp command is missing"):
+        printing.print_file(target)
+
+
+def test_print_without_default_printer_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, english: None
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake_command(bin_dir, "lp", "exit 0\n")
+    fake_command(bin_dir, "lpstat", 'echo "no system default destination"\n')
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.delenv("PRINTER", raising=False)
+    monkeypatch.delenv("LPDEST", raising=False)
+    target = tmp_path / "r.txt"
+    target.write_text("x")
+    with pytest.raises(JobbutikError, match="No default printer"):
+        printing.print_file(target)
+
+
+def test_print_sends_the_file_to_lp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, english: None
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "lp.log"
+    fake_command(bin_dir, "lp", f'echo "$@" > {log}\necho "request id is Office-7 (1 file(s))"\n')
+    fake_command(bin_dir, "lpstat", 'echo "system default destination: Office"\n')
+    monkeypatch.setenv("PATH", str(bin_dir) + os.pathsep + "/bin")
+    target = tmp_path / "r.txt"
+    target.write_text("x")
+    message = printing.print_file(target)
+    assert message == "Sent r.txt to the printer. (request id is Office-7 (1 file(s)))"
+    assert log.read_text().split() == ["--", str(target)]
+
+
+def test_printer_refusal_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, english: None
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake_command(bin_dir, "lp", 'echo "lp: The printer or class does not exist." >&2\nexit 1\n')
+    monkeypatch.setenv("PATH", str(bin_dir) + os.pathsep + "/bin")
+    target = tmp_path / "r.txt"
+    target.write_text("x")
+    with pytest.raises(JobbutikError, match="refused the job: lp: The printer or class"):
+        printing.print_file(target, printer="Nowhere")
+
+
+def test_without_a_unicode_font_letters_lose_their_accents(
+    database: Database, english: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from jobbutik.reports import pdf
+
+    monkeypatch.setattr(pdf, "find_unicode_font", lambda: None)
+    ctx, visitation_id = visit_adult(database)
+    odd = replace(receipt_for(ctx, visitation_id), citizen_name="Łukasz Wałęsa")
+    text = pdf_text(render_pdf(odd, tmp_path / "r.pdf"))
+    assert "Lukasz Walesa" in text
+    assert "Materielgården" in text
