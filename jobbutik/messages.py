@@ -18,6 +18,11 @@ if TYPE_CHECKING:
     from jobbutik.services.context import ServiceContext
 
 
+def N_(text: str) -> str:
+    """Mark a message id for translation where it is defined; `_()` translates it when shown."""
+    return text
+
+
 @dataclass(frozen=True)
 class Command:
     """A user command: its action name, key, title/help (English msgids) and permission.

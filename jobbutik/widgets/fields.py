@@ -177,6 +177,9 @@ class FormField(Vertical):
         self.widget = widget
         if hasattr(widget, "compact"):
             widget.compact = True  # one line per field: forms fit a 24-line terminal
+        if isinstance(widget, Input):
+            # Entering a field puts the cursor at the end: one stray key never wipes what is there.
+            widget.select_on_focus = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field-row"):

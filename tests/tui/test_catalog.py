@@ -17,7 +17,7 @@ TUI_FILES = [
 
 
 def tui_msgids() -> dict[str, str]:
-    """msgid → where: `_("…")` calls, Binding descriptions and Command titles/help."""
+    """msgid → where: `_("…")` and `N_("…")` calls, Binding descriptions, Command texts."""
     found: dict[str, str] = {}
     for path in TUI_FILES:
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -26,7 +26,7 @@ def tui_msgids() -> dict[str, str]:
                 continue
             name = getattr(node.func, "id", getattr(node.func, "attr", ""))
             strings: list[ast.expr] = []
-            if name == "_":
+            if name in {"_", "N_"}:
                 strings = node.args[:1]
             elif name == "Binding":
                 strings = node.args[2:3]

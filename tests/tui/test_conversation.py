@@ -1,0 +1,284 @@
+"""The visitation conversation, keys only: adult, youth track, exemption, withdrawal, errors."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from factories import add_company, add_opening, add_site, make_ctx
+from helpers import field_error, screen_text, settle, start, type_into
+from sqlmodel import func, select
+
+from jobbutik.models import Activation, FollowUp, Referral, Request, Visitation, Withdrawal
+from jobbutik.services import arrivals, visitation
+from jobbutik.services.arrivals import ArrivalForm, NewCitizen
+from jobbutik.services.visitation import ActivationChoice, Facts, VisitationPlan
+
+ADULT = "0101901234"  # 36 on 2026-11-23
+YOUNG = "0101024234"  # born 2002: 24, youth track
+
+
+def rows(db, model) -> list:
+    return db.read(lambda s: list(s.exec(select(model)).all()))
+
+
+def count(db, model) -> int:
+    return db.read(lambda s: s.exec(select(func.count()).select_from(model)).one())
+
+
+@pytest.fixture
+def seeded(tui_database):
+    """Two sites, three openings, one waiting citizen; returns ids."""
+    ctx = make_ctx(tui_database, "ab")
+    ids = {
+        "course": add_site(tui_database, "Afklaringsforløb", kind="course", seats=1),
+        "site": add_site(tui_database, "Materielgården", seats=5),
+        "company": add_company(tui_database),
+    }
+    ids["shop"] = add_opening(tui_database, ids["company"], "Butiksassistent", industry="Detail")
+    ids["store"] = add_opening(
+        tui_database, ids["company"], "Lagerarbejder", industry="Lager", hours=37
+    )
+    ids["driver"] = add_opening(tui_database, ids["company"], "Chauffør", licence=True)
+    ids["ctx"] = ctx
+    return ids
+
+
+def arrive(ctx, cpr: str = ADULT, name: str = "Jens Møller") -> int:
+    return arrivals.register_arrival(
+        ctx, ArrivalForm(cpr=cpr, benefit="kontanthjaelp", new_citizen=NewCitizen(name=name))
+    ).request_id
+
+
+async def open_conversation(pilot) -> None:
+    await start(pilot)
+    await pilot.press("f6")
+    await settle(pilot)
+    assert pilot.app.screen.id == "conversation"
+    assert pilot.app.screen.start is not None
+
+
+async def next_step(pilot) -> None:
+    await pilot.press("ctrl+pagedown")
+    await settle(pilot)
+
+
+async def test_adult_jobparat_with_activation_and_two_referrals(
+    make_app, tui_database, seeded
+) -> None:
+    request_id = arrive(seeded["ctx"])
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(pilot)
+        screen = app.screen
+        # 1 facts: vocational education, wishes, industries, hours, skånehensyn.
+        await pilot.press("space", "tab", *"Butik eller lager", "tab", *"Detail, Lager")
+        await pilot.press("tab", *"30", "tab", *"Ingen tunge løft")
+        await next_step(pilot)
+        # 2 classification: the rules propose jobparat, already chosen.
+        assert screen.step == 2
+        assert "jobparat" in screen_text(app)
+        assert screen.chosen_category() == "jobparat"
+        await next_step(pilot)
+        # 3 activation: start date defaults to the next working day; pick Materielgården.
+        assert screen.query_one("#start_date").value == "24.11.2026"
+        await pilot.press("tab")  # to the list of sites with a free seat
+        assert app.focused is screen.query_one("#sites")
+        await pilot.press("down", "enter")
+        assert screen.site_id == seeded["site"]
+        await next_step(pilot)
+        # 4 referrals: ranked by fit; choose the first two, then the CV help.
+        titles = [m.title for m in screen.matches.values()]
+        assert titles[:2] == ["Butiksassistent", "Lagerarbejder"]
+        await pilot.press("space", "down", "space", "tab", "space")
+        await next_step(pilot)
+        text = screen_text(app)
+        assert "Materielgården" in text and "Butiksassistent" in text
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen.result is not None
+        assert "Gemt" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.id == "today"
+        assert app.today_screen.rows[0].status == "done"
+    [saved] = rows(tui_database, Visitation)
+    assert (saved.category, saved.has_vocational_education, saved.hours_wanted) == (
+        "jobparat",
+        True,
+        30,
+    )
+    assert saved.industries == "Detail,Lager" and saved.restrictions == "Ingen tunge løft"
+    assert saved.help_cv and not saved.help_email
+    [activation] = rows(tui_database, Activation)
+    assert (activation.site_id, activation.start_date) == (seeded["site"], date(2026, 11, 24))
+    referrals = rows(tui_database, Referral)
+    assert {r.opening_id for r in referrals} == {seeded["shop"], seeded["store"]}
+    assert {(r.apply_by, r.follow_up_on) for r in referrals} == {
+        (date(2026, 11, 26), date(2026, 12, 7))
+    }
+    assert tui_database.read(lambda s: s.get(Request, request_id)).status == "done"
+
+
+async def test_youth_track_gets_guidance_and_injunction(make_app, tui_database, seeded) -> None:
+    arrive(seeded["ctx"], YOUNG, "Sofie Hansen")
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(pilot)
+        screen = app.screen
+        await next_step(pilot)
+        text = screen_text(app)
+        assert "åbenlyst uddannelsesparat" in text
+        assert "uddannelsespålæg" in text and "uddannelsesvejledning" in text
+        assert screen.query_one("#youth").display
+        await next_step(pilot)
+        assert "a site or course is optional" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen.result is not None
+    [saved] = rows(tui_database, Visitation)
+    assert saved.category == "åbenlyst uddannelsesparat"
+    assert (saved.youth_track, saved.guidance_referred, saved.injunction_given) == (
+        True,
+        True,
+        True,
+    )
+    assert count(tui_database, Activation) == 0
+
+
+async def test_exemption_needs_a_written_reason(make_app, tui_database, seeded) -> None:
+    arrive(seeded["ctx"])
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(pilot)
+        screen = app.screen
+        screen.action_step(3)
+        await settle(pilot)
+        await type_into(pilot, "#exempt", "")
+        await pilot.press("space", "tab", *"Syg")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen.result is None
+        assert screen.step == 3
+        assert "written reason" in field_error(pilot, "exemption_reason")
+        assert screen.query_one("#exemption_reason").value == "Syg"  # nothing typed is lost
+        assert count(tui_database, Visitation) == 0
+        await pilot.press(*"emeldt med lægeerklæring til og med fredag")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen.result is not None
+    [saved] = rows(tui_database, Visitation)
+    assert saved.activation_exempt
+    assert saved.exemption_reason == "Sygemeldt med lægeerklæring til og med fredag"
+
+
+async def test_override_without_reason_is_refused_at_the_field(
+    make_app, tui_database, seeded
+) -> None:
+    arrive(seeded["ctx"])
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(pilot)
+        screen = app.screen
+        await type_into(pilot, "#job_wishes", "Kontor")
+        await next_step(pilot)
+        await type_into(pilot, "#category", "")
+        await pilot.press("down", "enter")  # aktivitetsparat
+        assert screen.chosen_category() == "aktivitetsparat"
+        assert "written reason is required" in screen_text(app)
+        screen.action_step(3)
+        await settle(pilot)
+        await pilot.press("tab", "down", "enter")  # a site
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen.step == 2
+        assert "written reason" in field_error(pilot, "override_reason")
+        assert app.focused is screen.query_one("#override_reason")
+        assert screen.query_one("#job_wishes").value == "Kontor"
+        assert screen.site_id == seeded["site"]
+    assert count(tui_database, Visitation) == 0
+
+
+async def test_a_site_that_filled_up_is_refused_and_nothing_saved(
+    make_app, tui_database, seeded
+) -> None:
+    ctx = seeded["ctx"]
+    arrive(ctx)
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(pilot)
+        screen = app.screen
+        screen.action_step(3)
+        await settle(pilot)
+        await pilot.press("tab", "enter")  # the course: one free seat
+        assert screen.site_id == seeded["course"]
+        # Meanwhile another desk gives the last seat away.
+        other = arrive(ctx, "0202851234", "Anna Berg")
+        visitation.start(ctx, other)
+        visitation.complete(
+            ctx,
+            VisitationPlan(
+                request_id=other,
+                facts=Facts(),
+                category="jobparat",
+                activation=ActivationChoice(seeded["course"], date(2026, 11, 24)),
+            ),
+        )
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen.result is None
+        assert screen.step == 3
+        assert "no free seat" in field_error(pilot, "activation")
+        # The list, read again for the date, no longer offers the full course.
+        await type_into(pilot, "#start_date", "24.11.2026")
+        await settle(pilot)
+        assert [s.site_id for s in screen.sites] == [seeded["site"]]
+    assert count(tui_database, Visitation) == 1  # only the other desk's
+
+
+async def test_withdrawal_from_the_conversation(make_app, tui_database, seeded) -> None:
+    request_id = arrive(seeded["ctx"])
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        assert app.screen.id == "withdraw"
+        await pilot.press("ctrl+s")  # no reason chosen
+        await settle(pilot)
+        assert "Choose why" in field_error(pilot, "reason")
+        await pilot.press("enter", "tab", *"Fastansat hos Netto fra mandag", "ctrl+s")
+        await settle(pilot)
+        assert app.screen.id == "today"
+        assert app.today_screen.rows[0].status == "withdrawn"
+    [withdrawal] = rows(tui_database, Withdrawal)
+    assert (withdrawal.request_id, withdrawal.reason, withdrawal.note) == (
+        request_id,
+        "job",
+        "Fastansat hos Netto fra mandag",
+    )
+    assert count(tui_database, Visitation) == 0
+
+
+async def test_escape_keeps_the_conversation_for_later(make_app, tui_database, seeded) -> None:
+    arrive(seeded["ctx"])
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(pilot)
+        await pilot.press("tab", *"Butik", "tab", *"Detail")
+        screen = app.screen
+        screen.action_step(3)
+        await settle(pilot)
+        await pilot.press("tab", "down", "enter")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.id == "today"
+        await pilot.press("f6")
+        await settle(pilot)
+        screen = app.screen
+        assert screen.id == "conversation"
+        assert screen.step == 3
+        assert screen.query_one("#job_wishes").value == "Butik"
+        assert screen.query_one("#industries").value == "Detail"
+        assert screen.site_id == seeded["site"]
+    assert count(tui_database, FollowUp) == 0

@@ -1,0 +1,179 @@
+"""Register arrival, typed as a user types: new and known citizens, duplicates, bad input."""
+
+from __future__ import annotations
+
+from factories import make_ctx
+from helpers import field_error, screen_text, settle, start, type_into
+from sqlmodel import func, select
+
+from jobbutik.models import Citizen, Request
+from jobbutik.services import arrivals
+from jobbutik.services.arrivals import ArrivalForm, NewCitizen
+
+
+def count(db, model) -> int:
+    return db.read(lambda s: s.exec(select(func.count()).select_from(model)).one())
+
+
+async def open_form(pilot) -> None:
+    await start(pilot)
+    await pilot.press("f2")
+    await settle(pilot)
+    assert pilot.app.screen.id == "register"
+
+
+async def test_register_a_new_citizen(make_app, tui_database) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_form(pilot)
+        await pilot.press(*"010190-1234")
+        await settle(pilot)
+        assert "Ny borger" in screen_text(app)
+        await pilot.press("tab", *"Jens Møller", "tab", *"44520000", "tab", *"jens@example.dk")
+        await pilot.press("tab", *"2730", "tab", *"arabisk", "tab", "space")  # digital help
+        await pilot.press("tab", "enter")  # benefit: kontanthjælp (first radio button)
+        await pilot.press("tab", "space")  # told to apply digitally
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.id == "today"
+        assert [r.name for r in app.today_screen.rows] == ["Jens Møller"]
+        assert "010190-XXXX" in screen_text(app)
+        assert "010190-1234" not in screen_text(app)
+    citizen = tui_database.read(lambda s: s.exec(select(Citizen)).one())
+    request = tui_database.read(lambda s: s.exec(select(Request)).one())
+    assert (citizen.cpr, citizen.name, citizen.phone, citizen.email, citizen.postcode) == (
+        "0101901234",
+        "Jens Møller",
+        "44520000",
+        "jens@example.dk",
+        "2730",
+    )
+    assert citizen.interpreter_language == "arabisk"
+    assert citizen.needs_digital_help
+    assert (request.benefit, request.told_apply_digitally, request.status) == (
+        "kontanthjaelp",
+        True,
+        "waiting",
+    )
+
+
+async def test_register_a_known_citizen_shows_the_card(make_app, tui_database) -> None:
+    ctx = make_ctx(tui_database, "ab")
+    arrivals.register_arrival(
+        ctx,
+        ArrivalForm(
+            cpr="0101901234",
+            benefit="kontanthjaelp",
+            new_citizen=NewCitizen(name="Jens Møller", needs_digital_help=True),
+        ),
+    )
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_form(pilot)
+        await pilot.press(*"0101901234")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Jens Møller" in text and "36 år" in text
+        assert not app.screen.query_one("#new-citizen").display
+        await type_into(pilot, "#benefit", "")
+        await pilot.press("right", "enter")  # uddannelseshjælp
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.id == "today"
+    assert count(tui_database, Citizen) == 1
+    benefits = tui_database.read(lambda s: [r.benefit for r in s.exec(select(Request)).all()])
+    assert sorted(benefits) == ["kontanthjaelp", "uddannelseshjaelp"]
+
+
+async def test_bad_cpr_numbers_are_explained_at_the_field(make_app, tui_database) -> None:
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_form(pilot)
+        await pilot.press(*"01019012")
+        assert field_error(pilot, "cpr") == ""  # still typing: no error yet
+        cases = {
+            "3213901234": "not a valid date",
+            "0101301234": "",  # 1930 (7th digit 1): valid
+            "010130-4234": "in the future",  # 7th digit 4, year 30 → 2030
+            "٠١٠١٩٠١٢٣٤": "digits that are not 0–9",
+            "01019012": "10 digits; this has 8",  # once an error shows, it follows the typing
+        }
+        for typed, expected in cases.items():
+            await type_into(pilot, "#cpr", typed)
+            await settle(pilot)
+            assert expected in field_error(pilot, "cpr"), typed
+            if not expected:
+                assert field_error(pilot, "cpr") == "", typed
+        await pilot.press("ctrl+s")  # 8 digits: saving says why
+        await settle(pilot)
+        assert "10 digits" in field_error(pilot, "cpr")
+        assert app.screen.id == "register"
+        assert app.screen.query_one("#cpr").value == "01019012"  # nothing typed is lost
+    assert count(tui_database, Request) == 0
+
+
+async def test_empty_name_and_bad_contact_details(make_app, tui_database) -> None:
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_form(pilot)
+        await pilot.press(*"0101901234")
+        await settle(pilot)
+        await type_into(pilot, "#phone", "12ab")
+        await type_into(pilot, "#email", "jens.example.dk")
+        await type_into(pilot, "#postcode", "27")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.id == "register"
+        assert field_error(pilot, "name") == "Name is required."
+        assert "8 digits" in field_error(pilot, "phone")
+        assert "name@example.dk" in field_error(pilot, "email")
+        assert "4 digits" in field_error(pilot, "postcode")
+        assert field_error(pilot, "benefit") == "Choose the benefit sought."
+        assert app.screen.query_one("#email").value == "jens.example.dk"
+        assert app.focused is app.screen.query_one("#name")
+    assert count(tui_database, Request) == 0
+
+
+async def test_escape_keeps_a_draft_for_the_next_open(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_form(pilot)
+        await pilot.press(*"0101901234")
+        await settle(pilot)
+        await pilot.press("tab", *"Jens")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.id == "today"
+        await pilot.press("f2")
+        await settle(pilot)
+        assert app.screen.query_one("#cpr").value == "0101901234"
+        assert app.screen.query_one("#name").value == "Jens"
+        assert app.screen.query_one("#new-citizen").display
+
+
+async def test_a_likely_duplicate_is_shown_before_saving(make_app, tui_database) -> None:
+    ctx = make_ctx(tui_database, "ab")
+    arrivals.register_arrival(
+        ctx,
+        ArrivalForm(
+            cpr="0101901234", benefit="kontanthjaelp", new_citizen=NewCitizen(name="Jens Møller")
+        ),
+    )
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_form(pilot)
+        await pilot.press(*"0101901242")  # same birth date, another number
+        await settle(pilot)
+        await pilot.press("tab", *"Jens Moeller")
+        await type_into(pilot, "#benefit", "")
+        await pilot.press("enter", "ctrl+s")
+        await settle(pilot)
+        assert app.screen.id == "register"  # reopened with the candidates
+        text = screen_text(app)
+        assert "Possible duplicate" in text and "010190-XXXX" in text
+        assert app.screen.query_one("#name").value == "Jens Moeller"
+        assert count(tui_database, Citizen) == 1
+        await pilot.press("space", "ctrl+s")  # confirm: another person
+        await settle(pilot)
+        assert app.screen.id == "today"
+    assert count(tui_database, Citizen) == 2
