@@ -7,8 +7,9 @@ raise a flag for a manual hearing (partshøring): the program never decides a sa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
+from sqlalchemy import func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -32,6 +33,7 @@ from jobbutik.models import (
 from jobbutik.rules import RuleBook
 from jobbutik.services import audit
 from jobbutik.services.context import Permission, ServiceContext
+from jobbutik.services.staff import staff_info
 
 # Outcomes per kind of follow-up. Activation outcomes name what happened at the start.
 STARTED = "started"
@@ -57,6 +59,53 @@ NEXT_AFTER_APPLIED = 10
 NEXT_AFTER_CV_MISSING = 3
 
 
+def _n(text: str) -> str:
+    return text
+
+
+KIND_LABELS: dict[str, str] = {
+    FollowUpKind.REFERRAL: _n("Referral"),
+    FollowUpKind.CV_DEADLINE: _n("CV on Jobnet"),
+    FollowUpKind.ACTIVATION_START: _n("Activation start"),
+    FollowUpKind.CATEGORY_REVIEW: _n("Category review"),
+    FollowUpKind.NYTTEINDSATS_END: _n("Nytteindsats period"),
+}
+OUTCOME_LABELS: dict[str, str] = {
+    ReferralOutcome.APPLIED: _n("Applied"),
+    ReferralOutcome.INTERVIEW: _n("Interview"),
+    ReferralOutcome.HIRED: _n("Hired"),
+    ReferralOutcome.REJECTED: _n("Rejected"),
+    ReferralOutcome.NOT_APPLIED_GOOD_REASON: _n("Did not apply, with good reason"),
+    ReferralOutcome.NOT_APPLIED_NO_REASON: _n("Did not apply, without good reason"),
+    STARTED: _n("Started"),
+    DID_NOT_SHOW: _n("Did not show"),
+    ENDED_EARLY: _n("Ended early"),
+    CV_DONE: _n("CV is on Jobnet"),
+    CV_MISSING: _n("CV still missing"),
+    REVIEWED: _n("Category reviewed"),
+    CONTINUES: _n("Continues"),
+    ENDED: _n("Ended"),
+}
+# Closes a follow-up that lost its purpose because its activation ended.
+ACTIVATION_ENDED = "activation_ended"
+SANCTION_TEXT = _n("possible sanction – partshøring")
+
+
+def kind_label(kind: str) -> str:
+    """The follow-up kind in the current language."""
+    return _(KIND_LABELS.get(kind, kind))
+
+
+def outcome_label(outcome: str) -> str:
+    """An outcome in the current language."""
+    return _(OUTCOME_LABELS.get(outcome, outcome))
+
+
+def sanction_text() -> str:
+    """What a raised sanction flag says: a hearing to hold, never a decision."""
+    return _(SANCTION_TEXT)
+
+
 @dataclass(frozen=True)
 class FollowUpRow:
     id: int
@@ -68,6 +117,12 @@ class FollowUpRow:
     name: str
     subject: str  # the opening, the site, or empty
     assignee: str
+    # Added for the Follow-ups screen (defaults keep older callers working).
+    apply_by: date | None = None  # referral: the citizen's apply-by date
+    interview_on: date | None = None  # referral: the interview, once known
+    last_outcome: str | None = None  # referral: what the last follow-up recorded
+    start_date: date | None = None  # activation: the start
+    working_days_overdue: int = 0
 
 
 @dataclass(frozen=True)
@@ -76,6 +131,7 @@ class OutcomeResult:
     next_follow_up_id: int | None
     next_due: date | None
     sanction_flag: bool
+    closed_with_it: tuple[int, ...] = ()  # other open follow-ups of an activation that ended
 
 
 def due_list(
@@ -83,11 +139,15 @@ def due_list(
     *,
     assignee: str | None = None,
     day: date | None = None,
+    all_open: bool = False,
 ) -> list[FollowUpRow]:
-    """Open follow-ups due on or before `day`: overdue first (oldest first), then today's."""
+    """Open follow-ups due on or before `day`: overdue first (oldest first), then today's.
+
+    `all_open` lists later ones too (what a supervisor reassigns while a consultant is away)."""
     staff = ctx.require(Permission.FOLLOW_UP)
     day = day or ctx.clock.today()
     now = ctx.clock.now()
+    calendar = ctx.rulebook.calendar
 
     def work(session: Session) -> list[FollowUpRow]:
         query = (
@@ -102,6 +162,10 @@ def due_list(
                 col(JobOpening.title),
                 col(Company.name),
                 col(ActivationSite.name),
+                col(Referral.apply_by),
+                col(Referral.interview_on),
+                col(Referral.outcome),
+                col(Activation.start_date),
             )
             .join(Citizen, col(Citizen.id) == FollowUp.citizen_id)
             .join(Staff, col(Staff.id) == FollowUp.assignee_id)
@@ -110,9 +174,11 @@ def due_list(
             .outerjoin(Company, col(Company.id) == JobOpening.company_id)
             .outerjoin(Activation, col(Activation.id) == FollowUp.activation_id)
             .outerjoin(ActivationSite, col(ActivationSite.id) == Activation.site_id)
-            .where(col(FollowUp.done_at).is_(None), col(FollowUp.due) <= day)
+            .where(col(FollowUp.done_at).is_(None))
             .order_by(col(FollowUp.due), col(FollowUp.id))
         )
+        if not all_open:
+            query = query.where(col(FollowUp.due) <= day)
         if assignee is not None:
             query = query.where(col(Staff.initials) == assignee.strip().lower())
         rows = session.execute(query).all()
@@ -135,8 +201,28 @@ def due_list(
                 name=name,
                 subject=f"{title}, {company}" if title else (site or ""),
                 assignee=initials,
+                apply_by=apply_by,
+                interview_on=interview_on,
+                last_outcome=last_outcome,
+                start_date=start_date,
+                working_days_overdue=(calendar.working_days_between(due, day) if due < day else 0),
             )
-            for fid, kind, due, cid, cpr, name, initials, title, company, site in rows
+            for (
+                fid,
+                kind,
+                due,
+                cid,
+                cpr,
+                name,
+                initials,
+                title,
+                company,
+                site,
+                apply_by,
+                interview_on,
+                last_outcome,
+                start_date,
+            ) in rows
         ]
 
     return ctx.db.write(work)
@@ -164,6 +250,9 @@ def record_outcome(
         if outcome not in OUTCOMES.get(follow_up.kind, ()):
             raise ValidationError(_("Choose one of the outcomes offered."), field="outcome")
         next_due: date | None = None
+        ends_activation = outcome in (DID_NOT_SHOW, ENDED_EARLY) or (
+            follow_up.kind == FollowUpKind.NYTTEINDSATS_END and outcome == ENDED
+        )
         if follow_up.kind == FollowUpKind.REFERRAL:
             next_due = _referral_outcome(session, follow_up, outcome, interview_on, today, rules)
         elif follow_up.kind == FollowUpKind.ACTIVATION_START:
@@ -178,6 +267,9 @@ def record_outcome(
         follow_up.sanction_flag = outcome in SANCTION_OUTCOMES
         follow_up.note = note.strip()
         session.add(follow_up)
+        closed: list[int] = []
+        if ends_activation and follow_up.activation_id is not None:
+            closed = _close_siblings(session, follow_up, now, today)
         next_id = None
         if next_due is not None:
             successor = FollowUp(
@@ -203,9 +295,29 @@ def record_outcome(
             detail=outcome,
             at=now,
         )
-        return OutcomeResult(follow_up_id, next_id, next_due, follow_up.sanction_flag)
+        return OutcomeResult(
+            follow_up_id, next_id, next_due, follow_up.sanction_flag, tuple(closed)
+        )
 
     return ctx.db.write(work)
+
+
+def _close_siblings(session: Session, follow_up: FollowUp, now: datetime, today: date) -> list[int]:
+    """Close the activation's other open follow-ups (e.g. the nytteindsats warning after a
+    no-show): they would only remind of an activation that has ended."""
+    siblings = session.exec(
+        select(FollowUp).where(
+            FollowUp.activation_id == follow_up.activation_id,
+            col(FollowUp.done_at).is_(None),
+            col(FollowUp.id) != follow_up.id,
+        )
+    ).all()
+    for sibling in siblings:
+        sibling.done_at = now
+        sibling.done_on_time = today <= sibling.due
+        sibling.outcome = ACTIVATION_ENDED
+        session.add(sibling)
+    return [s.id for s in siblings if s.id is not None]
 
 
 def _referral_outcome(
@@ -259,12 +371,23 @@ def reassign(ctx: ServiceContext, follow_up_ids: list[int], to_initials: str) ->
     staff = ctx.require(Permission.REASSIGN)
     now = ctx.clock.now()
     target_key = to_initials.strip().lower()
+    if not follow_up_ids:
+        raise ValidationError(_("Select the follow-ups to reassign."), field="follow_ups")
+    if not target_key:
+        raise ValidationError(_("Choose the consultant to take them over."), field="assignee")
 
     def work(session: Session) -> int:
         target = session.exec(select(Staff).where(Staff.initials == target_key)).first()
         if target is None or not target.active:
             raise ValidationError(
                 _("{initials} is not an active member of staff.").format(initials=target_key),
+                field="assignee",
+            )
+        if not staff_info(target).can(Permission.FOLLOW_UP):
+            raise ValidationError(
+                _("{initials} does not do follow-ups (not a consultant).").format(
+                    initials=target.initials
+                ),
                 field="assignee",
             )
         rows = session.exec(
@@ -288,3 +411,35 @@ def reassign(ctx: ServiceContext, follow_up_ids: list[int], to_initials: str) ->
         return len(rows)
 
     return ctx.db.write(work)
+
+
+@dataclass(frozen=True)
+class Assignee:
+    initials: str
+    name: str
+    open_follow_ups: int
+
+
+def assignees(ctx: ServiceContext) -> list[Assignee]:
+    """Active staff who do follow-ups, with how many open ones each holds (to share the load)."""
+    ctx.require(Permission.FOLLOW_UP)
+
+    def work(session: Session) -> list[Assignee]:
+        counts: dict[int, int] = {
+            assignee_id: int(n)
+            for assignee_id, n in session.execute(
+                select_columns(col(FollowUp.assignee_id), func.count())
+                .where(col(FollowUp.done_at).is_(None))
+                .group_by(col(FollowUp.assignee_id))
+            ).all()
+        }
+        people = session.exec(
+            select(Staff).where(col(Staff.active).is_(True)).order_by(col(Staff.initials))
+        ).all()
+        return [
+            Assignee(p.initials, p.name, counts.get(p.id or 0, 0))
+            for p in people
+            if staff_info(p).can(Permission.FOLLOW_UP)
+        ]
+
+    return ctx.db.read(work)

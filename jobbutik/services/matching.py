@@ -20,10 +20,40 @@ W_HOURS_FAR = -15
 W_SKAANEHENSYN = 15
 W_NO_SKAANEHENSYN = -30
 W_LICENCE_MISSING = -50
+W_LICENCE_HELD = 5
+W_DANISH = -20
 W_SAME_POSTCODE = 15
 W_NEAR = 10
 W_REGION = 5
+W_FAR = -10
 W_DEADLINE_SOON = 5
+HOURS_CLOSE = 5  # hours offered within this many of those wanted count as a fit
+
+# Distance by postcode. Danish postcodes run roughly by geography: the first two digits are a
+# town and its neighbours, the first digit a region, except Bornholm (37xx), an island far from
+# the other 3xxx (North Zealand), and Copenhagen and its suburbs, which span 1xxx and 2xxx.
+SAME, NEAR, REGION, FAR = 0, 1, 2, 3
+
+
+def _area(postcode: str) -> str:
+    if postcode.startswith("37"):
+        return "bornholm"
+    if postcode[:1] in ("1", "2"):
+        return "copenhagen"
+    return postcode[:1]
+
+
+def postcode_distance(a: str | None, b: str | None) -> int | None:
+    """SAME, NEAR (same first two digits), REGION (same area) or FAR; None when unknown."""
+    if not a or not b or len(a) != 4 or len(b) != 4:
+        return None
+    if a == b:
+        return SAME
+    if a[:2] == b[:2]:
+        return NEAR
+    if _area(a) == _area(b):
+        return REGION
+    return FAR
 
 
 @dataclass(frozen=True)
@@ -37,11 +67,19 @@ class Match:
     apply_by: date
     score: int
     reasons: tuple[str, ...]
+    company_id: int = 0
+    requirements: str = ""
 
 
 def score_opening(
-    opening: JobOpening, facts: Facts, citizen_postcode: str | None, today: date
+    opening: JobOpening,
+    facts: Facts,
+    citizen_postcode: str | None,
+    today: date,
+    *,
+    needs_interpreter: bool = False,
 ) -> tuple[int, list[str]]:
+    """The opening's score for this citizen and the reasons, one per point given or taken."""
     score = 0
     reasons: list[str] = []
     wished = {fold_name(i) for i in facts.industries if i.strip()}
@@ -51,7 +89,7 @@ def score_opening(
             _("+{n} wished industry ({industry})").format(n=W_INDUSTRY, industry=opening.industry)
         )
     if facts.hours_wanted:
-        if abs(facts.hours_wanted - opening.hours_per_week) <= 5:
+        if abs(facts.hours_wanted - opening.hours_per_week) <= HOURS_CLOSE:
             score += W_HOURS_CLOSE
             reasons.append(
                 _("+{n} hours fit ({hours} h/week)").format(
@@ -72,28 +110,38 @@ def score_opening(
         else:
             score += W_NO_SKAANEHENSYN
             reasons.append(_("{n} no skånehensyn possible").format(n=W_NO_SKAANEHENSYN))
-    if opening.driving_licence_required and not facts.driving_licence:
-        score += W_LICENCE_MISSING
-        reasons.append(_("{n} needs a driving licence").format(n=W_LICENCE_MISSING))
-    if citizen_postcode and opening.postcode:
-        if citizen_postcode == opening.postcode:
-            score += W_SAME_POSTCODE
-            reasons.append(_("+{n} same postcode").format(n=W_SAME_POSTCODE))
-        elif citizen_postcode[:2] == opening.postcode[:2]:
-            score += W_NEAR
-            reasons.append(
-                _("+{n} nearby ({postcode})").format(n=W_NEAR, postcode=opening.postcode)
-            )
-        elif citizen_postcode[:1] == opening.postcode[:1]:
-            score += W_REGION
-            reasons.append(
-                _("+{n} same region ({postcode})").format(n=W_REGION, postcode=opening.postcode)
-            )
+    if opening.driving_licence_required:
+        if facts.driving_licence:
+            score += W_LICENCE_HELD
+            reasons.append(_("+{n} has the driving licence needed").format(n=W_LICENCE_HELD))
+        else:
+            score += W_LICENCE_MISSING
+            reasons.append(_("{n} needs a driving licence").format(n=W_LICENCE_MISSING))
+    if needs_interpreter and opening.danish_level in ("good", "fluent"):
+        score += W_DANISH
+        reasons.append(
+            _("{n} needs good Danish (the citizen uses an interpreter)").format(n=W_DANISH)
+        )
+    distance = postcode_distance(citizen_postcode, opening.postcode)
+    if distance == SAME:
+        score += W_SAME_POSTCODE
+        reasons.append(_("+{n} same postcode").format(n=W_SAME_POSTCODE))
+    elif distance == NEAR:
+        score += W_NEAR
+        reasons.append(_("+{n} nearby ({postcode})").format(n=W_NEAR, postcode=opening.postcode))
+    elif distance == REGION:
+        score += W_REGION
+        reasons.append(
+            _("+{n} same region ({postcode})").format(n=W_REGION, postcode=opening.postcode)
+        )
+    elif distance == FAR:
+        score += W_FAR
+        reasons.append(_("{n} far away ({postcode})").format(n=W_FAR, postcode=opening.postcode))
     if (opening.apply_by - today).days <= 7:
         score += W_DEADLINE_SOON
         reasons.append(
             _("+{n} apply soon (by {day})").format(
-                n=W_DEADLINE_SOON, day=opening.apply_by.isoformat()
+                n=W_DEADLINE_SOON, day=opening.apply_by.strftime("%d.%m.%Y")
             )
         )
     return score, reasons
@@ -102,13 +150,15 @@ def score_opening(
 def rank_openings(
     ctx: ServiceContext, citizen_id: int, facts: Facts, *, limit: int = 30
 ) -> list[Match]:
-    """Open openings not yet passed and not already referred, best fit first."""
+    """Open openings not yet passed and not already referred, best fit first (ties: the
+    soonest apply-by date first)."""
     ctx.require(Permission.VISIT)
     today = ctx.clock.today()
 
     def work(session: Session) -> list[Match]:
         citizen = session.get(Citizen, citizen_id)
         postcode = citizen.postcode if citizen else None
+        interpreter = bool(citizen and citizen.interpreter_language)
         referred = select(Referral.opening_id).where(Referral.citizen_id == citizen_id)
         rows = session.exec(
             select(JobOpening, Company.name)
@@ -122,7 +172,9 @@ def rank_openings(
         matches = []
         for opening, company in rows:
             assert opening.id is not None
-            score, reasons = score_opening(opening, facts, postcode, today)
+            score, reasons = score_opening(
+                opening, facts, postcode, today, needs_interpreter=interpreter
+            )
             matches.append(
                 Match(
                     opening.id,
@@ -134,6 +186,8 @@ def rank_openings(
                     opening.apply_by,
                     score,
                     tuple(reasons),
+                    opening.company_id,
+                    opening.requirements,
                 )
             )
         matches.sort(key=lambda m: (-m.score, m.apply_by, m.opening_id))
