@@ -1,0 +1,297 @@
+"""The command line: help, global options and environment variables, one-line errors."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlmodel import select
+
+from jobbutik import cli
+from jobbutik.cli import main
+from jobbutik.config import Settings, SettingsError, resolve_settings
+from jobbutik.db import Database
+from jobbutik.i18n import set_language
+from jobbutik.models import AuditEntry, Citizen, Role, Staff
+
+TODAY = "2026-11-23"
+CSV = "cpr;name\n0101901234;Søren Ærø\n0202851236;Mette Møller\n"
+ENV_NAMES = ("JOBBUTIK_DB", "JOBBUTIK_USER", "JOBBUTIK_TODAY", "JOBBUTIK_LANG", "JOBBUTIK_RULES")
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    for name in ENV_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    yield
+    set_language("en")  # the CLI switches the process language; leave it as other tests expect
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def one_line_error(result: Result) -> str:
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("jobbutik: ")
+    return lines[0]
+
+
+def base(tmp_path: Path, user: str = "ab") -> list[str]:
+    return ["--db", str(tmp_path / "j.sqlite"), "--user", user, "--today", TODAY, "--lang", "en"]
+
+
+def csv_file(tmp_path: Path, text: str = CSV) -> str:
+    path = tmp_path / "in.csv"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["demo"],
+        ["import"],
+        ["import", "citizens"],
+        ["export"],
+        ["export", "citizens"],
+        ["db"],
+        ["db", "upgrade"],
+        ["db", "check"],
+    ],
+)
+def test_help(command: list[str]) -> None:
+    result = run(*command, "--help")
+    assert result.exit_code == 0, result.output
+    assert "Usage: " in result.stdout
+    if not command:
+        for name in ENV_NAMES:
+            assert name in result.stdout
+        for sub in ("demo", "import", "export", "db"):
+            assert sub in result.stdout
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.exit_code == 0 and "jobbutik" in result.stdout
+
+
+def test_bad_today_is_a_usage_error(tmp_path: Path) -> None:
+    result = run("--db", str(tmp_path / "j.sqlite"), "--today", "2026-13-01", "db", "check")
+    assert result.exit_code == 2
+    assert "--today" in one_line_error(result)
+    assert not (tmp_path / "j.sqlite").exists()
+
+
+def test_bad_env_today_and_lang_are_usage_errors(tmp_path: Path) -> None:
+    result = run("db", "check", env={"JOBBUTIK_TODAY": "23.11.2026"})
+    assert result.exit_code == 2 and "JOBBUTIK_TODAY" in one_line_error(result)
+    result = run("db", "check", env={"JOBBUTIK_LANG": "sv"})
+    assert result.exit_code == 2 and "JOBBUTIK_LANG" in one_line_error(result)
+    result = run("--lang", "sv", "db", "check")
+    assert result.exit_code == 2
+    one_line_error(result)
+
+
+def test_unknown_command_and_option_are_usage_errors() -> None:
+    result = run("frobnicate")
+    assert result.exit_code == 2
+    one_line_error(result)
+    result = run("db", "check", "--no-such-option")
+    assert result.exit_code == 2
+    one_line_error(result)
+
+
+def test_first_user_becomes_admin_then_unknown_user_is_refused(tmp_path: Path) -> None:
+    result = run(*base(tmp_path, "ab"), "import", "citizens", csv_file(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "2 record(s) imported" in result.stdout
+    db = Database(str(tmp_path / "j.sqlite"))
+    staff = db.read(lambda s: s.exec(select(Staff)).all())
+    assert [(s.initials, s.role_set) for s in staff] == [("ab", frozenset({Role.ADMIN}))]
+
+    result = run(*base(tmp_path, "zz"), "export", "citizens", str(tmp_path / "out.csv"))
+    assert result.exit_code == 1
+    assert "zz" in one_line_error(result)
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_env_vars_are_honoured(tmp_path: Path) -> None:
+    env = {
+        "JOBBUTIK_DB": str(tmp_path / "env.sqlite"),
+        "JOBBUTIK_USER": "envy",
+        "JOBBUTIK_TODAY": "2026-11-20",
+        "JOBBUTIK_LANG": "en",
+    }
+    result = run("import", "citizens", csv_file(tmp_path), env=env)
+    assert result.exit_code == 0, result.output
+    db = Database(env["JOBBUTIK_DB"])
+    citizens = db.read(lambda s: s.exec(select(Citizen)).all())
+    assert len(citizens) == 2
+    assert {c.created_at.astimezone().date() for c in citizens} <= {
+        date(2026, 11, 20),
+        date(2026, 11, 21),
+        date(2026, 11, 19),
+    }
+    assert db.read(lambda s: s.exec(select(Staff.initials)).all()) == ["envy"]
+    # A flag wins over its environment variable.
+    result = run("--user", "other", "export", "citizens", str(tmp_path / "o.csv"), env=env)
+    assert result.exit_code == 1 and "other" in one_line_error(result)
+
+
+def test_settings_resolution_order(tmp_path: Path) -> None:
+    env = {"JOBBUTIK_DB": "/env.sqlite", "JOBBUTIK_USER": "env", "JOBBUTIK_TODAY": "2026-01-02"}
+    settings = resolve_settings(environ=env)
+    assert (settings.db, settings.user, settings.today) == ("/env.sqlite", "env", date(2026, 1, 2))
+    assert settings.db_source == settings.user_source == "env"
+    flagged = resolve_settings(db="/flag.sqlite", user="fl", today="2026-03-04", environ=env)
+    assert (flagged.db, flagged.user, flagged.today) == ("/flag.sqlite", "fl", date(2026, 3, 4))
+    default = resolve_settings(environ={})
+    assert default.db.endswith("jobbutik.sqlite") and default.db_source == "default"
+    assert default.lang == "da" and default.today is None and default.rules is None
+    assert default.with_defaults(db="/demo.sqlite", user="demo").db == "/demo.sqlite"
+    assert flagged.with_defaults(db="/demo.sqlite", user="demo").user == "fl"
+    with pytest.raises(SettingsError):
+        resolve_settings(today="tomorrow", environ={})
+
+
+def test_bad_db_paths_are_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    result = run("--db", str(folder), "--lang", "en", "db", "check")
+    assert result.exit_code == 1
+    one_line_error(result)
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"this is not a database, just some text " * 100)
+    result = run("--db", str(junk), "--lang", "en", "db", "check")
+    assert result.exit_code == 1
+    one_line_error(result)
+    result = run("--db", "mysql://nobody@nowhere/x", "--lang", "en", "db", "check")
+    assert result.exit_code == 1
+    one_line_error(result)
+
+
+def test_import_refused_lists_rows_and_exits_1(tmp_path: Path) -> None:
+    bad = csv_file(tmp_path, "cpr;name\n0101901234;Anna\n3102901234;Bo\n0303901234;\n")
+    result = run(*base(tmp_path), "import", "citizens", bad)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("row 3: ") and lines[1].startswith("row 4: ")
+    assert lines[-1].startswith("jobbutik: ") and "nothing imported" in lines[-1]
+    result = run(*base(tmp_path), "import", "citizens", bad, "--skip-invalid")
+    assert result.exit_code == 0
+    assert "1 record(s) imported" in result.stdout and "2 row(s) skipped" in result.stdout
+
+
+def test_missing_import_file_is_one_line(tmp_path: Path) -> None:
+    result = run(*base(tmp_path), "import", "citizens", str(tmp_path / "nope.csv"))
+    assert result.exit_code == 2
+    assert "nope.csv" in one_line_error(result)
+    assert not (tmp_path / "j.sqlite").exists()
+
+
+def test_export_and_db_check(tmp_path: Path) -> None:
+    assert run(*base(tmp_path), "import", "citizens", csv_file(tmp_path)).exit_code == 0
+    out = tmp_path / "out.csv"
+    result = run(*base(tmp_path), "export", "citizens", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Søren Ærø" in out.read_text(encoding="utf-8-sig")
+    result = run(*base(tmp_path), "db", "check")
+    assert result.exit_code == 0, result.output
+    result = run(*base(tmp_path), "db", "upgrade")
+    assert result.exit_code == 0, result.output
+    assert "up to date" in result.stdout
+
+
+def test_db_check_fails_on_a_tampered_audit_log(tmp_path: Path) -> None:
+    assert run(*base(tmp_path), "import", "citizens", csv_file(tmp_path)).exit_code == 0
+    db = Database(str(tmp_path / "j.sqlite"))
+
+    def tamper(session: Any) -> None:
+        entry = session.exec(select(AuditEntry).order_by(AuditEntry.seq)).first()
+        entry.detail = "nothing to see here"
+        session.add(entry)
+
+    db.write(tamper)
+    db.dispose()
+    result = run(*base(tmp_path), "db", "check")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "audit" in result.stderr.lower()
+    assert result.stderr.strip().splitlines()[-1].startswith("jobbutik: ")
+
+
+def test_unexpected_errors_are_one_line_with_a_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jobbutik.services import csvio
+
+    def explode(*_args: Any, **_kw: Any) -> None:
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(csvio, "import_csv", explode)
+    result = run(*base(tmp_path), "import", "citizens", csv_file(tmp_path))
+    assert result.exit_code == 1
+    line = one_line_error(result)
+    assert "kaboom" in line and "report" in line and "JOBBUTIK_DEBUG" in line
+
+
+def test_danish_is_the_default_language(tmp_path: Path) -> None:
+    result = run("--db", str(tmp_path / "j.sqlite"), "--today", "i morgen", "db", "check")
+    assert result.exit_code == 2
+    assert "er ikke en dato" in one_line_error(result)
+    result = run("--db", str(tmp_path / "j.sqlite"), "db", "upgrade")
+    assert result.exit_code == 0
+    assert "er opdateret" in result.stdout
+
+
+def test_no_command_opens_the_program(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import jobbutik.app
+
+    opened: list[Settings] = []
+
+    class FakeApp:
+        def __init__(self, settings: Settings) -> None:
+            self.settings = settings
+
+        def run(self) -> None:
+            opened.append(self.settings)
+
+    monkeypatch.setattr(jobbutik.app, "create_app", lambda settings, **_kw: FakeApp(settings))
+    result = run("--db", str(tmp_path / "j.sqlite"), "--user", "ab", "--today", TODAY)
+    assert result.exit_code == 0, result.output
+    assert opened and opened[0].user == "ab" and opened[0].today == date(2026, 11, 23)
+
+
+def test_demo_defaults_to_its_own_file_and_user(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import jobbutik.app
+
+    opened: list[Settings] = []
+    monkeypatch.setattr(
+        jobbutik.app,
+        "create_app",
+        lambda settings, **_kw: type("A", (), {"run": lambda self: opened.append(settings)})(),
+    )
+    result = run("--today", TODAY, "--lang", "en", "demo", "--citizens", "40")
+    assert result.exit_code == 0, result.output
+    demo_path = cli.demo_db_path()
+    assert demo_path.exists() and str(tmp_path) in str(demo_path)
+    assert opened[0].db == str(demo_path) and opened[0].user == "demo"
+    # Rebuilt fresh each time: the same counts, not twice as many.
+    assert run("--today", TODAY, "demo", "--citizens", "40", "--no-tui").exit_code == 0
+    db = Database(str(demo_path))
+    assert len(db.read(lambda s: s.exec(select(Citizen.id)).all())) == 40
+    # An explicit database that holds data is never overwritten.
+    result = run("--db", str(demo_path), "--lang", "en", "demo", "--no-tui")
+    assert result.exit_code == 1 and "empty" in one_line_error(result)
