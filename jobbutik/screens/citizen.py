@@ -83,7 +83,7 @@ class CitizenScreen(BaseScreen):
         yield Header()
         yield Static(_("Reading the citizen's history…"), id="citizen-head")
         yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.title = _("Jobbutik")

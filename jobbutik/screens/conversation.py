@@ -190,7 +190,7 @@ class ConversationScreen(BaseScreen):
         yield Static(_("Opening the conversation…"), id="conversation-citizen")
         yield Static("", id="steps")
         yield Vertical(id="conversation-holder")
-        yield Footer()
+        yield Footer(compact=True)
 
     def compose_steps(self, start: ConversationStart) -> ComposeResult:
         with ContentSwitcher(initial="step-1", id="conversation-body"):
@@ -280,7 +280,7 @@ class ConversationScreen(BaseScreen):
                     classes="hint",
                 )
                 yield FormField(
-                    _("Site or course"),
+                    _("Free seats"),
                     DataTable(id="sites", cursor_type="row", zebra_stripes=True),
                     id="f-activation",
                 )
@@ -344,7 +344,7 @@ class ConversationScreen(BaseScreen):
         await holder.mount_compose(self.compose_steps(start))
         sites = self.query_one("#sites", DataTable)
         sites.add_column(_("Site or course"), key="name", width=30)
-        sites.add_column(_("Kind"), key="kind", width=14)
+        sites.add_column(_("Kind"), key="kind", width=20)
         sites.add_column(_("Provider"), key="provider", width=16)
         sites.add_column(_("Hours"), key="hours", width=6)
         sites.add_column(_("Free"), key="free", width=5)

@@ -165,7 +165,7 @@ class RegisterForm(FormModal[RegisterDraft]):
                         id="confirm_duplicate",
                         compact=True,
                     )
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#new-citizen").display = False

@@ -47,7 +47,7 @@ class SearchScreen(BaseScreen):
         yield Input(placeholder=_("CPR number or name"), id="search-box")
         yield Static(_("Type a CPR number or a name."), id="search-status")
         yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.title = _("Jobbutik")

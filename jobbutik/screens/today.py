@@ -78,7 +78,7 @@ class TodayScreen(BaseScreen):
         yield Header()
         yield Static(_("Opening database…"), id="board-status")
         yield DataTable(id="board", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#board", DataTable)

@@ -50,7 +50,7 @@ class WithdrawForm(FormModal[WithdrawDraft]):
                 _("Reason"), RadioSet(*(RadioButton(x) for x in labels), id="reason"), id="f-reason"
             )
             yield FormField(_("Note"), Input(id="note", max_length=500), id="f-note")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         if self.draft is not None:

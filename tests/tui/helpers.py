@@ -54,3 +54,8 @@ def screen_text(app: Any) -> str:
         app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
     )
     return console.export_text()
+
+
+def notices(app: Any) -> list[str]:
+    """The texts of the notifications shown so far (oldest first)."""
+    return [str(n.message) for n in app._notifications]

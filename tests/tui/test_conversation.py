@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 from factories import add_company, add_opening, add_site, make_ctx
-from helpers import field_error, screen_text, settle, start, type_into
+from helpers import field_error, notices, screen_text, settle, start, type_into
 from sqlmodel import func, select
 
 from jobbutik.models import Activation, FollowUp, Referral, Request, Visitation, Withdrawal
@@ -64,8 +64,11 @@ async def next_step(pilot) -> None:
 
 
 async def test_adult_jobparat_with_activation_and_two_referrals(
-    make_app, tui_database, seeded
+    make_app, tui_database, seeded, monkeypatch, tmp_path
 ) -> None:
+    from jobbutik.reports import printing
+
+    monkeypatch.setattr(printing.shutil, "which", lambda _name: None)  # no printer here
     request_id = arrive(seeded["ctx"])
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -98,6 +101,13 @@ async def test_adult_jobparat_with_activation_and_two_referrals(
         await settle(pilot)
         assert screen.result is not None
         assert "Gemt" in screen_text(app)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "Ikke udskrevet: Der kan ikke udskrives" in notices(app)[-1]
+        [pdf] = (tui_database.path.parent / "receipts").glob("*.pdf")
+        text = pdf.with_suffix(".txt").read_text(encoding="utf-8")
+        assert "Materielgården" in text and "010190-XXXX" in text
+        assert "0101901234" not in text and "010190-1234" not in text
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen.id == "today"

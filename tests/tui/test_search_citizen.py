@@ -1,0 +1,114 @@
+"""Search (as you type, Danish letters folded), the Citizen history, roles and the palette."""
+
+from __future__ import annotations
+
+from factories import make_ctx
+from helpers import notices, screen_text, settle, start, type_into
+
+from jobbutik.services import arrivals
+from jobbutik.services.arrivals import ArrivalForm, NewCitizen
+
+
+def register(ctx, cpr: str, name: str) -> None:
+    arrivals.register_arrival(
+        ctx, ArrivalForm(cpr=cpr, benefit="kontanthjaelp", new_citizen=NewCitizen(name=name))
+    )
+
+
+async def test_search_as_you_type_folds_danish_letters(make_app, tui_database) -> None:
+    ctx = make_ctx(tui_database, "ab")
+    register(ctx, "0101901234", "Jens Møller")
+    register(ctx, "0202851234", "Åse Sørensen")
+    register(ctx, "0303801234", "Peter Hansen")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert app.screen.id == "search"
+        await pilot.press(*"moel")
+        await settle(pilot)
+        await pilot.pause(0.3)  # the debounce
+        await settle(pilot)
+        assert [h.name for h in app.screen.hits] == ["Jens Møller"]
+        await type_into(pilot, "#search-box", "aase")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert [h.name for h in app.screen.hits] == ["Åse Sørensen"]
+        await type_into(pilot, "#search-box", "0303")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert [h.name for h in app.screen.hits] == ["Peter Hansen"]
+        text = screen_text(app)
+        assert "030380-XXXX" in text and "030380-1234" not in text
+        # Enter opens the citizen: the only screen with the full CPR number.
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert app.screen.id == "citizen"
+        text = screen_text(app)
+        assert "030380-1234" in text and "Peter Hansen" in text
+        assert "Henvendelse" in text and "kontanthjælp" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.id == "search"
+        assert app.screen.query_one("#search-box").value == "0303"
+
+
+async def test_no_show_from_the_board(make_app, tui_database) -> None:
+    ctx = make_ctx(tui_database, "ab")
+    register(ctx, "0101901234", "Jens Møller")
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+        assert app.today_screen.rows[0].status == "no_show"
+        assert "no-show" in screen_text(app)
+
+
+async def test_waiting_minutes_tick_without_reading_the_database(make_app, tui_database) -> None:
+    from datetime import timedelta
+
+    from factories import NOW
+
+    from jobbutik.clock import Clock
+
+    ctx = make_ctx(tui_database, "ab")
+    register(ctx, "0101901234", "Jens Møller")
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(pilot)
+        assert "0 min" in screen_text(app)
+        app.context.clock = Clock(fixed_now=NOW + timedelta(minutes=17))
+        app.today_screen.tick()
+        await pilot.pause()
+        assert "17 min" in screen_text(app)
+
+
+async def test_reception_cannot_start_a_conversation(make_app, tui_database) -> None:
+    ctx = make_ctx(tui_database, "ab")
+    register(ctx, "0101901234", "Jens Møller")
+    app = make_app(user="rec", roles="reception", lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(pilot)
+        titles = [c.title for c in app.available_commands(app.screen)]
+        assert "Register arrival" in titles and "No-show" in titles
+        assert "Start conversation" not in titles
+        await pilot.press("f6")
+        await settle(pilot)
+        assert app.screen.id == "today"
+        assert "Start conversation" not in screen_text(app)
+
+
+async def test_command_palette_runs_the_same_command(make_app, tui_database) -> None:
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"register")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.id == "register"
+        assert not notices(app)
