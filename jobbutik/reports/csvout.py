@@ -1,9 +1,9 @@
 """CSV: `;` between fields (what Danish spreadsheet programs expect), one block after another.
 
-The first row names the report, the municipality and the period. Each section starts with a row
-holding its heading; a table follows as a header row and its rows; key figures and charts as
-label;value rows; a note as one cell. A blank row comes before each section. Files are written as UTF-8
-with a byte-order mark (`ENCODING`) so spreadsheets show æøå.
+The first row names the report, the municipality, the period and when it was made. A blank
+row comes before each section, then a row holding its heading; a table follows as a header row
+and its rows; key figures and charts as label;value rows; a note as one cell. Files are written
+as UTF-8 with a byte-order mark (`ENCODING`) so spreadsheets show æøå.
 """
 
 from __future__ import annotations

@@ -224,7 +224,7 @@ def _table(pdf: _Pdf, table: Table) -> None:
         return
     size = 9 if len(table.columns) <= 6 else 8
     pdf.font("", size)
-    widths = _column_widths(pdf, table, pdf.epw - 0.01)
+    widths = _column_widths(pdf, table, pdf.epw - 0.01, size)
     align: Any = tuple("RIGHT" if c.align == "right" else "LEFT" for c in table.columns)
     with pdf.table(
         col_widths=widths,
@@ -246,11 +246,14 @@ def _table(pdf: _Pdf, table: Table) -> None:
                 row.cell(pdf.t(cell))
 
 
-def _column_widths(pdf: _Pdf, table: Table, room: float) -> list[float]:
+def _column_widths(pdf: _Pdf, table: Table, room: float, size: float) -> list[float]:
     natural = []
     for i, column in enumerate(table.columns):
-        texts = [column.title, *(row[i] for row in table.rows)]
-        natural.append(max(pdf.get_string_width(pdf.t(t)) for t in texts) + 2.5)
+        pdf.font("B", size)
+        title = pdf.get_string_width(pdf.t(column.title))
+        pdf.font("", size)
+        cells = max((pdf.get_string_width(pdf.t(row[i])) for row in table.rows), default=0)
+        natural.append(max(title, cells) + 3.5)
     total = sum(natural)
     if total <= room:
         return natural
@@ -305,3 +308,4 @@ def _chart(pdf: _Pdf, chart: Chart) -> None:
         pdf.set_x(MARGIN + label_width + length + 1.5)
         pdf.cell(text_width, bar_height, pdf.t(bar.text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_y(y + bar_height + 0.6)
+    pdf.set_fill_color(255, 255, 255)

@@ -105,6 +105,7 @@ def receipt_for(ctx: ServiceContext, visitation_id: int) -> Receipt:
                 col(Staff.initials),
                 col(Request.benefit),
             )
+            .select_from(Visitation)
             .join(Citizen, col(Citizen.id) == Visitation.citizen_id)
             .join(Staff, col(Staff.id) == Visitation.consultant_id)
             .join(Request, col(Request.id) == Visitation.request_id)
@@ -125,6 +126,7 @@ def receipt_for(ctx: ServiceContext, visitation_id: int) -> Receipt:
                 col(ActivationSite.contact_email),
                 col(Activation.start_date),
             )
+            .select_from(Activation)
             .join(ActivationSite, col(ActivationSite.id) == Activation.site_id)
             .where(
                 col(Activation.visitation_id) == visitation_id,
@@ -134,6 +136,7 @@ def receipt_for(ctx: ServiceContext, visitation_id: int) -> Receipt:
         ).first()
         jobs = session.execute(
             select_columns(col(JobOpening.title), col(Company.name), col(Referral.apply_by))
+            .select_from(Referral)
             .join(JobOpening, col(JobOpening.id) == Referral.opening_id)
             .join(Company, col(Company.id) == JobOpening.company_id)
             .where(col(Referral.visitation_id) == visitation_id)

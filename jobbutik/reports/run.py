@@ -1,0 +1,154 @@
+"""Run a report by name: check the role, build its document, write the audit entry, render it.
+
+The command line and the Reports screen both come through here, so every report shown, exported
+or printed is in the audit log (entity "report", detail: the report's name and period, plus one
+entry per citizen a list shows).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from jobbutik.errors import ValidationError
+from jobbutik.i18n import _
+from jobbutik.models import AuditAction
+from jobbutik.reports.common import log_report
+from jobbutik.reports.document import Document
+from jobbutik.services.context import Permission, ServiceContext
+
+REPORTS = ("daily", "starts", "followups", "stats")
+FORMATS = ("text", "csv", "pdf")
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    name: str  # one of REPORTS
+    start: date
+    end: date | None = None  # stats only; the other reports cover `start`
+    consultant: str | None = None  # followups only
+
+    @property
+    def detail(self) -> str:
+        """What the audit entry says: the report and its period."""
+        period = self.start.isoformat()
+        if self.end is not None and self.end != self.start:
+            period = f"{period}..{self.end.isoformat()}"
+        who = f" {self.consultant.lower()}" if self.consultant else ""
+        return f"{self.name} {period}{who}"
+
+
+Builder = Callable[[ServiceContext, ReportRequest], tuple[Document, set[int]]]
+
+
+def _daily(ctx: ServiceContext, req: ReportRequest) -> tuple[Document, set[int]]:
+    from jobbutik.reports.daily import build_daily
+
+    return build_daily(ctx, req.start)
+
+
+def _starts(ctx: ServiceContext, req: ReportRequest) -> tuple[Document, set[int]]:
+    from jobbutik.reports.starts import build_starts
+
+    return build_starts(ctx, req.start)
+
+
+def _followups(ctx: ServiceContext, req: ReportRequest) -> tuple[Document, set[int]]:
+    from jobbutik.reports.followups import build_followups
+
+    return build_followups(ctx, req.start, req.consultant)
+
+
+def _stats(ctx: ServiceContext, req: ReportRequest) -> tuple[Document, set[int]]:
+    from jobbutik.reports.stats import build_stats
+
+    return build_stats(ctx, req.start, req.end or req.start)
+
+
+BUILDERS: dict[str, Builder] = {
+    "daily": _daily,
+    "starts": _starts,
+    "followups": _followups,
+    "stats": _stats,
+}
+
+
+def run_report(
+    ctx: ServiceContext, request: ReportRequest, action: AuditAction = AuditAction.READ
+) -> Document:
+    """Build the report and log it (READ: shown on screen, EXPORT: written out, PRINT)."""
+    ctx.require(Permission.REPORTS)
+    builder = BUILDERS.get(request.name)
+    if builder is None:
+        raise ValidationError(
+            _("Unknown report {name}: choose one of {names}.").format(
+                name=request.name, names=", ".join(REPORTS)
+            )
+        )
+    doc, citizens = builder(ctx, request)
+    log_report(ctx, action, request.detail, citizens)
+    return doc
+
+
+def log_output(ctx: ServiceContext, request: ReportRequest, action: AuditAction) -> None:
+    """Log a report that was already shown being exported or printed afterwards (the screen's
+    print key). The citizens were logged when it was shown; this entry records the printout."""
+    log_report(ctx, action, request.detail)
+
+
+def render(doc: Document, fmt: str) -> str:
+    """Text or CSV as a string (PDF: use `write`)."""
+    if fmt == "text":
+        from jobbutik.reports.text import render_text
+
+        return render_text(doc)
+    if fmt == "csv":
+        from jobbutik.reports.csvout import render_csv
+
+        return render_csv(doc)
+    raise ValidationError(_("A PDF cannot be shown as text: give a file to write it to."))
+
+
+def write(doc: Document, fmt: str, path: str | os.PathLike[str]) -> Path:
+    """Write `doc` to `path` in `fmt`, created readable by its owner only (it holds personal data).
+
+    The file is written beside the target and renamed into place, so a failed write never
+    leaves half a report."""
+    if fmt not in FORMATS:
+        raise ValidationError(
+            _("Unknown format {fmt}: choose text, csv or pdf.").format(fmt=fmt), field="format"
+        )
+    target = Path(path).expanduser()
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise ValidationError(
+            _("The folder {folder} does not exist.").format(folder=folder), field="output"
+        )
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+    tmp = Path(tmp_name)
+    try:
+        if fmt == "pdf":
+            os.close(fd)
+            from jobbutik.reports.pdf import render_pdf
+
+            render_pdf(doc, tmp)
+        else:
+            from jobbutik.reports.csvout import ENCODING
+
+            encoding = ENCODING if fmt == "csv" else "utf-8"
+            with os.fdopen(fd, "w", encoding=encoding, newline="") as out:
+                out.write(render(doc, fmt))
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def suffix(fmt: str) -> str:
+    return {"text": ".txt", "csv": ".csv", "pdf": ".pdf"}[fmt]
