@@ -1,0 +1,126 @@
+"""Small builders for service and UI tests: staff, sites, companies, openings, a fixed clock."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from jobbutik.clock import LOCAL_TZ, Clock
+from jobbutik.db import Database
+from jobbutik.identity import fold_name
+from jobbutik.models import ActivationSite, Company, JobOpening, Role, SiteKind, Staff
+from jobbutik.rules import load_rulebook
+from jobbutik.services.context import ServiceContext
+
+TODAY = date(2026, 11, 23)  # a Monday
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=LOCAL_TZ)
+ALL_ROLES = ",".join(r.value for r in Role)
+RULES = load_rulebook()
+
+
+def at(day: date, hour: int = 9, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=LOCAL_TZ)
+
+
+def add_staff(db: Database, initials: str, roles: str = ALL_ROLES, name: str = "") -> int:
+    def work(session: Session) -> int:
+        staff = session.exec(select(Staff).where(Staff.initials == initials)).first()
+        if staff is None:
+            staff = Staff(initials=initials, name=name or initials.upper(), roles=roles)
+        staff.roles = roles
+        session.add(staff)
+        session.flush()
+        assert staff.id is not None
+        return staff.id
+
+    return db.write(work)
+
+
+def make_ctx(
+    db: Database, user: str = "demo", *, roles: str = ALL_ROLES, now: datetime = NOW
+) -> ServiceContext:
+    """A context for `user` (created with `roles`) on a fixed clock."""
+    add_staff(db, user, roles)
+    return ServiceContext(db, user, Clock(fixed_now=now), RULES)
+
+
+def on_day(ctx: ServiceContext, now: datetime) -> ServiceContext:
+    """The same user and database at another moment."""
+    return ServiceContext(ctx.db, ctx.user, Clock(fixed_now=now), ctx.rules)
+
+
+def valid_cvr(seed: int) -> str:
+    """A CVR number with a correct modulus-11 check digit, from a 7-digit seed."""
+    base = f"{10_000_00 + seed % 9_000_000:07d}"
+    weights = (2, 7, 6, 5, 4, 3, 2)
+    for candidate in range(10):
+        digits = base + str(candidate)
+        total = sum(int(d) * w for d, w in zip(digits, (*weights, 1), strict=True))
+        if total % 11 == 0:
+            return digits
+    return valid_cvr(seed + 1)
+
+
+def add_site(
+    db: Database,
+    name: str = "Materielgården",
+    *,
+    seats: int = 5,
+    kind: str = SiteKind.NYTTEINDSATS,
+    weekdays: str = "0,1,2,3,4",
+    hours: int = 15,
+) -> int:
+    def work(session: Session) -> int:
+        site = ActivationSite(
+            name=name, kind=kind, seats=seats, hours_per_week=hours, start_weekdays=weekdays
+        )
+        session.add(site)
+        session.flush()
+        assert site.id is not None
+        return site.id
+
+    return db.write(work)
+
+
+def add_company(db: Database, name: str = "Netto Herlev", *, seed: int = 1) -> int:
+    def work(session: Session) -> int:
+        company = Company(cvr=valid_cvr(seed), name=name, name_folded=fold_name(name))
+        session.add(company)
+        session.flush()
+        assert company.id is not None
+        return company.id
+
+    return db.write(work)
+
+
+def add_opening(
+    db: Database,
+    company_id: int,
+    title: str = "Butiksassistent",
+    *,
+    industry: str = "Detail",
+    hours: int = 30,
+    postcode: str = "2730",
+    apply_by: date = date(2026, 12, 18),
+    licence: bool = False,
+    skaanehensyn: bool = False,
+) -> int:
+    def work(session: Session) -> int:
+        opening = JobOpening(
+            company_id=company_id,
+            title=title,
+            industry=industry,
+            hours_per_week=hours,
+            postcode=postcode,
+            apply_by=apply_by,
+            driving_licence_required=licence,
+            skaanehensyn_possible=skaanehensyn,
+            created_at=NOW,
+        )
+        session.add(opening)
+        session.flush()
+        assert opening.id is not None
+        return opening.id
+
+    return db.write(work)

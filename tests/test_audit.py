@@ -1,0 +1,64 @@
+"""The audit log is append-only and hash-chained: tampering shows."""
+
+from __future__ import annotations
+
+from factories import make_ctx
+from sqlmodel import col, select
+
+from jobbutik.db import Database
+from jobbutik.models import AuditEntry
+from jobbutik.services import arrivals, audit, citizens
+from jobbutik.services.arrivals import ArrivalForm, NewCitizen
+
+
+def fill(db: Database) -> None:
+    ctx = make_ctx(db)
+    for i in range(3):
+        form = ArrivalForm(
+            cpr=f"01019012{i:02d}", benefit="kontanthjaelp", new_citizen=NewCitizen(f"Borger {i}")
+        )
+        arrivals.register_arrival(ctx, form)
+    citizens.search(ctx, "borger")
+
+
+def test_chain_is_intact_after_normal_work(database: Database) -> None:
+    fill(database)
+    result = audit.verify(database)
+    assert result.ok
+    assert result.checked == 7  # 3 × (citizen + request) + 1 search
+
+
+def test_an_edited_entry_is_found(database: Database) -> None:
+    fill(database)
+
+    def tamper(session) -> None:  # type: ignore[no-untyped-def]
+        entry = session.exec(select(AuditEntry).where(AuditEntry.seq == 4)).one()
+        entry.actor = "someone"
+        session.add(entry)
+
+    database.write(tamper)
+    result = audit.verify(database)
+    assert not result.ok
+    assert result.first_broken_seq == 4
+    assert "4" in result.message
+
+
+def test_a_deleted_entry_is_found(database: Database) -> None:
+    fill(database)
+
+    def delete(session) -> None:  # type: ignore[no-untyped-def]
+        session.delete(session.exec(select(AuditEntry).where(AuditEntry.seq == 3)).one())
+
+    database.write(delete)
+    assert audit.verify(database).first_broken_seq == 4
+
+
+def test_a_removed_tail_is_found(database: Database) -> None:
+    fill(database)
+
+    def cut(session) -> None:  # type: ignore[no-untyped-def]
+        last = session.exec(select(AuditEntry).order_by(col(AuditEntry.seq).desc())).first()
+        session.delete(last)
+
+    database.write(cut)
+    assert not audit.verify(database).ok
