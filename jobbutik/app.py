@@ -280,7 +280,10 @@ class JobbutikApp(App[None]):
         )
         self.post_message(DataChanged("arrival", result))
 
-    def on_data_changed(self, _message: DataChanged) -> None:
+    def on_data_changed(self, message: DataChanged) -> None:
+        if message.what == "arrival":
+            # The new arrival is selected: Register, then F6 starts the conversation.
+            self.today_screen.select_next = message.detail.request_id
         self.today_screen.action_refresh()
 
     def on_open_search(self, _message: OpenSearch) -> None:

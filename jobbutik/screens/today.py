@@ -72,6 +72,7 @@ class TodayScreen(BaseScreen):
     def __init__(self) -> None:
         super().__init__(id="today")
         self.rows: list[BoardRow] = []
+        self.select_next: int | None = None  # a request to put the cursor on after the next read
         self._shown_minutes: dict[int, int | None] = {}
 
     def compose(self) -> ComposeResult:
@@ -124,7 +125,8 @@ class TodayScreen(BaseScreen):
 
     def on_board_loaded(self, message: BoardLoaded) -> None:
         table = self.query_one("#board", DataTable)
-        keep = self.selected.request_id if self.selected else None
+        keep = self.select_next or (self.selected.request_id if self.selected else None)
+        self.select_next = None
         self.rows = message.rows
         table.clear()
         now = self.ctx.clock.now()

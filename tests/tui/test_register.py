@@ -80,6 +80,10 @@ async def test_register_a_known_citizen_shows_the_card(make_app, tui_database) -
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen.id == "today"
+        # The new arrival is selected, ready for F6.
+        assert app.today_screen.selected.request_id == max(
+            r.request_id for r in app.today_screen.rows
+        )
     assert count(tui_database, Citizen) == 1
     benefits = tui_database.read(lambda s: [r.benefit for r in s.exec(select(Request)).all()])
     assert sorted(benefits) == ["kontanthjaelp", "uddannelseshjaelp"]
