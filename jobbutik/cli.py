@@ -399,6 +399,63 @@ def export_citizens(file: Path) -> None:
     click.echo(_("{count} citizens exported to {file}.").format(count=result.exported, file=file))
 
 
+_SKIP_HELP = "Import the good rows and report the bad ones (default: a bad row refuses the file)."
+
+
+@import_group.command(name="companies")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help=_SKIP_HELP)
+def import_companies(file: Path, skip_invalid: bool) -> None:
+    """Import companies from FILE.csv.
+
+    Columns: cvr and name (required); address, postcode, industry, contact, phone, email,
+    agreement (none/trains/hires/both). A bad CVR number or one already registered is reported
+    as `row N: reason`; nothing is imported unless every row is good, or --skip-invalid is given.
+    """
+    import jobbutik.services.csv_companies  # noqa: F401  (registers the kinds)
+
+    _import("companies", file, skip_invalid)
+
+
+@import_group.command(name="openings")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help=_SKIP_HELP)
+def import_openings(file: Path, skip_invalid: bool) -> None:
+    """Import job openings from FILE.csv.
+
+    Columns: cvr, title, hours, postcode, apply_by (dd-mm-yyyy or yyyy-mm-dd) required; industry,
+    requirements optional. The company (by CVR) must be registered. Bad rows are reported as
+    `row N: reason`; nothing is imported unless every row is good, or --skip-invalid is given.
+    """
+    import jobbutik.services.csv_companies  # noqa: F401  (registers the kinds)
+
+    _import("openings", file, skip_invalid)
+
+
+@export_group.command(name="companies")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def export_companies(file: Path) -> None:
+    """Export every company to FILE.csv (the columns the import reads)."""
+    _export_kind("companies", file)
+
+
+@export_group.command(name="openings")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def export_openings(file: Path) -> None:
+    """Export the open job openings to FILE.csv (the columns the import reads)."""
+    _export_kind("openings", file)
+
+
+def _export_kind(kind: str, file: Path) -> None:
+    import jobbutik.services.csv_companies  # noqa: F401  (registers the kinds)
+    from jobbutik.config import build_context
+    from jobbutik.services import csvio
+
+    ctx = build_context(_settings(), notify=_say)
+    result = csvio.export_csv(ctx, kind, file)
+    click.echo(_("{count} record(s) exported to {file}.").format(count=result.exported, file=file))
+
+
 # -- db --------------------------------------------------------------------------------------------
 
 
@@ -454,6 +511,10 @@ def db_check() -> None:
         _("{where}: schema up to date; {audit}").format(where=where, audit=verification.message)
     )
 
+
+from jobbutik.cli_report import report  # noqa: E402  (reports: see cli_report.py)
+
+main.add_command(report)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

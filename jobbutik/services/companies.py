@@ -31,7 +31,7 @@ from jobbutik.models import (
 from jobbutik.services import audit
 from jobbutik.services.context import Permission, ServiceContext
 
-SEARCH_LIMIT = 100
+SEARCH_LIMIT = 500
 AGREEMENTS = tuple(a.value for a in Agreement)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ]{8,15}$")
@@ -95,6 +95,16 @@ class CompanyHistory:
     referrals: tuple[CompanyReferral, ...]  # newest first
     referral_count: int
     hire_count: int
+
+
+_DANISH_ORDER = str.maketrans(
+    {"æ": "z\x01", "ä": "z\x01", "ø": "z\x02", "ö": "z\x02", "å": "z\x03"}
+)
+
+
+def danish_sort_key(name: str) -> str:
+    """Danish alphabetical order: æ, ø, å come after z."""
+    return name.casefold().translate(_DANISH_ORDER)
 
 
 def check_postcode(value: str) -> str | None:
@@ -288,7 +298,7 @@ def search_companies(
     query = query.order_by(col(Company.name_folded), col(Company.id)).limit(limit)
 
     def work(session: Session) -> list[CompanyHit]:
-        return [
+        hits = [
             CompanyHit(
                 id=cid,
                 cvr=cvr,
@@ -304,6 +314,7 @@ def search_companies(
                 query
             ).all()
         ]
+        return sorted(hits, key=lambda h: (danish_sort_key(h.name), h.id))
 
     return ctx.db.read(work)
 
