@@ -1,0 +1,361 @@
+"""Follow-ups: the due list, every outcome, the next follow-up it creates, the sanction flag and
+(bulk) reassignment. Runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from factories import (
+    NOW,
+    TODAY,
+    add_company,
+    add_opening,
+    add_site,
+    add_staff,
+    at,
+    make_ctx,
+    on_day,
+)
+from sqlmodel import select
+
+from jobbutik.db import Database
+from jobbutik.errors import NotFound, PermissionDenied, ValidationError
+from jobbutik.i18n import set_language
+from jobbutik.models import (
+    Activation,
+    AuditEntry,
+    FollowUp,
+    FollowUpKind,
+    Referral,
+)
+from jobbutik.services import arrivals, audit, followups, visitation
+from jobbutik.services.arrivals import ArrivalForm, NewCitizen
+from jobbutik.services.context import ServiceContext
+from jobbutik.services.visitation import (
+    ActivationChoice,
+    Facts,
+    ReferralChoice,
+    VisitationPlan,
+    VisitationResult,
+)
+
+ADULT = "0101901234"
+OTHER = "0202851236"
+THIRD = "1505702341"
+
+
+@pytest.fixture(autouse=True)
+def english() -> None:
+    set_language("en")
+
+
+def visit(
+    ctx: ServiceContext,
+    cpr: str = ADULT,
+    name: str = "Jens Møller",
+    *,
+    site: int | None = None,
+    openings: tuple[int, ...] = (),
+    category: str = "jobparat",
+    provisional: bool = False,
+    override_reason: str = "",
+    postcode: str = "2730",
+    facts: Facts | None = None,
+) -> VisitationResult:
+    """Register `cpr` today and hold the whole conversation: activation at `site` (or an
+    exemption), referrals to `openings`."""
+    form = ArrivalForm(
+        cpr=cpr, benefit="kontanthjaelp", new_citizen=NewCitizen(name=name, postcode=postcode)
+    )
+    request_id = arrivals.register_arrival(ctx, form).request_id
+    start = visitation.start(ctx, request_id)
+    activation = ActivationChoice(site, start.deadlines.default_activation_start) if site else None
+    plan = VisitationPlan(
+        request_id=request_id,
+        facts=facts or Facts(),
+        category=category,
+        override_reason=override_reason,
+        provisional=provisional,
+        activation=activation,
+        exempt=site is None,
+        exemption_reason="" if site else "Starter i fast job på mandag",
+        referrals=tuple(ReferralChoice(o) for o in openings),
+    )
+    return visitation.complete(ctx, plan)
+
+
+def open_follow_up(db: Database, kind: str) -> FollowUp:
+    found = db.read(
+        lambda s: s.exec(
+            select(FollowUp)
+            .where(FollowUp.kind == kind, FollowUp.done_at == None)  # noqa: E711
+            .order_by(FollowUp.id)  # type: ignore[arg-type]
+        ).first()
+    )
+    assert found is not None, kind
+    return found
+
+
+def get(db: Database, model: type, row_id: int):  # type: ignore[no-untyped-def]
+    return db.read(lambda s: s.get(model, row_id))
+
+
+@pytest.fixture
+def ctx(database: Database) -> ServiceContext:
+    return make_ctx(database, "kon", roles="consultant")
+
+
+@pytest.fixture
+def opening(database: Database) -> int:
+    return add_opening(database, add_company(database), "Butiksassistent")
+
+
+def test_due_list_is_overdue_first_with_the_kind(database: Database, ctx: ServiceContext) -> None:
+    site = add_site(database)
+    shop = add_opening(database, add_company(database), "Butiksassistent")
+    visit(ctx, site=site, openings=(shop,))
+    # Three weeks on: the activation start (24.11) and the referral (07.12) are overdue, the CV
+    # deadline (14.12) too; the nytteindsats warning (13 weeks) is not due yet.
+    later = on_day(ctx, at(date(2026, 12, 14)))
+    rows = followups.due_list(later)
+    assert [(r.kind, r.due, r.overdue) for r in rows] == [
+        ("activation_start", date(2026, 11, 24), True),
+        ("referral", date(2026, 12, 7), True),
+        ("cv_deadline", date(2026, 12, 14), False),
+    ]
+    first, referral, _cv = rows
+    assert first.subject == "Materielgården" and first.start_date == date(2026, 11, 24)
+    assert referral.subject == "Butiksassistent, Netto Herlev"
+    assert referral.apply_by == date(2026, 11, 26)
+    assert referral.cpr_masked == "010190-XXXX" and referral.name == "Jens Møller"
+    assert referral.assignee == "kon"
+    # Working days overdue, not calendar days: 07.12 → 14.12 is five working days.
+    assert referral.working_days_overdue == 5
+    assert followups.kind_label("cv_deadline") == "CV on Jobnet"
+    # Everything open, for a supervisor sharing out an absent consultant's work.
+    assert len(followups.due_list(later, all_open=True)) == 4
+    assert followups.due_list(later, assignee="someone-else") == []
+
+
+def test_applied_creates_the_next_follow_up_ten_working_days_on(
+    database: Database, ctx: ServiceContext, opening: int
+) -> None:
+    visit(ctx, openings=(opening,))
+    due = open_follow_up(database, FollowUpKind.REFERRAL)
+    day = on_day(ctx, at(due.due))  # 07.12.2026
+    result = followups.record_outcome(day, due.id, "applied")
+    assert result.next_due == date(2026, 12, 21)  # 10 working days
+    assert not result.sanction_flag
+    successor = get(database, FollowUp, result.next_follow_up_id)
+    assert (successor.kind, successor.due, successor.referral_id, successor.assignee_id) == (
+        "referral",
+        date(2026, 12, 21),
+        due.referral_id,
+        due.assignee_id,
+    )
+    done = get(database, FollowUp, due.id)
+    assert (done.outcome, done.done_on_time, done.sanction_flag) == ("applied", True, False)
+    referral = get(database, Referral, due.referral_id)
+    assert (referral.outcome, referral.outcome_on) == ("applied", date(2026, 12, 7))
+
+
+def test_interview_asks_for_the_date_and_follows_up_after_it(
+    database: Database, ctx: ServiceContext, opening: int
+) -> None:
+    visit(ctx, openings=(opening,))
+    due = open_follow_up(database, FollowUpKind.REFERRAL)
+    day = on_day(ctx, at(date(2026, 12, 7)))
+    for bad in (None, date(2026, 12, 4)):
+        with pytest.raises(ValidationError) as err:
+            followups.record_outcome(day, due.id, "interview", interview_on=bad)
+        assert err.value.field == "interview_on"
+        assert "interview date" in str(err.value)
+    assert get(database, FollowUp, due.id).done_at is None  # nothing saved
+    # Interview on Friday 11.12: follow up on the next working day, Monday 14.12.
+    result = followups.record_outcome(day, due.id, "interview", interview_on=date(2026, 12, 11))
+    assert result.next_due == date(2026, 12, 14)
+    assert get(database, Referral, due.referral_id).interview_on == date(2026, 12, 11)
+    # After the interview: hired. No further follow-up.
+    after = on_day(ctx, at(date(2026, 12, 14)))
+    final = followups.record_outcome(after, result.next_follow_up_id, "hired")
+    assert (final.next_follow_up_id, final.next_due, final.sanction_flag) == (None, None, False)
+    assert get(database, Referral, due.referral_id).outcome == "hired"
+
+
+@pytest.mark.parametrize(
+    ("outcome", "flag"),
+    [
+        ("rejected", False),
+        ("not_applied_good_reason", False),
+        ("not_applied_no_reason", True),
+    ],
+)
+def test_closing_referral_outcomes_and_the_sanction_flag(
+    database: Database, ctx: ServiceContext, opening: int, outcome: str, flag: bool
+) -> None:
+    visit(ctx, openings=(opening,))
+    due = open_follow_up(database, FollowUpKind.REFERRAL)
+    result = followups.record_outcome(ctx, due.id, outcome, note="Ringet til borgeren")
+    assert (result.next_follow_up_id, result.sanction_flag) == (None, flag)
+    done = get(database, FollowUp, due.id)
+    assert (done.outcome, done.sanction_flag, done.note) == (outcome, flag, "Ringet til borgeren")
+    assert followups.sanction_text() == "possible sanction – partshøring"
+
+
+def test_activation_started(database: Database, ctx: ServiceContext) -> None:
+    result = visit(ctx, site=add_site(database))
+    due = open_follow_up(database, FollowUpKind.ACTIVATION_START)
+    outcome = followups.record_outcome(on_day(ctx, at(date(2026, 11, 24))), due.id, "started")
+    assert (outcome.sanction_flag, outcome.next_follow_up_id, outcome.closed_with_it) == (
+        False,
+        None,
+        (),
+    )
+    activation = get(database, Activation, result.activation_id)
+    assert (activation.status, activation.end_date) == ("started", None)
+    # The long-stay warning of the nytteindsats stays open.
+    assert open_follow_up(database, FollowUpKind.NYTTEINDSATS_END).due == date(2027, 2, 23)
+
+
+def test_did_not_show_flags_a_sanction_frees_the_seat_and_closes_the_warning(
+    database: Database, ctx: ServiceContext
+) -> None:
+    site = add_site(database, seats=1)
+    result = visit(ctx, site=site)
+    tomorrow = date(2026, 11, 24)
+    assert visitation.free_sites(ctx, tomorrow) == []
+    due = open_follow_up(database, FollowUpKind.ACTIVATION_START)
+    warning = open_follow_up(database, FollowUpKind.NYTTEINDSATS_END)
+    outcome = followups.record_outcome(on_day(ctx, at(tomorrow)), due.id, "did_not_show")
+    assert outcome.sanction_flag
+    assert outcome.closed_with_it == (warning.id,)
+    activation = get(database, Activation, result.activation_id)
+    assert (activation.status, activation.end_date) == ("no_show", tomorrow)
+    assert get(database, FollowUp, warning.id).outcome == "activation_ended"
+    # The seat is free again from the day after.
+    assert [s.site_id for s in visitation.free_sites(ctx, date(2026, 11, 25))] == [site]
+
+
+def test_ended_early(database: Database, ctx: ServiceContext) -> None:
+    result = visit(ctx, site=add_site(database))
+    due = open_follow_up(database, FollowUpKind.ACTIVATION_START)
+    outcome = followups.record_outcome(on_day(ctx, at(date(2026, 11, 26))), due.id, "ended_early")
+    assert not outcome.sanction_flag
+    activation = get(database, Activation, result.activation_id)
+    assert (activation.status, activation.end_date) == ("ended_early", date(2026, 11, 26))
+    assert get(database, FollowUp, due.id).done_on_time is False  # due 24.11, recorded 26.11
+
+
+def test_cv_deadline_missing_is_followed_up_again(database: Database, ctx: ServiceContext) -> None:
+    visit(ctx)
+    due = open_follow_up(database, FollowUpKind.CV_DEADLINE)
+    assert due.due == date(2026, 12, 14)
+    result = followups.record_outcome(on_day(ctx, at(due.due)), due.id, "cv_missing")
+    assert result.next_due == date(2026, 12, 17)  # three working days
+    again = get(database, FollowUp, result.next_follow_up_id)
+    assert (again.kind, again.visitation_id) == ("cv_deadline", due.visitation_id)
+    done = followups.record_outcome(on_day(ctx, at(again.due)), again.id, "cv_done")
+    assert done.next_follow_up_id is None
+
+
+def test_category_review_and_nytteindsats_end(database: Database, ctx: ServiceContext) -> None:
+    result = visit(
+        ctx,
+        site=add_site(database),
+        category="uddannelsesparat",
+        provisional=True,
+        override_reason="Vil gerne i gang med SOSU-uddannelsen",
+    )
+    review = open_follow_up(database, FollowUpKind.CATEGORY_REVIEW)
+    assert review.due == date(2027, 2, 23)  # three months on
+    assert followups.record_outcome(ctx, review.id, "reviewed").next_follow_up_id is None
+    warning = open_follow_up(database, FollowUpKind.NYTTEINDSATS_END)
+    followups.record_outcome(on_day(ctx, at(warning.due)), warning.id, "ended")
+    activation = get(database, Activation, result.activation_id)
+    assert (activation.status, activation.end_date) == ("ended", date(2027, 2, 23))
+    # The start follow-up had no purpose left either.
+    assert get(database, FollowUp, open_follow_up_id_of(result, database)).outcome == (
+        "activation_ended"
+    )
+
+
+def open_follow_up_id_of(result: VisitationResult, db: Database) -> int:
+    return db.read(
+        lambda s: s.exec(
+            select(FollowUp.id).where(
+                FollowUp.activation_id == result.activation_id,
+                FollowUp.kind == FollowUpKind.ACTIVATION_START,
+            )
+        ).one()
+    )
+
+
+def test_an_outcome_that_does_not_fit_the_kind_is_refused(
+    database: Database, ctx: ServiceContext, opening: int
+) -> None:
+    visit(ctx, openings=(opening,))
+    due = open_follow_up(database, FollowUpKind.REFERRAL)
+    with pytest.raises(ValidationError) as err:
+        followups.record_outcome(ctx, due.id, "started")
+    assert err.value.field == "outcome"
+    followups.record_outcome(ctx, due.id, "rejected")
+    with pytest.raises(ValidationError, match="already recorded"):
+        followups.record_outcome(ctx, due.id, "hired")
+    with pytest.raises(NotFound):
+        followups.record_outcome(ctx, 999_999, "hired")
+
+
+def test_bulk_reassignment_by_a_supervisor(database: Database, ctx: ServiceContext) -> None:
+    site = add_site(database)
+    shop = add_opening(database, add_company(database), "Butiksassistent")
+    visit(ctx, ADULT, site=site, openings=(shop,))
+    visit(ctx, OTHER, "Mette Hansen", site=site)
+    add_staff(database, "lis", "consultant", "Lis Lund")
+    add_staff(database, "rec", "reception")
+    boss = make_ctx(database, "chef", roles="supervisor")
+    away = followups.due_list(boss, assignee="kon", all_open=True)
+    assert len(away) == 7
+    moved = followups.reassign(boss, [r.id for r in away[:5]], "LIS")
+    assert moved == 5
+    assert len(followups.due_list(boss, assignee="lis", all_open=True)) == 5
+    assert len(followups.due_list(boss, assignee="kon", all_open=True)) == 2
+    # Each move is in the audit log for the citizen concerned, and the chain holds.
+    entries = database.read(
+        lambda s: s.exec(select(AuditEntry).where(AuditEntry.detail == "reassigned to lis")).all()
+    )
+    assert len(entries) == 5 and all(e.actor == "chef" and e.citizen_id for e in entries)
+    assert audit.verify(database).ok
+    # Choices that a supervisor gets told about at the field.
+    with pytest.raises(ValidationError) as err:
+        followups.reassign(boss, [away[5].id], "rec")
+    assert (err.value.field, "not a consultant" in str(err.value)) == ("assignee", True)
+    with pytest.raises(ValidationError) as err:
+        followups.reassign(boss, [away[5].id], "nobody")
+    assert err.value.field == "assignee"
+    with pytest.raises(ValidationError) as err:
+        followups.reassign(boss, [], "lis")
+    assert err.value.field == "follow_ups"
+    # A consultant cannot reassign.
+    with pytest.raises(PermissionDenied):
+        followups.reassign(ctx, [away[5].id], "lis")
+    people = {a.initials: a.open_follow_ups for a in followups.assignees(boss)}
+    assert people == {"chef": 0, "kon": 2, "lis": 5}
+
+
+def test_reception_has_no_follow_up_list(database: Database) -> None:
+    desk = make_ctx(database, "rec", roles="reception")
+    with pytest.raises(PermissionDenied):
+        followups.due_list(desk)
+
+
+def test_the_list_read_is_audited(database: Database, ctx: ServiceContext) -> None:
+    followups.due_list(ctx, day=TODAY + timedelta(days=1))
+    [entry] = database.read(lambda s: s.exec(select(AuditEntry)).all())
+    assert (entry.action, entry.entity, entry.actor, entry.at) == (
+        "read",
+        "follow_up_list",
+        "kon",
+        entry.at,
+    )
+    assert entry.at.astimezone(NOW.tzinfo) == NOW

@@ -1,0 +1,180 @@
+"""Matching: open openings ranked for a handful of citizens, with the reasons for each place.
+Runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from factories import add_company, add_opening, make_ctx
+from sqlmodel import select
+from test_followups import visit
+
+from jobbutik.db import Database
+from jobbutik.i18n import set_language
+from jobbutik.models import Citizen, JobOpening
+from jobbutik.services import arrivals, matching
+from jobbutik.services.arrivals import ArrivalForm, NewCitizen
+from jobbutik.services.context import ServiceContext
+from jobbutik.services.matching import FAR, NEAR, REGION, SAME, postcode_distance
+from jobbutik.services.visitation import Facts
+
+
+@pytest.fixture(autouse=True)
+def english() -> None:
+    set_language("en")
+
+
+def citizen(ctx: ServiceContext, cpr: str, name: str, postcode: str, interpreter: str = "") -> int:
+    form = ArrivalForm(
+        cpr=cpr,
+        benefit="kontanthjaelp",
+        new_citizen=NewCitizen(name=name, postcode=postcode, interpreter_language=interpreter),
+    )
+    return arrivals.register_arrival(ctx, form).citizen_id
+
+
+@pytest.fixture
+def board(database: Database) -> dict[str, int]:
+    """Seven openings; three of them must never be offered."""
+    netto = add_company(database, "Netto Herlev", seed=1)
+    movia = add_company(database, "Movia", seed=21)
+    kantine = add_company(database, "Herlev Kantine", seed=31)
+    arla = add_company(database, "Arla Aarhus", seed=41)
+    ids = {
+        "shop": add_opening(database, netto, "Butiksassistent", industry="Detail", hours=30),
+        "driver": add_opening(
+            database, movia, "Chauffør", industry="Transport", hours=37, postcode="2750",
+            licence=True,
+        ),
+        "kitchen": add_opening(
+            database, kantine, "Køkkenhjælp", industry="Køkken", hours=20, skaanehensyn=True,
+        ),
+        "store": add_opening(
+            database, arla, "Lagermedarbejder", industry="Lager", hours=37, postcode="8000",
+            apply_by=date(2026, 11, 27),
+        ),
+        "passed": add_opening(database, netto, "Kassemedarbejder", apply_by=date(2026, 11, 20)),
+        "closed": add_opening(database, netto, "Souschef"),
+        "referred": add_opening(database, netto, "Bager", industry="Detail", hours=30),
+    }  # fmt: skip
+
+    def finish(session):  # type: ignore[no-untyped-def]
+        closed = session.get(JobOpening, ids["closed"])
+        closed.status = "closed"
+        shop = session.get(JobOpening, ids["shop"])
+        shop.danish_level = "good"
+        session.add_all([closed, shop])
+
+    database.write(finish)
+    return ids
+
+
+def ranked(ctx: ServiceContext, citizen_id: int, facts: Facts) -> list[tuple[str, int, tuple]]:
+    return [(m.title, m.score, m.reasons) for m in matching.rank_openings(ctx, citizen_id, facts)]
+
+
+def test_a_job_ready_citizen_wanting_retail(database: Database, board: dict[str, int]) -> None:
+    ctx = make_ctx(database)
+    facts = Facts(industries=("detail",), hours_wanted=30, driving_licence=True)
+    visit(ctx, "0101901234", openings=(board["referred"],), facts=facts)
+    jens = database.read(lambda s: s.exec(select(Citizen.id)).one())
+    assert ranked(ctx, jens, facts) == [
+        (
+            "Butiksassistent",
+            75,
+            ("+40 wished industry (Detail)", "+20 hours fit (30 h/week)", "+15 same postcode"),
+        ),
+        (
+            "Chauffør",
+            0,
+            (
+                "-15 hours differ (37 h/week offered, 30 wanted)",
+                "+5 has the driving licence needed",
+                "+10 nearby (2750)",
+            ),
+        ),
+        (
+            "Køkkenhjælp",
+            0,
+            ("-15 hours differ (20 h/week offered, 30 wanted)", "+15 same postcode"),
+        ),
+        (
+            "Lagermedarbejder",
+            -20,
+            (
+                "-15 hours differ (37 h/week offered, 30 wanted)",
+                "-10 far away (8000)",
+                "+5 apply soon (by 27.11.2026)",
+            ),
+        ),
+    ]  # already referred to Bager; Kassemedarbejder's date has passed; Souschef is closed
+
+
+def test_a_citizen_with_restrictions_and_no_licence(
+    database: Database, board: dict[str, int]
+) -> None:
+    ctx = make_ctx(database)
+    mette = citizen(ctx, "0202851236", "Mette Hansen", "2750")
+    facts = Facts(industries=("Køkken",), hours_wanted=20, restrictions="Kan ikke løfte tungt")
+    result = ranked(ctx, mette, facts)
+    assert [(title, score) for title, score, _r in result] == [
+        ("Køkkenhjælp", 85),
+        ("Butiksassistent", -35),  # a tie, same apply-by date: the older opening first
+        ("Bager", -35),
+        ("Lagermedarbejder", -50),
+        ("Chauffør", -80),
+    ]
+    assert result[0][2] == (
+        "+40 wished industry (Køkken)",
+        "+20 hours fit (20 h/week)",
+        "+15 skånehensyn possible",
+        "+10 nearby (2730)",
+    )
+    assert "-50 needs a driving licence" in result[-1][2]
+    assert "-30 no skånehensyn possible" in result[-1][2]
+
+
+def test_a_citizen_with_an_interpreter_and_no_wishes(
+    database: Database, board: dict[str, int]
+) -> None:
+    ctx = make_ctx(database)
+    ali = citizen(ctx, "1505702341", "Ali Hassan", "2730", interpreter="arabisk")
+    result = ranked(ctx, ali, Facts())
+    assert [(title, score) for title, score, _r in result] == [
+        ("Køkkenhjælp", 15),
+        ("Bager", 15),
+        ("Lagermedarbejder", -5),  # a tie: the sooner apply-by date first
+        ("Butiksassistent", -5),
+        ("Chauffør", -40),
+    ]
+    assert result[3][2] == (
+        "-20 needs good Danish (the citizen uses an interpreter)",
+        "+15 same postcode",
+    )
+
+
+def test_a_citizen_without_postcode_gets_no_distance_reason(
+    database: Database, board: dict[str, int]
+) -> None:
+    ctx = make_ctx(database)
+    lise = citizen(ctx, "2011993452", "Lise Kjær", "")
+    result = ranked(ctx, lise, Facts(hours_wanted=37, driving_licence=True))
+    assert [r[:2] for r in result[:2]] == [("Lagermedarbejder", 25), ("Chauffør", 25)]
+    assert result[1][2] == ("+20 hours fit (37 h/week)", "+5 has the driving licence needed")
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("2730", "2730", SAME),
+        ("2730", "2750", NEAR),
+        ("2730", "1050", REGION),  # Herlev and inner Copenhagen
+        ("3000", "3700", FAR),  # Helsingør and Rønne (Bornholm)
+        ("5000", "8000", FAR),
+        ("2730", None, None),
+        ("2730", "27", None),
+    ],
+)
+def test_postcode_distance(a: str, b: str | None, expected: int | None) -> None:
+    assert postcode_distance(a, b) == expected
