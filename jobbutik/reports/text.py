@@ -1,17 +1,22 @@
 """Plain text: fits A4 in a monospaced font, at most 80 characters a line.
 
 Sections that start a new page are preceded by a form feed, which `lp` and every printer obey.
+Table columns holding text shrink (widest first) to fit; their text then continues on the next
+line of the row rather than being cut.
 """
 
 from __future__ import annotations
 
+import textwrap
+
 from jobbutik.i18n import _
 from jobbutik.reports import fmt
-from jobbutik.reports.document import Chart, Document, Figures, Note, Section, Table
+from jobbutik.reports.document import Chart, Column, Document, Figures, Note, Section, Table
 
 WIDTH = 80
 GAP = 2
 MIN_SHRUNK = 6
+MAX_WORD = 18  # a longer word may be broken to fit
 FORM_FEED = "\f"
 
 
@@ -45,8 +50,6 @@ def fit(text: str, width: int) -> str:
 
 
 def wrap(text: str, width: int, indent: str = "") -> list[str]:
-    import textwrap
-
     return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent) or [""]
 
 
@@ -69,20 +72,36 @@ def _section(section: Section, width: int) -> list[str]:
 
 
 def column_widths(table: Table, width: int) -> list[int]:
-    """Each column's natural width; text columns shrink (widest first) until the row fits."""
+    """Each column's natural width; text columns shrink (widest first) until the row fits —
+    first down to their longest word, so text wraps between words, then further if need be."""
     widths = [
         max([len(c.title), *(len(row[i]) for row in table.rows)])
         for i, c in enumerate(table.columns)
     ]
     room = width - GAP * (len(widths) - 1)
     shrinkable = [i for i, c in enumerate(table.columns) if c.shrink]
-    while sum(widths) > room:
-        candidates = [i for i in shrinkable if widths[i] > MIN_SHRUNK] or [
-            i for i in range(len(widths)) if widths[i] > 1
-        ]
-        if not candidates:
+    longest_word = {
+        i: min(
+            MAX_WORD,
+            max(
+                len(w)
+                for text in (table.columns[i].title, *(r[i] for r in table.rows))
+                for w in (text.split() or [""])
+            ),
+        )
+        for i in shrinkable
+    }
+    for floor in (lambda i: max(MIN_SHRUNK, longest_word[i]), lambda i: MIN_SHRUNK):
+        while sum(widths) > room:
+            candidates = [i for i in shrinkable if widths[i] > floor(i)]
+            if not candidates:
+                break
+            widest = max(candidates, key=lambda i: widths[i])
+            widths[widest] -= 1
+    while sum(widths) > room:  # nothing left to shrink gently: cut the widest column
+        widest = max(range(len(widths)), key=lambda i: widths[i])
+        if widths[widest] <= 1:
             break
-        widest = max(candidates, key=lambda i: widths[i])
         widths[widest] -= 1
     return widths
 
@@ -96,16 +115,32 @@ def _table(table: Table, width: int) -> list[str]:
         return lines
     widths = column_widths(table, width)
 
-    def line(cells: tuple[str, ...]) -> str:
-        parts = []
-        for cell, w, column in zip(cells, widths, table.columns, strict=True):
-            text = fit(cell, w)
-            parts.append(f"{text:>{w}}" if column.align == "right" else f"{text:<{w}}")
-        return (" " * GAP).join(parts).rstrip()
+    def cell_lines(text: str, w: int, column: Column) -> list[str]:
+        if len(text) <= w:
+            return [text]
+        if not column.shrink:
+            return [fit(text, w)]
+        return textwrap.wrap(text, w, break_on_hyphens=False) or [""]
 
-    lines.append(line(tuple(c.title for c in table.columns)))
+    def line(cells: tuple[str, ...]) -> list[str]:
+        """One row; a text cell too wide for its column continues on the next lines."""
+        wrapped = [
+            cell_lines(cell, w, column)
+            for cell, w, column in zip(cells, widths, table.columns, strict=True)
+        ]
+        out = []
+        for k in range(max(len(parts) for parts in wrapped)):
+            parts = []
+            for part, w, column in zip(wrapped, widths, table.columns, strict=True):
+                text = part[k] if k < len(part) else ""
+                parts.append(f"{text:>{w}}" if column.align == "right" else f"{text:<{w}}")
+            out.append((" " * GAP).join(parts).rstrip())
+        return out
+
+    lines.extend(line(tuple(c.title for c in table.columns)))
     lines.append((" " * GAP).join("-" * w for w in widths))
-    lines.extend(line(row) for row in table.rows)
+    for row in table.rows:
+        lines.extend(line(row))
     return lines
 
 
