@@ -159,11 +159,6 @@ class ConversationScreen(BaseScreen):
         Binding("ctrl+r", "receipt", "Receipt", priority=True),
         Binding("f9", "withdraw", "Turned at the door"),
         Binding("escape", "back", "Back (keeps input)"),
-        Binding("alt+1", "step(1)", show=False),
-        Binding("alt+2", "step(2)", show=False),
-        Binding("alt+3", "step(3)", show=False),
-        Binding("alt+4", "step(4)", show=False),
-        Binding("alt+5", "step(5)", show=False),
     ]
 
     def __init__(self, request_id: int) -> None:

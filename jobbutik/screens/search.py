@@ -34,7 +34,6 @@ class SearchScreen(BaseScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("f8", "citizen", "Citizen"),
-        Binding("down", "to_results", show=False),
     ]
 
     def __init__(self) -> None:

@@ -8,10 +8,13 @@ from pathlib import Path
 from jobbutik.i18n import load_catalog
 
 ROOT = Path(__file__).resolve().parents[2] / "jobbutik"
+# The reception/consultant TUI (other screens keep their own catalogs and checks).
+SCREENS = ("base", "forms", "today", "register", "withdraw", "conversation", "citizen", "search")
 TUI_FILES = [
     ROOT / "app.py",
     ROOT / "messages.py",
-    *sorted((ROOT / "screens").glob("*.py")),
+    *(ROOT / "screens" / f"{name}.py" for name in SCREENS),
+    ROOT / "screens" / "receipt.py",
     *sorted((ROOT / "widgets").glob("*.py")),
 ]
 

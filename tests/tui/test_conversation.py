@@ -292,3 +292,27 @@ async def test_escape_keeps_the_conversation_for_later(make_app, tui_database, s
         assert screen.query_one("#industries").value == "Detail"
         assert screen.site_id == seeded["site"]
     assert count(tui_database, FollowUp) == 0
+
+
+async def test_bad_hours_and_start_date_are_explained_and_kept(
+    make_app, tui_database, seeded
+) -> None:
+    arrive(seeded["ctx"])
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(pilot)
+        screen = app.screen
+        await type_into(pilot, "#hours_wanted", "ab")
+        screen.action_step(3)
+        await settle(pilot)
+        await pilot.press("tab", "down", "enter")  # a site
+        await type_into(pilot, "#start_date", "31.02.2026")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen.result is None
+        assert screen.step == 1  # the first step with a problem
+        assert field_error(pilot, "hours_wanted") == "Hours wanted must be a whole number."
+        assert field_error(pilot, "start_date") == "31.02.2026 is not a valid date."
+        assert screen.query_one("#hours_wanted").value == "ab"
+        assert screen.query_one("#start_date").value == "31.02.2026"
+    assert count(tui_database, Visitation) == 0

@@ -42,7 +42,9 @@ async def test_search_as_you_type_folds_danish_letters(make_app, tui_database) -
         text = screen_text(app)
         assert "030380-XXXX" in text and "030380-1234" not in text
         # Enter opens the citizen: the only screen with the full CPR number.
-        await pilot.press("down", "enter")
+        await pilot.press("enter")  # to the results
+        await settle(pilot)
+        await pilot.press("enter")
         await settle(pilot)
         assert app.screen.id == "citizen"
         text = screen_text(app)
