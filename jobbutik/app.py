@@ -94,6 +94,7 @@ class JobbutikApp(App[None]):
         Binding("f2", "register", "Register arrival"),
         Binding("f3", "search", "Search"),
         Binding("f4", "today", "Today"),
+        Binding("f12", "reports", "Reports"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -225,7 +226,7 @@ class JobbutikApp(App[None]):
             await self.run_action(command.action, target)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"register", "search", "today"}:
+        if action in {"register", "search", "today", "reports"}:
             return self.context is not None and self.allowed(action)
         return True
 
@@ -239,6 +240,12 @@ class JobbutikApp(App[None]):
 
     def action_today(self) -> None:
         self.post_message(OpenToday())
+
+    def action_reports(self) -> None:
+        from jobbutik.screens.reports import ReportsScreen
+
+        if not isinstance(self.screen, (ReportsScreen, *_modal_types())):
+            self.push_screen(ReportsScreen())
 
     def on_open_today(self, _message: OpenToday) -> None:
         while len(self.screen_stack) > 2 and self.screen is not self.today_screen:

@@ -59,6 +59,13 @@ COMMANDS: tuple[Command, ...] = (
         "The citizen withdraws the application (job, education, other)",
         "register",
     ),
+    Command(
+        "reports",
+        "f12",
+        "Reports",
+        "Daily list, starts per site, follow-ups due and statistics; print them",
+        "reports",
+    ),
 )
 
 COMMAND_BY_ACTION = {c.action: c for c in COMMANDS}

@@ -186,13 +186,15 @@ def read_stats(session: Session, start: date, end: date, today: date) -> StatsDa
         days[(start_date - held_on).days] += n
     data.days_to_start = dict(days)
 
-    interviewed = col(Referral.interview_on).is_not(None)
+    # Each grouped expression is one object, used in both SELECT and GROUP BY, so PostgreSQL
+    # sees the same bound parameters in both.
+    interviewed = case((col(Referral.interview_on).is_not(None), 1), else_=0)
     data.referrals = {
         (outcome, bool(has_interview)): n
         for outcome, has_interview, n in session.execute(
-            select_columns(col(Referral.outcome), case((interviewed, 1), else_=0), func.count())
+            select_columns(col(Referral.outcome), interviewed, func.count())
             .where(col(Referral.referred_on).between(start, end))
-            .group_by(col(Referral.outcome), case((interviewed, 1), else_=0))
+            .group_by(col(Referral.outcome), interviewed)
         ).all()
     }
 
