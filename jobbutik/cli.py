@@ -516,5 +516,9 @@ from jobbutik.cli_report import report  # noqa: E402  (reports: see cli_report.p
 
 main.add_command(report)
 
+from jobbutik import cli_admin  # noqa: E402  (audit, backup, restore, retention, staff)
+
+cli_admin.register(main)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

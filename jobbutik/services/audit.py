@@ -3,6 +3,13 @@
 Each entry's hash covers its content and the previous entry's hash, so editing or deleting a row
 in the middle breaks every later link. Appends lock the single `AuditHead` row, which serialises
 them on PostgreSQL (SQLite's BEGIN IMMEDIATE already does).
+
+Retention (`purge`) deletes only a prefix of the chain: the entries older than the configured
+period. The last purged entry's seq and hash become the *anchor*, stored in the `Setting` table
+(`audit_anchor`) and, so that it cannot be moved unnoticed, in a checkpoint entry appended to the
+chain in the same transaction. `verify` then demands that the oldest kept entry links to the
+anchor (or, before any purge, that the chain starts at entry 1 from the genesis hash), and that
+the newest checkpoint names the same anchor: cutting old entries without a purge shows.
 """
 
 from __future__ import annotations
@@ -10,15 +17,27 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
+from sqlalchemy import delete, func, or_
 from sqlmodel import Session, col, select
 
 from jobbutik.db import Database
+from jobbutik.errors import NotFound
 from jobbutik.i18n import _
-from jobbutik.models import AuditAction, AuditEntry, AuditHead
+from jobbutik.models import AuditAction, AuditEntry, AuditHead, Citizen, Setting
+
+if TYPE_CHECKING:
+    from jobbutik.reports.document import Document
+    from jobbutik.services.context import ServiceContext
 
 GENESIS = "0" * 64
+ANCHOR_KEY = "audit_anchor"
+AUDIT_RETENTION_KEY = "audit_retention_years"
+DEFAULT_AUDIT_RETENTION_YEARS = 5
+CHECKPOINT_ENTITY = "audit"
+_ANCHOR_MARK = "anchor="
 
 
 def entry_hash(entry: AuditEntry) -> str:
@@ -97,16 +116,71 @@ class AuditVerification:
 _BATCH = 5000
 
 
+def _parse_anchor(text: str) -> tuple[int, str] | None:
+    seq, _sep, digest = text.strip().partition(":")
+    if not seq.isdigit() or len(digest) != 64:
+        return None
+    return int(seq), digest
+
+
+def _anchor_text(seq: int, digest: str) -> str:
+    return f"{seq}:{digest}"
+
+
+def read_anchor(session: Session) -> tuple[int, str] | None:
+    """(seq, hash) of the last purged entry; None when nothing was ever purged."""
+    row = session.get(Setting, ANCHOR_KEY)
+    if row is None or not row.value.strip():
+        return None
+    return _parse_anchor(row.value) or (-1, "")
+
+
+def _checkpoint_anchor(session: Session) -> tuple[int, str] | None:
+    """The anchor the newest purge checkpoint in the chain names (None: no checkpoint kept)."""
+    row = session.exec(
+        select(AuditEntry)
+        .where(
+            AuditEntry.entity == CHECKPOINT_ENTITY,
+            AuditEntry.action == AuditAction.DELETE.value,
+            col(AuditEntry.detail).contains(_ANCHOR_MARK),
+        )
+        .order_by(col(AuditEntry.seq).desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return _parse_anchor(row.detail.rsplit(_ANCHOR_MARK, 1)[1]) or (-1, "")
+
+
+def _broken(checked: int, seq: int) -> AuditVerification:
+    return AuditVerification(
+        False,
+        checked,
+        seq,
+        _("The audit log is broken at entry {seq}: changed or removed.").format(seq=seq),
+    )
+
+
 def verify(db: Database) -> AuditVerification:
-    """Walk the chain from the oldest kept entry; name the first entry that does not fit."""
+    """Walk the chain from its anchor; name the first entry that does not fit."""
 
     def work(session: Session) -> AuditVerification:
         head = session.get(AuditHead, 1)
-        # The oldest kept entry anchors the chain: older ones may have been purged.
-        prev: str | None = None
-        expected_seq: int | None = None
+        anchor = read_anchor(session)
+        if anchor is not None and anchor != _checkpoint_anchor(session):
+            return AuditVerification(
+                False,
+                0,
+                anchor[0] + 1 if anchor[0] >= 0 else None,
+                _(
+                    "The audit log's purge anchor was changed: it does not match the purge "
+                    "recorded in the log."
+                ),
+            )
+        start_seq, prev = anchor if anchor is not None else (0, GENESIS)
+        expected_seq = start_seq + 1
         checked = 0
-        last_seq = 0
+        last_seq = start_seq
         while True:
             rows = session.exec(
                 select(AuditEntry)
@@ -117,29 +191,25 @@ def verify(db: Database) -> AuditVerification:
             if not rows:
                 break
             for row in rows:
-                broken = (
-                    (expected_seq is not None and row.seq != expected_seq)
-                    or (prev is not None and row.prev_hash != prev)
-                    or row.hash != entry_hash(row)
-                )
-                if broken:
-                    return AuditVerification(
-                        False,
-                        checked,
-                        row.seq,
-                        _("The audit log is broken at entry {seq}: changed or removed.").format(
-                            seq=row.seq
-                        ),
-                    )
+                if row.seq != expected_seq or row.prev_hash != prev or row.hash != entry_hash(row):
+                    # Changed, or the entry before it is gone (a gap, or a cut-away start).
+                    return _broken(checked, row.seq)
                 prev = row.hash
                 expected_seq = row.seq + 1
                 last_seq = row.seq
                 checked += 1
-        if head is not None and checked and (head.seq != last_seq or head.hash != prev):
+        # Entries before the anchor must be gone (a purge deletes the whole prefix).
+        stale = session.exec(
+            select(func.count()).select_from(AuditEntry).where(col(AuditEntry.seq) <= start_seq)
+        ).one()
+        if stale:
+            return _broken(checked, start_seq)
+        head_seq, head_hash = (head.seq, head.hash) if head is not None else (0, GENESIS)
+        if head_seq != last_seq or head_hash != prev:
             return AuditVerification(
                 False,
                 checked,
-                last_seq,
+                last_seq + 1,
                 _("The audit log ends at entry {seq}, but later entries were written.").format(
                     seq=last_seq
                 ),
@@ -148,3 +218,277 @@ def verify(db: Database) -> AuditVerification:
         return AuditVerification(True, checked, None, intact)
 
     return db.read(work)
+
+
+# -- retention of the log itself -----------------------------------------------------------------
+
+
+def _setting_int(session: Session, key: str, default: int) -> int:
+    row = session.get(Setting, key)
+    if row is None or not row.value.strip():
+        return default
+    try:
+        return max(0, int(row.value.strip()))
+    except ValueError:
+        return default
+
+
+def retention_years(session: Session) -> int:
+    return _setting_int(session, AUDIT_RETENTION_KEY, DEFAULT_AUDIT_RETENTION_YEARS)
+
+
+def years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+@dataclass(frozen=True)
+class AuditPurge:
+    cutoff: date  # entries before this day (Copenhagen) are purged
+    years: int
+    purged: int  # how many entries were (or, in a dry run, would be) deleted
+    anchor_seq: int | None  # the last purged entry
+    applied: bool
+
+
+def purge(ctx: ServiceContext, *, apply: bool = False) -> AuditPurge:
+    """Delete the log's entries older than `audit_retention_years` (a dry run unless `apply`).
+
+    Only a prefix of the chain goes, up to the first entry that must be kept, so the kept part
+    still verifies from the anchor. Needs the retention permission; the purge is itself logged.
+    """
+    from jobbutik.clock import LOCAL_TZ
+    from jobbutik.services.context import Permission
+
+    staff = ctx.require(Permission.RETENTION)
+    now = ctx.clock.now()
+
+    def work(session: Session) -> AuditPurge:
+        years = retention_years(session)
+        cutoff = years_before(ctx.clock.today(), years)
+        limit = datetime(cutoff.year, cutoff.month, cutoff.day, tzinfo=LOCAL_TZ)
+        first_kept = session.exec(
+            select(func.min(AuditEntry.seq)).where(col(AuditEntry.at) >= limit)
+        ).one()
+        if first_kept is None:
+            last = session.exec(select(func.max(AuditEntry.seq))).one()
+        else:
+            last = first_kept - 1
+        anchor = read_anchor(session)
+        floor = anchor[0] if anchor is not None else 0
+        if last is None or last <= floor:
+            return AuditPurge(cutoff, years, 0, None, apply)
+        count = session.exec(
+            select(func.count()).select_from(AuditEntry).where(col(AuditEntry.seq) <= last)
+        ).one()
+        if not apply:
+            return AuditPurge(cutoff, years, count, last, False)
+        _lock_head(session)  # no append in between
+        tail = session.exec(select(AuditEntry).where(AuditEntry.seq == last)).one()
+        session.execute(delete(AuditEntry).where(col(AuditEntry.seq) <= last))
+        anchor_text = _anchor_text(last, tail.hash)
+        row = session.get(Setting, ANCHOR_KEY) or Setting(key=ANCHOR_KEY)
+        row.value = anchor_text
+        session.add(row)
+        record(
+            session,
+            actor=staff.initials,
+            action=AuditAction.DELETE,
+            entity=CHECKPOINT_ENTITY,
+            detail=(
+                f"purged {count} entries before {cutoff.isoformat()} "
+                f"({years} years); {_ANCHOR_MARK}{anchor_text}"
+            ),
+            purpose="retention",
+            at=now,
+        )
+        return AuditPurge(cutoff, years, count, last, True)
+
+    return ctx.db.write(work) if apply else ctx.db.read(work)
+
+
+# -- a citizen's own log (access request) --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CitizenAccess:
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    purpose: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class CitizenLog:
+    citizen_id: int
+    name: str
+    cpr_masked: str
+    entries: tuple[CitizenAccess, ...]  # oldest first
+    generated: datetime
+    kept_since: date | None  # the log holds nothing older (retention); None: never purged
+
+
+def citizen_log(ctx: ServiceContext, cpr_text: str, *, action: AuditAction) -> CitizenLog:
+    """Every logged use of one citizen's data, for an access request (indsigt).
+
+    Entries carrying the citizen, plus searches for their exact CPR number or full name (a search
+    is logged with its term, not its hits). The export is logged first, in the same transaction,
+    so it lists itself. Needs the audit permission (admin).
+    """
+    from jobbutik.identity import fold_name, mask_cpr
+    from jobbutik.services.citizens import parse_cpr_field
+    from jobbutik.services.context import Permission
+
+    staff = ctx.require(Permission.AUDIT)
+    digits = parse_cpr_field(ctx, cpr_text)
+    now = ctx.clock.now()
+
+    def work(session: Session) -> CitizenLog:
+        citizen = session.exec(select(Citizen).where(Citizen.cpr == digits)).first()
+        if citizen is None or citizen.id is None:
+            raise NotFound(
+                _("No citizen with CPR number {cpr} (an anonymised one cannot be found).").format(
+                    cpr=mask_cpr(digits)
+                )
+            )
+        record(
+            session,
+            actor=staff.initials,
+            action=action,
+            entity="audit",
+            entity_id=citizen.id,
+            citizen_id=citizen.id,
+            purpose="access request",
+            at=now,
+        )
+        session.flush()
+        terms = {digits, f"{digits[:6]}-{digits[6:]}"}
+        rows = session.exec(
+            select(AuditEntry)
+            .where(
+                or_(
+                    col(AuditEntry.citizen_id) == citizen.id,
+                    (col(AuditEntry.action) == AuditAction.SEARCH.value)
+                    & col(AuditEntry.citizen_id).is_(None)
+                    & col(AuditEntry.detail).in_(terms | {citizen.name, citizen.name.lower()}),
+                )
+            )
+            .order_by(col(AuditEntry.seq))
+        ).all()
+        folded = fold_name(citizen.name)
+        entries = tuple(
+            CitizenAccess(r.at, r.actor, r.action, r.entity, r.purpose, r.detail)
+            for r in rows
+            if r.action != AuditAction.SEARCH.value
+            or r.citizen_id is not None
+            or r.detail in terms
+            or fold_name(r.detail) == folded
+        )
+        anchor = read_anchor(session)
+        kept_since = None
+        if anchor is not None:
+            oldest = session.exec(select(func.min(AuditEntry.at))).one()
+            kept_since = oldest.date() if oldest is not None else None
+        return CitizenLog(citizen.id, citizen.name, mask_cpr(digits), entries, now, kept_since)
+
+    return ctx.db.write(work)
+
+
+_ACTION_LABELS = {
+    AuditAction.READ.value: "looked up",
+    AuditAction.SEARCH.value: "searched for",
+    AuditAction.CREATE.value: "registered",
+    AuditAction.UPDATE.value: "changed",
+    AuditAction.DELETE.value: "deleted or anonymised",
+    AuditAction.EXPORT.value: "exported",
+    AuditAction.PRINT.value: "printed",
+    AuditAction.IMPORT.value: "imported",
+}
+
+_ENTITY_LABELS = {
+    "citizen": "personal details",
+    "request": "application (request)",
+    "visitation": "visitation conversation",
+    "activation": "activation",
+    "referral": "job referral",
+    "follow_up": "follow-up",
+    "followup": "follow-up",
+    "withdrawal": "withdrawal",
+    "report": "report",
+    "receipt": "receipt",
+    "audit": "audit log (access request)",
+    "history": "case history",
+}
+
+
+def _purpose_text(entry: CitizenAccess) -> str:
+    if entry.purpose:
+        return _(entry.purpose)
+    if entry.entity == "report" and entry.detail:
+        return _("report {detail}").format(detail=entry.detail)
+    return _("case work")
+
+
+def citizen_log_document(log: CitizenLog, municipality_name: str) -> Document:
+    """The access-request export as a report document (text, CSV or PDF with the shared renderers).
+
+    The CPR number is masked like on every printout: the subject knows it, and the name and
+    birth date identify them; the full number on paper that passes desks and printers adds risk
+    and no information.
+    """
+    from jobbutik.clock import local
+    from jobbutik.reports.document import Column, Document, Figures, Note, Section, Table
+
+    rows = tuple(
+        (
+            local(e.at).strftime("%d.%m.%Y %H:%M"),
+            e.actor.upper(),
+            _(_ACTION_LABELS.get(e.action, e.action)),
+            _(_ENTITY_LABELS.get(e.entity, e.entity)),
+            _purpose_text(e),
+        )
+        for e in log.entries
+    )
+    first = local(log.entries[0].at).strftime("%d.%m.%Y") if log.entries else ""
+    last = local(log.entries[-1].at).strftime("%d.%m.%Y") if log.entries else ""
+    figures = Figures(
+        (
+            (_("Citizen"), log.name),
+            (_("CPR number"), log.cpr_masked),
+            (_("Logged uses"), str(len(log.entries))),
+        )
+    )
+    blocks: list[Figures | Table | Note] = [figures]
+    if log.kept_since is not None:
+        blocks.append(
+            Note(
+                _("The log is kept for a limited period; it holds nothing before {day}.").format(
+                    day=log.kept_since.strftime("%d.%m.%Y")
+                )
+            )
+        )
+    blocks.append(
+        Table(
+            (
+                Column(_("When")),
+                Column(_("Staff")),
+                Column(_("Use"), shrink=True),
+                Column(_("What"), shrink=True),
+                Column(_("Purpose"), shrink=True),
+            ),
+            rows,
+            empty=_("No use of this citizen's data is logged."),
+        )
+    )
+    return Document(
+        name="audit_citizen",
+        title=_("Log of the use of personal data"),
+        municipality=municipality_name,
+        period=f"{first}–{last}" if first and first != last else first,
+        generated=log.generated,
+        sections=(Section(_("Every logged use"), tuple(blocks)),),
+    )

@@ -1,14 +1,22 @@
-"""Staff identity and roles."""
+"""Staff identity, roles and their management.
+
+Who is working: `--user` / JOBBUTIK_USER, else the operating-system login; either is matched
+against a staff record's initials or its `os_login`. On a database with no staff yet the first
+user becomes its admin (the first-run set-up).
+"""
 
 from __future__ import annotations
 
-from sqlmodel import Session, func, select
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, func, select
 
 from jobbutik.db import Database
-from jobbutik.errors import PermissionDenied, ValidationError
+from jobbutik.errors import FormErrors, NotFound, PermissionDenied, ValidationError
 from jobbutik.i18n import _
-from jobbutik.models import Role, Staff
-from jobbutik.services.context import StaffInfo
+from jobbutik.models import AuditAction, Role, Staff
+from jobbutik.services.context import Permission, ServiceContext, StaffInfo
 
 
 def staff_info(staff: Staff) -> StaffInfo:
@@ -31,11 +39,19 @@ def resolve_staff(db: Database, initials: str) -> StaffInfo:
 
     On a database with no staff yet, the first user becomes its admin, so a scripted set-up works.
     """
-    key = normalise_initials(initials)
+    try:
+        key = normalise_initials(initials)
+        login = key
+    except ValidationError:
+        # A long operating-system login ("jens.peter.hansen") can only be an os_login.
+        login = normalise_login(initials) or ""
+        if not login:
+            raise
+        key = login[:16]
 
     def find(session: Session) -> Staff | None:
         return session.exec(
-            select(Staff).where((Staff.initials == key) | (Staff.os_login == key))
+            select(Staff).where((Staff.initials == login) | (Staff.os_login == login))
         ).first()
 
     staff = db.read(find)
@@ -47,7 +63,12 @@ def resolve_staff(db: Database, initials: str) -> StaffInfo:
                 return existing
             if session.exec(select(func.count()).select_from(Staff)).one() > 0:
                 return None
-            first = Staff(initials=key, name=key.upper(), roles=Role.ADMIN.value)
+            first = Staff(
+                initials=key,
+                name=key.upper(),
+                roles=Role.ADMIN.value,
+                os_login=login if login != key else None,
+            )
             session.add(first)
             session.flush()
             return first
@@ -55,8 +76,331 @@ def resolve_staff(db: Database, initials: str) -> StaffInfo:
         staff = db.write(bootstrap)
     if staff is None:
         raise PermissionDenied(
-            _("{initials} is not a member of staff in this database.").format(initials=key)
+            _(
+                "{initials} is not a member of staff in this database: an admin adds you with "
+                "`jobbutik staff add`, or give your initials with --user."
+            ).format(initials=login)
         )
     if not staff.active:
         raise PermissionDenied(_("{initials} is no longer active.").format(initials=key))
     return staff_info(staff)
+
+
+# -- management (admins) -----------------------------------------------------------------------
+#
+# Every change is audited (entity "staff", no citizen), and the database is never left without an
+# active admin: removing the role from, or deactivating, the last one is refused.
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    id: int
+    initials: str
+    name: str
+    roles: tuple[str, ...]  # in Role order
+    os_login: str | None
+    active: bool
+
+
+def _row(staff: Staff) -> StaffRow:
+    assert staff.id is not None
+    order = list(Role)
+    roles = tuple(r.value for r in sorted(staff.role_set, key=order.index))
+    return StaffRow(staff.id, staff.initials, staff.name, roles, staff.os_login, staff.active)
+
+
+def parse_roles(roles: str | Iterable[str]) -> frozenset[Role]:
+    """Roles from `reception,consultant` (or a list); ValidationError names the unknown one."""
+    items = roles.split(",") if isinstance(roles, str) else list(roles)
+    found: set[Role] = set()
+    for item in items:
+        text = item.strip().lower()
+        if not text:
+            continue
+        try:
+            found.add(Role(text))
+        except ValueError:
+            raise ValidationError(
+                _("Unknown role {role!r}: choose from {roles}.").format(
+                    role=text, roles=", ".join(r.value for r in Role)
+                ),
+                field="roles",
+            ) from None
+    if not found:
+        raise ValidationError(_("Give the person at least one role."), field="roles")
+    return frozenset(found)
+
+
+def _role_text(roles: frozenset[Role]) -> str:
+    return ",".join(r.value for r in Role if r in roles)
+
+
+def normalise_login(login: str | None) -> str | None:
+    if login is None or not login.strip():
+        return None
+    text = login.strip().lower()
+    if len(text) > 64 or any(c.isspace() or c in ",;:/\\" for c in text):
+        raise ValidationError(
+            _("An operating-system login is at most 64 characters without spaces."),
+            field="os_login",
+        )
+    return text
+
+
+def _find(session: Session, initials: str) -> Staff:
+    key = normalise_initials(initials)
+    staff = session.exec(select(Staff).where(Staff.initials == key)).first()
+    if staff is None:
+        raise NotFound(_("There is no member of staff {initials}.").format(initials=key))
+    return staff
+
+
+def _other_active_admins(session: Session, staff_id: int | None) -> int:
+    rows = session.exec(select(Staff).where(col(Staff.active).is_(True))).all()
+    return sum(1 for s in rows if s.id != staff_id and Role.ADMIN in s.role_set)
+
+
+def _audit(
+    session: Session, ctx: ServiceContext, actor: str, action: AuditAction, row: Staff, detail: str
+) -> None:
+    from jobbutik.services import audit
+
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity="staff",
+        entity_id=row.id,
+        detail=f"{row.initials}: {detail}",
+        at=ctx.clock.now(),
+    )
+
+
+def list_staff(ctx: ServiceContext, *, include_inactive: bool = True) -> list[StaffRow]:
+    ctx.require(Permission.MANAGE_STAFF)
+
+    def work(session: Session) -> list[StaffRow]:
+        query = select(Staff).order_by(col(Staff.initials))
+        if not include_inactive:
+            query = query.where(col(Staff.active).is_(True))
+        return [_row(s) for s in session.exec(query).all()]
+
+    return ctx.db.read(work)
+
+
+def add_staff(
+    ctx: ServiceContext,
+    initials: str,
+    name: str,
+    roles: str | Iterable[str],
+    *,
+    os_login: str | None = None,
+) -> StaffRow:
+    """A new member of staff. Initials and OS login are unique (case-insensitive)."""
+    me = ctx.require(Permission.MANAGE_STAFF)
+    errors: dict[str, str] = {}
+    key = ""
+    try:
+        key = normalise_initials(initials)
+    except ValidationError as exc:
+        errors["initials"] = str(exc)
+    clean_name = " ".join(name.split())
+    if not clean_name:
+        errors["name"] = _("Name is required.")
+    elif len(clean_name) > 200:
+        errors["name"] = _("Name is too long (at most 200 characters).")
+    role_set: frozenset[Role] = frozenset()
+    try:
+        role_set = parse_roles(roles)
+    except ValidationError as exc:
+        errors["roles"] = str(exc)
+    login: str | None = None
+    try:
+        login = normalise_login(os_login)
+    except ValidationError as exc:
+        errors["os_login"] = str(exc)
+    if errors:
+        raise FormErrors(errors)
+
+    def work(session: Session) -> StaffRow:
+        if session.exec(select(Staff).where(Staff.initials == key)).first() is not None:
+            raise ValidationError(
+                _("{initials} is already a member of staff.").format(initials=key),
+                field="initials",
+            )
+        if login is not None and _login_taken(session, login, None):
+            raise ValidationError(
+                _("The login {login} already belongs to another member of staff.").format(
+                    login=login
+                ),
+                field="os_login",
+            )
+        row = Staff(initials=key, name=clean_name, roles=_role_text(role_set), os_login=login)
+        session.add(row)
+        session.flush()
+        _audit(session, ctx, me.initials, AuditAction.CREATE, row, row.roles)
+        return _row(row)
+
+    return ctx.db.write(work)
+
+
+def _login_taken(session: Session, login: str, staff_id: int | None) -> bool:
+    other = session.exec(
+        select(Staff).where((Staff.os_login == login) | (Staff.initials == login))
+    ).first()
+    return other is not None and other.id != staff_id
+
+
+def set_roles(ctx: ServiceContext, initials: str, roles: str | Iterable[str]) -> StaffRow:
+    me = ctx.require(Permission.MANAGE_STAFF)
+    role_set = parse_roles(roles)
+
+    def work(session: Session) -> StaffRow:
+        row = _find(session, initials)
+        if (
+            Role.ADMIN in row.role_set
+            and Role.ADMIN not in role_set
+            and row.active
+            and _other_active_admins(session, row.id) == 0
+        ):
+            raise ValidationError(
+                _("{initials} is the only admin: make someone else admin first.").format(
+                    initials=row.initials
+                ),
+                field="roles",
+            )
+        row.roles = _role_text(role_set)
+        session.add(row)
+        _audit(session, ctx, me.initials, AuditAction.UPDATE, row, f"roles {row.roles}")
+        return _row(row)
+
+    return ctx.db.write(work)
+
+
+def set_active(ctx: ServiceContext, initials: str, active: bool) -> StaffRow:
+    """Deactivate (the person can no longer work; their history stays) or reactivate."""
+    me = ctx.require(Permission.MANAGE_STAFF)
+
+    def work(session: Session) -> StaffRow:
+        row = _find(session, initials)
+        if not active and row.id == me.id:
+            raise ValidationError(
+                _("You cannot deactivate yourself: ask another admin."), field="active"
+            )
+        if (
+            not active
+            and row.active
+            and Role.ADMIN in row.role_set
+            and _other_active_admins(session, row.id) == 0
+        ):
+            raise ValidationError(
+                _("{initials} is the only admin: make someone else admin first.").format(
+                    initials=row.initials
+                ),
+                field="active",
+            )
+        if row.active != active:
+            row.active = active
+            session.add(row)
+            what = "activated" if active else "deactivated"
+            _audit(session, ctx, me.initials, AuditAction.UPDATE, row, what)
+        return _row(row)
+
+    return ctx.db.write(work)
+
+
+def update_staff(
+    ctx: ServiceContext, initials: str, *, name: str | None = None, os_login: str | None = None
+) -> StaffRow:
+    """Change the name and/or the operating-system login (`""` removes the login)."""
+    me = ctx.require(Permission.MANAGE_STAFF)
+    clean_name = None if name is None else " ".join(name.split())
+    if clean_name is not None and not clean_name:
+        raise ValidationError(_("Name is required."), field="name")
+    if clean_name is not None and len(clean_name) > 200:
+        raise ValidationError(_("Name is too long (at most 200 characters)."), field="name")
+    login = normalise_login(os_login) if os_login is not None else None
+
+    def work(session: Session) -> StaffRow:
+        row = _find(session, initials)
+        changes = []
+        if clean_name is not None and clean_name != row.name:
+            row.name = clean_name
+            changes.append("name")
+        if os_login is not None and login != row.os_login:
+            if login is not None and _login_taken(session, login, row.id):
+                raise ValidationError(
+                    _("The login {login} already belongs to another member of staff.").format(
+                        login=login
+                    ),
+                    field="os_login",
+                )
+            row.os_login = login
+            changes.append(f"os_login {login or '-'}")
+        if changes:
+            session.add(row)
+            _audit(session, ctx, me.initials, AuditAction.UPDATE, row, ", ".join(changes))
+        return _row(row)
+
+    return ctx.db.write(work)
+
+
+def edit_staff(
+    ctx: ServiceContext, initials: str, *, name: str, os_login: str, roles: str | Iterable[str]
+) -> StaffRow:
+    """Name, login and roles in one transaction (the staff screen's form)."""
+    me = ctx.require(Permission.MANAGE_STAFF)
+    errors: dict[str, str] = {}
+    clean_name = " ".join(name.split())
+    if not clean_name:
+        errors["name"] = _("Name is required.")
+    elif len(clean_name) > 200:
+        errors["name"] = _("Name is too long (at most 200 characters).")
+    login: str | None = None
+    try:
+        login = normalise_login(os_login)
+    except ValidationError as exc:
+        errors["os_login"] = str(exc)
+    role_set: frozenset[Role] = frozenset()
+    try:
+        role_set = parse_roles(roles)
+    except ValidationError as exc:
+        errors["roles"] = str(exc)
+    if errors:
+        raise FormErrors(errors)
+
+    def work(session: Session) -> StaffRow:
+        row = _find(session, initials)
+        if (
+            Role.ADMIN in row.role_set
+            and Role.ADMIN not in role_set
+            and row.active
+            and _other_active_admins(session, row.id) == 0
+        ):
+            raise ValidationError(
+                _("{initials} is the only admin: make someone else admin first.").format(
+                    initials=row.initials
+                ),
+                field="roles",
+            )
+        if login is not None and _login_taken(session, login, row.id):
+            raise ValidationError(
+                _("The login {login} already belongs to another member of staff.").format(
+                    login=login
+                ),
+                field="os_login",
+            )
+        changes = []
+        if clean_name != row.name:
+            changes.append("name")
+        if login != row.os_login:
+            changes.append(f"os_login {login or '-'}")
+        if _role_text(role_set) != row.roles:
+            changes.append(f"roles {_role_text(role_set)}")
+        row.name, row.os_login, row.roles = clean_name, login, _role_text(role_set)
+        if changes:
+            session.add(row)
+            _audit(session, ctx, me.initials, AuditAction.UPDATE, row, ", ".join(changes))
+        return _row(row)
+
+    return ctx.db.write(work)

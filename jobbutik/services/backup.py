@@ -1,0 +1,379 @@
+"""Backups and restores of the database.
+
+SQLite: `backup()` copies the live file with SQLite's online backup API into a new file readable
+by its owner only (0600), while the desks keep working. The copy is taken inside one read
+transaction on the source, stepped a few hundred pages at a time: in WAL mode a reader never
+blocks a writer, and the held read transaction pins one consistent snapshot, so the copy is
+exactly the database as it stood when the backup began (writes after that are simply not in it)
+and the backup never has to restart. The copy is written beside the target and renamed into place,
+so a failed backup never leaves half a file under the target's name.
+
+PostgreSQL: the program does not copy a server database; `PgDumpNeeded` carries the one-line
+reason and the `pg_dump` command to use instead.
+
+`restore()` checks the file first (a SQLite database, sound, with a jobbutik schema this version
+knows), takes a safety copy of the current database beside it, and then copies the file into the
+live database with the same backup API, so other programs that have it open see the restored data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from jobbutik.errors import DatabaseUnavailable, JobbutikError, ValidationError
+from jobbutik.i18n import _
+from jobbutik.models import AuditAction
+
+if TYPE_CHECKING:
+    from jobbutik.db import Database
+    from jobbutik.services.context import ServiceContext
+
+PAGES_PER_STEP = 256
+Progress = Callable[[int, int], None]
+
+
+class PgDumpNeeded(JobbutikError):
+    """A PostgreSQL database is backed up with pg_dump; `command` is the one to run."""
+
+    def __init__(self, message: str, command: str) -> None:
+        super().__init__(message)
+        self.command = command
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    path: Path
+    size: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class DatabaseSummary:
+    """What a database file holds, to show before a restore."""
+
+    path: Path
+    revision: str | None
+    citizens: int
+    staff: int
+    last_change: datetime | None  # the newest audit entry
+
+
+def _libpq_url(db: Database) -> str:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db.url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=True)
+
+
+def pg_dump_command(db: Database, target: str | os.PathLike[str]) -> str:
+    import shlex
+
+    return (
+        f"pg_dump --format=custom --file={shlex.quote(os.fspath(target))} "
+        f"{shlex.quote(_libpq_url(db))}"
+    )
+
+
+def pg_restore_command(db: Database, source: str | os.PathLike[str]) -> str:
+    import shlex
+
+    return (
+        f"pg_restore --clean --if-exists --single-transaction "
+        f"--dbname={shlex.quote(_libpq_url(db))} {shlex.quote(os.fspath(source))}"
+    )
+
+
+def _target_path(db_path: Path, target: Path, now: datetime) -> Path:
+    target = target.expanduser()
+    if target.is_dir():
+        target = target / f"{db_path.stem}-{now.strftime('%Y%m%d-%H%M%S')}.sqlite"
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise ValidationError(
+            _("The folder {folder} does not exist.").format(folder=folder), field="file"
+        )
+    live = {db_path.resolve(), *(Path(f"{db_path}{s}").resolve() for s in ("-wal", "-shm"))}
+    if target.resolve() in live:
+        raise ValidationError(
+            _("{path} is the database itself: give another file for the backup.").format(
+                path=target
+            ),
+            field="file",
+        )
+    return target
+
+
+def _new_private_temp(target: Path) -> Path:
+    folder = target.parent if str(target.parent) else Path(".")
+    for n in range(100):
+        tmp = folder / f".{target.name}.{os.getpid()}.{n}.tmp"
+        try:
+            fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        os.chmod(tmp, 0o600)
+        return tmp
+    raise DatabaseUnavailable(_("Cannot create a file beside {path}.").format(path=target))
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def copy_sqlite(
+    source: Path, target: Path, *, progress: Progress | None = None, pages: int = PAGES_PER_STEP
+) -> None:
+    """Copy the SQLite database `source` into the new file `target` (0600, written whole).
+
+    One read transaction on the source pins a consistent snapshot (WAL: writers go on)."""
+    tmp = _new_private_temp(target)
+    src = sqlite3.connect(source, timeout=15, isolation_level=None)
+    dst = sqlite3.connect(tmp, isolation_level=None)
+    try:
+        src.execute("BEGIN")
+        src.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the snapshot starts here
+
+        def step(status: int, remaining: int, total: int) -> None:
+            if progress is not None:
+                progress(total - remaining, total)
+
+        src.backup(dst, pages=pages, progress=step, sleep=0.0)
+        src.execute("COMMIT")
+        # One self-contained file: no -wal beside it.
+        dst.execute("PRAGMA journal_mode = DELETE")
+        check = dst.execute("PRAGMA quick_check").fetchone()
+        if check is None or check[0] != "ok":
+            raise DatabaseUnavailable(
+                _("The copy of {path} failed its check: {detail}").format(
+                    path=source, detail=check[0] if check else "?"
+                )
+            )
+        dst.close()
+        os.chmod(tmp, 0o600)
+        _fsync(tmp)
+        os.replace(tmp, target)
+        with contextlib.suppress(OSError):  # some file systems cannot sync a folder
+            _fsync(target.parent if str(target.parent) else Path("."))
+    except sqlite3.Error as exc:
+        raise _sqlite_failure(exc, source) from exc
+    finally:
+        src.close()
+        dst.close()
+        tmp.unlink(missing_ok=True)
+
+
+def _sqlite_failure(exc: sqlite3.Error, path: Path) -> JobbutikError:
+    message = str(exc).lower()
+    if "full" in message:
+        return DatabaseUnavailable(_("The disk is full: the backup was not written."))
+    if "locked" in message or "busy" in message:
+        return DatabaseUnavailable(
+            _("The database is busy at another desk; the backup was not taken: try again.")
+        )
+    if "not a database" in message or "malformed" in message:
+        return DatabaseUnavailable(
+            _("{where} is not a jobbutik database, or it is damaged.").format(where=path)
+        )
+    return DatabaseUnavailable(_("The backup failed: {error}").format(error=exc))
+
+
+def backup(
+    ctx: ServiceContext, target: str | os.PathLike[str], *, progress: Progress | None = None
+) -> BackupResult:
+    """Copy the live database to `target` (a file, or a folder for a dated file in it)."""
+    from jobbutik.services import audit
+    from jobbutik.services.context import Permission
+
+    staff = ctx.require(Permission.BACKUP)
+    db = ctx.db
+    if db.backend != "sqlite" or db.path is None:
+        raise PgDumpNeeded(
+            _(
+                "A PostgreSQL database is backed up with PostgreSQL's own pg_dump (the password "
+                "from PGPASSWORD or ~/.pgpass); run:"
+            ),
+            pg_dump_command(db, target),
+        )
+    path = _target_path(db.path, Path(target), datetime.now())
+    started = time.perf_counter()
+    # Logged first, so the backup holds the entry for its own taking.
+    db.write(
+        lambda session: audit.record(
+            session,
+            actor=staff.initials,
+            action=AuditAction.EXPORT,
+            entity="backup",
+            detail=str(path),
+            purpose="backup",
+            at=ctx.clock.now(),
+        )
+    )
+    copy_sqlite(db.path, path, progress=progress)
+    return BackupResult(path, path.stat().st_size, time.perf_counter() - started)
+
+
+# -- restore ---------------------------------------------------------------------------------------
+
+
+def inspect_file(path: Path) -> DatabaseSummary:
+    """Check that `path` is a sound jobbutik database this version can open; say what it holds."""
+    from jobbutik import schema
+
+    if not path.is_file():
+        raise ValidationError(_("{path} is not a file.").format(path=path), field="file")
+    with path.open("rb") as handle:
+        magic = handle.read(16)
+    if magic != b"SQLite format 3\x00":
+        raise ValidationError(
+            _("{path} is not a jobbutik database (not a SQLite file).").format(path=path),
+            field="file",
+        )
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=15)
+    except sqlite3.Error as exc:
+        raise ValidationError(
+            _("{path} cannot be opened: {error}").format(path=path, error=exc), field="file"
+        ) from exc
+    try:
+        check = conn.execute("PRAGMA quick_check").fetchone()
+        if check is None or check[0] != "ok":
+            raise ValidationError(
+                _("{path} is damaged: {detail}").format(
+                    path=path, detail=check[0] if check else "?"
+                ),
+                field="file",
+            )
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not {"alembic_version", "citizen", "staff", "auditentry"} <= tables:
+            raise ValidationError(
+                _("{path} is not a jobbutik database (its tables are not jobbutik's).").format(
+                    path=path
+                ),
+                field="file",
+            )
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        revision = row[0] if row else None
+        known = {s.revision for s in schema._script().walk_revisions()}
+        if revision is None or revision not in known:
+            raise ValidationError(
+                _(
+                    "{path} was written by a newer version of jobbutik (schema revision "
+                    "{revision}): restore it with that version."
+                ).format(path=path, revision=revision),
+                field="file",
+            )
+        citizens = conn.execute("SELECT count(*) FROM citizen").fetchone()[0]
+        staff = conn.execute("SELECT count(*) FROM staff").fetchone()[0]
+        last = conn.execute("SELECT max(at) FROM auditentry").fetchone()[0]
+    except sqlite3.Error as exc:
+        raise ValidationError(
+            _("{path} is not a jobbutik database, or it is damaged ({error}).").format(
+                path=path, error=exc
+            ),
+            field="file",
+        ) from exc
+    finally:
+        conn.close()
+    last_change = None
+    if last:
+        from datetime import UTC
+
+        last_change = datetime.fromisoformat(str(last)).replace(tzinfo=UTC)
+    return DatabaseSummary(path, revision, citizens, staff, last_change)
+
+
+def safety_copy_path(db_path: Path, now: datetime) -> Path:
+    base = db_path.with_name(f"{db_path.name}.before-restore-{now.strftime('%Y%m%d%H%M%S')}")
+    candidate = base.with_name(base.name + ".bak")
+    n = 1
+    while candidate.exists():
+        candidate = base.with_name(f"{base.name}-{n}.bak")
+        n += 1
+    return candidate
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    source: DatabaseSummary
+    safety_copy: Path | None
+
+
+def restore(
+    db: Database,
+    source: str | os.PathLike[str],
+    *,
+    actor: str,
+    now: datetime,
+    progress: Progress | None = None,
+) -> RestoreResult:
+    """Replace the live SQLite database `db` by the backup `source`, after a safety copy.
+
+    The caller has checked the role and asked for confirmation. The restore is written to the
+    restored database's audit log (the current one is kept whole in the safety copy).
+    """
+    from jobbutik.services import audit
+
+    if db.backend != "sqlite" or db.path is None:
+        raise PgDumpNeeded(
+            _("A PostgreSQL database is restored with PostgreSQL's own pg_restore; run:"),
+            pg_restore_command(db, source),
+        )
+    src_path = Path(source).expanduser()
+    summary = inspect_file(src_path)
+    if src_path.resolve() == db.path.resolve():
+        raise ValidationError(_("That is the database itself."), field="file")
+    safety: Path | None = None
+    if db.path.exists() and db.path.stat().st_size > 0:
+        safety = safety_copy_path(db.path, now)
+        try:
+            copy_sqlite(db.path, safety)
+        except DatabaseUnavailable:
+            # The current database is damaged (that may be why it is restored): keep its bytes.
+            import shutil
+
+            fd = os.open(safety, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            with os.fdopen(fd, "wb") as out, db.path.open("rb") as live:
+                shutil.copyfileobj(live, out)
+    db.dispose()
+    src = sqlite3.connect(f"file:{src_path}?mode=ro", uri=True, timeout=15)
+    dst = sqlite3.connect(db.path, timeout=15)
+    try:
+
+        def step(status: int, remaining: int, total: int) -> None:
+            if progress is not None:
+                progress(total - remaining, total)
+
+        src.backup(dst, pages=-1, progress=step)
+    except sqlite3.Error as exc:
+        raise _sqlite_failure(exc, db.path) from exc
+    finally:
+        src.close()
+        dst.close()
+    os.chmod(db.path, 0o600)
+    db.dispose()
+    db.write(
+        lambda session: audit.record(
+            session,
+            actor=actor[:16],
+            action=AuditAction.IMPORT,
+            entity="backup",
+            detail=f"restored from {src_path}"
+            + (f"; previous database kept in {safety}" if safety else ""),
+            purpose="restore",
+            at=now,
+        )
+    )
+    return RestoreResult(summary, safety)

@@ -1,0 +1,304 @@
+"""Retention: citizens whose cases closed longer ago than the configured period are anonymised
+(default) or deleted (DESIGN §5), and the audit log's own old entries are purged.
+
+A citizen's case is closed when every request is closed (visitation done, no-show or withdrawn),
+no activation is planned or running, and no follow-up is open. It closed on the latest of those
+events (a request closed, a follow-up done, an activation ended, a referral's outcome); a citizen
+with no case at all counts from their registration. Nothing may have happened since the cut-off.
+
+Settings (the `Setting` table): `retention_years` (default 5), `retention_mode` (`anonymise` —
+the rows that statistics count stay, every personal detail and free text goes — or `delete`),
+`audit_retention_years` (see services/audit.py).
+
+`retention()` is a dry run unless `apply`: it lists who would go. Applying works in batches, each
+its own short transaction that checks each citizen again (someone may have arrived meanwhile), so
+the desks keep working. Every citizen listed or changed is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, update
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col, select
+
+from jobbutik.clock import LOCAL_TZ, local
+from jobbutik.errors import ValidationError
+from jobbutik.i18n import _
+from jobbutik.models import (
+    Activation,
+    ActivationStatus,
+    AuditAction,
+    Citizen,
+    FollowUp,
+    Referral,
+    Request,
+    Setting,
+    Visitation,
+    Withdrawal,
+)
+from jobbutik.services import audit
+from jobbutik.services.audit import AuditPurge, years_before
+from jobbutik.services.context import Permission, ServiceContext
+
+YEARS_KEY = "retention_years"
+MODE_KEY = "retention_mode"
+DEFAULT_YEARS = 5
+MODES = ("anonymise", "delete")
+ANONYMOUS_NAME = "Anonymiseret"
+BATCH = 100
+_OPEN_ACTIVATION = (ActivationStatus.PLANNED.value, ActivationStatus.STARTED.value)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    citizen_id: int
+    cpr_masked: str
+    name: str
+    closed_on: date
+
+
+@dataclass(frozen=True)
+class RetentionResult:
+    cutoff: date
+    years: int
+    mode: str
+    candidates: tuple[Candidate, ...]
+    applied: bool
+    done: int  # citizens anonymised or deleted (0 in a dry run)
+    audit: AuditPurge | None
+
+
+def _setting(session: Session, key: str) -> str | None:
+    row = session.get(Setting, key)
+    return row.value.strip() if row is not None and row.value.strip() else None
+
+
+def settings(session: Session) -> tuple[int, str]:
+    """(years, mode) from the Setting table; a bad value is refused, never guessed."""
+    years_text = _setting(session, YEARS_KEY)
+    years = DEFAULT_YEARS
+    if years_text is not None:
+        if not years_text.isdigit() or int(years_text) < 1:
+            raise ValidationError(
+                _(
+                    "The setting {key} must be a whole number of years (1 or more), not {value!r}."
+                ).format(key=YEARS_KEY, value=years_text)
+            )
+        years = int(years_text)
+    mode = (_setting(session, MODE_KEY) or MODES[0]).lower()
+    if mode not in MODES:
+        raise ValidationError(
+            _("The setting {key} must be anonymise or delete, not {value!r}.").format(
+                key=MODE_KEY, value=mode
+            )
+        )
+    return years, mode
+
+
+def _eligible(cutoff_at: datetime, cutoff_day: date) -> Any:
+    """A WHERE clause: the citizen's case is closed, and closed before the cut-off."""
+    cid = col(Citizen.id)
+    return and_(
+        col(Citizen.anonymised_at).is_(None),
+        col(Citizen.created_at) < cutoff_at,
+        ~exists().where(
+            col(Request.citizen_id) == cid,
+            (col(Request.closed_at).is_(None)) | (col(Request.closed_at) >= cutoff_at),
+        ),
+        ~exists().where(
+            col(FollowUp.citizen_id) == cid,
+            (col(FollowUp.done_at).is_(None)) | (col(FollowUp.done_at) >= cutoff_at),
+        ),
+        ~exists().where(
+            col(Activation.citizen_id) == cid,
+            col(Activation.status).in_(_OPEN_ACTIVATION)
+            | (col(Activation.created_at) >= cutoff_at)
+            | (col(Activation.end_date) >= cutoff_day),
+        ),
+        ~exists().where(
+            col(Referral.citizen_id) == cid,
+            (col(Referral.referred_on) >= cutoff_day) | (col(Referral.outcome_on) >= cutoff_day),
+        ),
+        ~exists().where(col(Visitation.citizen_id) == cid, col(Visitation.held_on) >= cutoff_day),
+    )
+
+
+def _as_day(value: Any) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return local(moment).date()
+    if isinstance(value, date):
+        return value
+    return _as_day(datetime.fromisoformat(str(value)))
+
+
+def _closed_on(session: Session, ids: list[int]) -> dict[int, date]:
+    latest: dict[int, date] = {}
+
+    def take(rows: Any) -> None:
+        for citizen_id, value in rows:
+            day = _as_day(value)
+            if day is not None and (citizen_id not in latest or day > latest[citizen_id]):
+                latest[citizen_id] = day
+
+    for column, key in (
+        (Citizen.created_at, Citizen.id),
+        (Request.closed_at, Request.citizen_id),
+        (FollowUp.done_at, FollowUp.citizen_id),
+        (Activation.end_date, Activation.citizen_id),
+        (Referral.outcome_on, Referral.citizen_id),
+    ):
+        take(
+            session.execute(
+                select_columns(col(key), func.max(col(column)))
+                .where(col(key).in_(ids))
+                .group_by(col(key))
+            ).all()
+        )
+    return latest
+
+
+def _candidates(session: Session, cutoff_at: datetime, cutoff_day: date) -> list[Candidate]:
+    from jobbutik.identity import mask_cpr
+
+    rows = session.execute(
+        select_columns(col(Citizen.id), col(Citizen.cpr), col(Citizen.name))
+        .where(_eligible(cutoff_at, cutoff_day))
+        .order_by(col(Citizen.id))
+    ).all()
+    found: list[Candidate] = []
+    for start in range(0, len(rows), 500):
+        chunk = rows[start : start + 500]
+        closed = _closed_on(session, [r[0] for r in chunk])
+        for citizen_id, cpr, name in chunk:
+            found.append(Candidate(citizen_id, mask_cpr(cpr), name, closed[citizen_id]))
+    return found
+
+
+def _anonymise(session: Session, ids: list[int], now: datetime) -> None:
+    for citizen in session.exec(select(Citizen).where(col(Citizen.id).in_(ids))).all():
+        assert citizen.id is not None
+        citizen.cpr = f"00{citizen.id:08d}"  # day 00: never a real CPR number, still unique
+        citizen.name = ANONYMOUS_NAME
+        citizen.name_folded = ANONYMOUS_NAME.lower()
+        citizen.birth_date = date(citizen.birth_date.year, 1, 1)  # age statistics stay right
+        citizen.phone = None
+        citizen.email = None
+        citizen.postcode = None
+        citizen.interpreter_language = None
+        citizen.needs_digital_help = False
+        citizen.anonymised_at = now
+        session.add(citizen)
+    session.flush()
+    session.execute(
+        update(Visitation)
+        .where(col(Visitation.citizen_id).in_(ids))
+        .values(
+            job_wishes="",
+            restrictions="",
+            digital_skills="",
+            override_reason="",
+            exemption_reason="",
+        )
+    )
+    session.execute(update(FollowUp).where(col(FollowUp.citizen_id).in_(ids)).values(note=""))
+    session.execute(update(Withdrawal).where(col(Withdrawal.citizen_id).in_(ids)).values(note=""))
+
+
+def _delete(session: Session, ids: list[int]) -> None:
+    for table in (FollowUp, Referral, Activation, Withdrawal, Visitation, Request):
+        session.execute(delete(table).where(col(table.citizen_id).in_(ids)))
+    session.execute(delete(Citizen).where(col(Citizen.id).in_(ids)))
+
+
+def retention(
+    ctx: ServiceContext, *, apply: bool = False, progress: Progress | None = None
+) -> RetentionResult:
+    """List (dry run) or anonymise/delete the citizens whose cases closed before the period."""
+    staff = ctx.require(Permission.RETENTION)
+    today, now = ctx.clock.today(), ctx.clock.now()
+    years, mode = ctx.db.read(settings)
+    cutoff_day = years_before(today, years)
+    cutoff_at = datetime.combine(cutoff_day, time(), tzinfo=LOCAL_TZ)
+
+    def listing(session: Session) -> list[Candidate]:
+        found = _candidates(session, cutoff_at, cutoff_day)
+        if not apply:
+            audit.record(
+                session,
+                actor=staff.initials,
+                action=AuditAction.READ,
+                entity="retention",
+                detail=f"dry run: {len(found)} citizens closed before {cutoff_day.isoformat()}",
+                purpose="retention",
+                at=now,
+            )
+            for c in found:
+                audit.record(
+                    session,
+                    actor=staff.initials,
+                    action=AuditAction.READ,
+                    entity="citizen",
+                    entity_id=c.citizen_id,
+                    citizen_id=c.citizen_id,
+                    purpose="retention review",
+                    at=now,
+                )
+        return found
+
+    candidates = ctx.db.write(listing)
+    if not apply:
+        return RetentionResult(cutoff_day, years, mode, tuple(candidates), False, 0, None)
+
+    done = 0
+    ids = [c.citizen_id for c in candidates]
+    closed = {c.citizen_id: c.closed_on for c in candidates}
+    if progress is not None:
+        progress(0, len(ids))
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+
+        def work(session: Session, chunk: list[int] = chunk) -> int:
+            # Checked again under the write lock: a citizen who came back is kept.
+            still = list(
+                session.execute(
+                    select_columns(col(Citizen.id)).where(
+                        col(Citizen.id).in_(chunk), _eligible(cutoff_at, cutoff_day)
+                    )
+                ).scalars()
+            )
+            if not still:
+                return 0
+            if mode == "delete":
+                _delete(session, still)
+            else:
+                _anonymise(session, still, now)
+            for citizen_id in still:
+                audit.record(
+                    session,
+                    actor=staff.initials,
+                    action=AuditAction.DELETE,
+                    entity="citizen",
+                    entity_id=citizen_id,
+                    citizen_id=citizen_id,
+                    detail=f"{'deleted' if mode == 'delete' else 'anonymised'}; case closed "
+                    f"{closed[citizen_id].isoformat()}",
+                    purpose="retention",
+                    at=now,
+                )
+            return len(still)
+
+        done += ctx.db.write(work)
+        if progress is not None:
+            progress(min(start + BATCH, len(ids)), len(ids))
+    purged = audit.purge(ctx, apply=True)
+    return RetentionResult(cutoff_day, years, mode, tuple(candidates), True, done, purged)
