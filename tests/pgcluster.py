@@ -10,6 +10,7 @@ with trust authentication, fsync off and small buffers: it holds nothing worth k
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import pwd
@@ -24,6 +25,8 @@ from pathlib import Path
 
 SUPERUSER = "postgres"
 SYSTEM_USER = "jobbutik-pg"
+ROOT_MARK = "-pg-"
+OWNER_FILE = "owner.pid"
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -83,6 +86,50 @@ def _server_user() -> tuple[int, int] | None:
         except KeyError:
             entry = pwd.getpwnam("nobody")
     return entry.pw_uid, entry.pw_gid
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_orphans(bin_dir: Path) -> None:
+    """Stop and remove clusters whose test process died without cleaning up (killed, timeout)."""
+    for root in Path(tempfile.gettempdir()).glob(f"jobbutik*{ROOT_MARK}*"):
+        try:
+            owner = int((root / OWNER_FILE).read_text())
+            info = root.stat()
+        except (OSError, ValueError):
+            continue
+        if _alive(owner):
+            continue
+        if os.geteuid() not in (0, info.st_uid):
+            continue
+        kwargs: dict[str, object] = {}
+        if os.geteuid() == 0 and info.st_uid != 0:
+            kwargs.update(user=info.st_uid, group=info.st_gid, extra_groups=[])
+        if (root / "data" / "postmaster.pid").exists():
+            subprocess.run(
+                [
+                    str(bin_dir / "pg_ctl"),
+                    "stop",
+                    "--pgdata",
+                    str(root / "data"),
+                    "-m",
+                    "immediate",
+                ],
+                cwd=root,
+                capture_output=True,
+                timeout=60,
+                check=False,
+                **kwargs,  # type: ignore[arg-type]
+            )
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def free_port() -> int:
@@ -150,9 +197,12 @@ class PgCluster:
 
     def start(self) -> PgCluster:
         self._owner = _server_user()
+        atexit.register(self.stop)  # a safety net; the session fixture stops it first
+        reap_orphans(self.bin_dir)
         # A folder in the system temp dir, not pytest's tmp_path: that one is 0700 root and the
         # server user could not enter it.
-        self.root = Path(tempfile.mkdtemp(prefix=f"{self.name}-pg-"))
+        self.root = Path(tempfile.mkdtemp(prefix=f"{self.name}{ROOT_MARK}"))
+        (self.root / OWNER_FILE).write_text(str(os.getpid()))
         self.socket_dir.mkdir(mode=0o700)
         if self._owner is not None:
             uid, gid = self._owner
