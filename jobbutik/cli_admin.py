@@ -163,6 +163,8 @@ def restore_command(file: Path, yes: bool) -> None:
     Needs the admin role (when the current database cannot be opened at all, the right to its
     file is enough).
     """
+    from sqlalchemy.exc import DBAPIError
+
     from jobbutik.clock import Clock
     from jobbutik.config import build_context
     from jobbutik.db import Database
@@ -171,6 +173,10 @@ def restore_command(file: Path, yes: bool) -> None:
     from jobbutik.services.context import Permission
 
     settings = _settings()
+    from jobbutik.db import resolve_url, sqlite_path
+
+    current = sqlite_path(resolve_url(settings.db))
+    existed = current is not None and current.exists() and current.stat().st_size > 0
     db = Database(settings.db)
     if db.backend != "sqlite" or db.path is None:
         _pg_guidance(
@@ -182,15 +188,19 @@ def restore_command(file: Path, yes: bool) -> None:
         return
     summary = backup.inspect_file(file)
     actor = settings.user
-    try:
-        ctx = build_context(settings, db, notify=_say)
-        actor = ctx.require(Permission.BACKUP).initials
-    except DatabaseUnavailable as exc:
-        _say(
-            _("The current database cannot be opened ({reason}); it is replaced as it is.").format(
-                reason=str(exc).rstrip(".")
+    if existed:
+        try:
+            ctx = build_context(settings, db, notify=_say)
+            actor = ctx.require(Permission.BACKUP).initials
+        except (DatabaseUnavailable, DBAPIError) as exc:
+            # Damaged, foreign or from another version: the role cannot be read from it, and the
+            # right to its file is what counts (the file is kept in the safety copy).
+            reason = str(exc.orig if isinstance(exc, DBAPIError) else exc).rstrip(".")
+            _say(
+                _(
+                    "The current database cannot be opened ({reason}); it is replaced as it is."
+                ).format(reason=reason)
             )
-        )
     when = (
         summary.last_change.astimezone().strftime("%d.%m.%Y %H:%M") if summary.last_change else "?"
     )
