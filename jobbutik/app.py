@@ -95,6 +95,10 @@ class JobbutikApp(App[None]):
         Binding("f3", "search", "Search"),
         Binding("f4", "today", "Today"),
         Binding("f12", "reports", "Reports"),
+        Binding("ctrl+f", "follow_ups", "Follow-ups"),
+        Binding("ctrl+o", "new_opening", "New job opening"),
+        Binding("ctrl+b", "companies", "Companies"),
+        Binding("ctrl+t", "sites", "Activation sites"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -226,6 +230,8 @@ class JobbutikApp(App[None]):
             await self.run_action(command.action, target)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in {"follow_ups", "new_opening", "companies", "sites"}:
+            return self.context is not None and self.allowed(action)
         if action in {"register", "search", "today", "reports"}:
             return self.context is not None and self.allowed(action)
         return True
@@ -246,6 +252,26 @@ class JobbutikApp(App[None]):
 
         if not isinstance(self.screen, (ReportsScreen, *_modal_types())):
             self.push_screen(ReportsScreen())
+
+    def action_follow_ups(self) -> None:
+        from jobbutik.screens.followups import open_follow_ups
+
+        open_follow_ups(self)
+
+    def action_new_opening(self) -> None:
+        from jobbutik.screens.openings import open_new_opening
+
+        open_new_opening(self)
+
+    def action_companies(self) -> None:
+        from jobbutik.screens.companies import open_companies
+
+        open_companies(self)
+
+    def action_sites(self) -> None:
+        from jobbutik.screens.sites import open_sites
+
+        open_sites(self)
 
     def on_open_today(self, _message: OpenToday) -> None:
         while len(self.screen_stack) > 2 and self.screen is not self.today_screen:

@@ -66,6 +66,24 @@ COMMANDS: tuple[Command, ...] = (
         "Daily list, starts per site, follow-ups due and statistics; print them",
         "reports",
     ),
+    Command("follow_ups", "ctrl+f", "Follow-ups", "Due and overdue follow-ups", "follow_up"),
+    Command(
+        "new_opening",
+        "ctrl+o",
+        "New job opening",
+        "A company calls in with a job opening",
+        "manage_openings",
+    ),
+    Command(
+        "companies",
+        "ctrl+b",
+        "Companies",
+        "Company register, openings and referrals",
+        "manage_openings",
+    ),
+    Command(
+        "sites", "ctrl+t", "Activation sites", "Sites, courses and seats left per day", "search"
+    ),
 )
 
 COMMAND_BY_ACTION = {c.action: c for c in COMMANDS}

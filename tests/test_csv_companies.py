@@ -198,7 +198,7 @@ def test_command_line_import_and_export(tmp_path: Path, monkeypatch: pytest.Monk
         return CliRunner().invoke(main, [*base, *args])
 
     assert run("import", "companies", str(write(tmp_path, COMPANIES, "c.csv"))).exit_code == 0
-    bad = OPENINGS + "12345678;Kok;37;2730;31-11-2026\r\n"
+    bad = OPENINGS + "12345678;Kok;37;2730;31-11-2026;;\r\n"
     refused = run("import", "openings", str(write(tmp_path, bad, "o.csv")))
     assert refused.exit_code == 1
     assert "row 5: CVR '12345678'" in refused.output

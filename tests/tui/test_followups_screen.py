@@ -1,0 +1,261 @@
+"""The Follow-ups screen, keys only: every outcome recorded with a digit and Ctrl+S, the next
+follow-up it creates, the possible-sanction flag, the interview date, bulk reassignment."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from factories import add_company, add_opening, add_site, add_staff, at, make_ctx, on_day
+from helpers import field_error, screen_text, settle, start
+from sqlmodel import select
+from test_followups import visit
+
+from jobbutik.db import Database
+from jobbutik.models import FollowUp
+
+JENS, METTE, ALI, LISE, PETER = (
+    "0101901234",
+    "0202851236",
+    "1505702341",
+    "2011993452",
+    "0303801234",
+)
+
+
+def follow_ups(db: Database) -> list[FollowUp]:
+    return db.read(lambda s: list(s.exec(select(FollowUp).order_by(FollowUp.id)).all()))
+
+
+def build_everything_due(db: Database) -> None:
+    """On 23.11.2026 every kind of follow-up is due or overdue for user `ab`."""
+    ctx = make_ctx(db, "ab")
+    site = add_site(db, seats=10)
+    company = add_company(db)
+    jobs = tuple(add_opening(db, company, f"Job {n}") for n in range(1, 7))
+    summer = on_day(ctx, at(date(2026, 8, 17)))
+    visit(
+        summer,
+        LISE,
+        "Lise Kjær",
+        site=site,
+        category="uddannelsesparat",
+        provisional=True,
+        override_reason="Har optagelse på SOSU-skolen til sommer",
+    )
+    visit(summer, PETER, "Peter Hansen", site=site)
+    november = on_day(ctx, at(date(2026, 11, 2)))
+    visit(november, METTE, "Mette Hansen", site=site)
+    visit(november, ALI, "Ali Hassan", site=site)
+    visit(on_day(ctx, at(date(2026, 11, 9))), JENS, "Jens Møller", site=site, openings=jobs)
+
+
+# What to record, per citizen and kind, in the order the rows come up (digits pick outcomes).
+PLAN = {
+    ("Lise Kjær", "Activation start"): ["1"],  # started (uddannelsesparat: no CV deadline)
+    ("Lise Kjær", "Nytteindsats period"): ["1"],  # continues
+    ("Lise Kjær", "Category review"): ["1"],  # reviewed
+    ("Peter Hansen", "Activation start"): ["1"],
+    ("Peter Hansen", "CV on Jobnet"): ["1"],
+    ("Peter Hansen", "Nytteindsats period"): ["2"],  # ended
+    ("Mette Hansen", "Activation start"): ["2"],  # did not show
+    ("Mette Hansen", "CV on Jobnet"): ["2"],  # cv missing
+    ("Ali Hassan", "Activation start"): ["3"],  # ended early
+    ("Ali Hassan", "CV on Jobnet"): ["1"],
+    ("Jens Møller", "Activation start"): ["1"],
+    # Six referrals: applied, interview, hired, rejected, not applied with / without reason.
+    ("Jens Møller", "Referral"): ["1", "2", "3", "4", "5", "6"],
+}
+
+
+async def test_every_outcome_by_keys(make_app, tui_database: Database) -> None:
+    build_everything_due(tui_database)
+    app = make_app(lang="en")
+    results: list[str] = []
+    async with app.run_test(size=(130, 40)) as pilot:
+        await start(pilot)
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        assert app.screen.id == "followups"
+        screen = app.screen
+        assert len(screen.rows) == 17
+        # Overdue first, oldest first; today's last.
+        assert [r.due for r in screen.rows] == sorted(r.due for r in screen.rows)
+        assert screen.rows[0].overdue and not screen.rows[-1].overdue
+        text = screen_text(app)
+        assert "17 follow-ups (yours), 9 overdue" in text
+        assert "Activation start" in text and "Category review" in text
+        plan = {key: list(digits) for key, digits in PLAN.items()}
+        while screen.rows:
+            row = screen.current
+            assert row is not None
+            digit = plan[(row.name, _kind(row.kind))].pop(0)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen.id == "outcome-form"
+            await pilot.press(digit)
+            await settle(pilot)
+            if row.kind == "referral" and digit == "2":
+                await pilot.press(*"27.11.2026")  # the interview date: the field has focus
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen.id == "followups", screen_text(app)
+            results.append(screen.last_result)
+        assert all(not digits for digits in plan.values())
+        assert "Nothing due (yours)." in screen_text(app)
+    by_text = "\n".join(results)
+    # The next follow-up each outcome created is shown when it is recorded.
+    assert "Jens Møller: Applied recorded.  Next follow-up: 07.12.2026." in by_text
+    assert "Jens Møller: Interview recorded.  Next follow-up: 30.11.2026." in by_text
+    assert "Mette Hansen: CV still missing recorded.  Next follow-up: 26.11.2026." in by_text
+    # The sanction flag: a hearing to hold, never a decision.
+    assert "Mette Hansen: Did not show recorded.  ⚠ possible sanction – partshøring" in by_text
+    assert (
+        "Jens Møller: Did not apply, without good reason recorded.  "
+        "⚠ possible sanction – partshøring"
+    ) in by_text
+    assert by_text.count("partshøring") == 2
+    rows = follow_ups(tui_database)
+    done = {(f.kind, f.outcome) for f in rows if f.done_at is not None}
+    assert {o for _k, o in done} >= {
+        "applied", "interview", "hired", "rejected", "not_applied_good_reason",
+        "not_applied_no_reason", "started", "did_not_show", "ended_early", "cv_done",
+        "cv_missing", "reviewed", "continues", "ended",
+    }  # fmt: skip
+    flagged = sorted(f.outcome for f in rows if f.sanction_flag)
+    assert flagged == ["did_not_show", "not_applied_no_reason"]
+    open_ones = sorted((f.kind, f.due) for f in rows if f.done_at is None)
+    assert ("referral", date(2026, 12, 7)) in open_ones  # after "applied"
+    assert ("referral", date(2026, 11, 30)) in open_ones  # after the interview on 27.11
+    assert ("cv_deadline", date(2026, 11, 26)) in open_ones  # CV still missing
+
+
+def _kind(kind: str) -> str:
+    return {
+        "referral": "Referral",
+        "cv_deadline": "CV on Jobnet",
+        "activation_start": "Activation start",
+        "category_review": "Category review",
+        "nytteindsats_end": "Nytteindsats period",
+    }[kind]
+
+
+async def test_interview_needs_its_date_and_escape_keeps_the_input(
+    make_app, tui_database: Database
+) -> None:
+    ctx = make_ctx(tui_database, "ab")
+    opening = add_opening(tui_database, add_company(tui_database))
+    visit(on_day(ctx, at(date(2026, 11, 9))), JENS, "Jens Møller", openings=(opening,))
+    app = make_app(lang="en")
+    async with app.run_test(size=(130, 40)) as pilot:
+        await start(pilot)
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        [row] = [r for r in app.screen.rows if r.kind == "referral"]
+        app.screen.query_one("#followups").move_cursor(row=app.screen.rows.index(row))
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("2")  # interview: the date field appears
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # no date
+        await settle(pilot)
+        assert app.screen.id == "outcome-form"
+        assert field_error(pilot, "interview_on") == "Give the interview date (today or later)."
+        await pilot.press(*"20.11.2026", "ctrl+s")  # in the past: the service says so
+        await settle(pilot)
+        assert app.screen.id == "outcome-form"
+        assert field_error(pilot, "interview_on") == "Give the interview date (today or later)."
+        await pilot.press("tab", *"Ringer igen")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.id == "followups"
+        await pilot.press("enter")
+        await settle(pilot)
+        # Reopened with what was typed.
+        assert app.screen.query_one("#interview_on").value == "20.11.2026"
+        assert app.screen.query_one("#note").value == "Ringer igen"
+    [referral_follow_up] = [f for f in follow_ups(tui_database) if f.kind == "referral"]
+    assert referral_follow_up.done_at is None  # nothing saved
+
+
+async def test_danish_sanction_notice(make_app, tui_database: Database) -> None:
+    ctx = make_ctx(tui_database, "ab")
+    visit(on_day(ctx, at(date(2026, 11, 9))), JENS, "Jens Møller", site=add_site(tui_database))
+    app = make_app()  # Danish
+    async with app.run_test(size=(130, 40)) as pilot:
+        await start(pilot)
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        assert "Opfølgning" in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("2")  # udeblev
+        await settle(pilot)
+        assert "mulig sanktion – partshøring" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Udeblev" in app.screen.last_result
+        assert "mulig sanktion – partshøring" in app.screen.last_result
+
+
+async def test_supervisor_reassigns_several_at_once(make_app, tui_database: Database) -> None:
+    consultant = make_ctx(tui_database, "kon", roles="consultant")
+    add_staff(tui_database, "lis", "consultant", "Lis Lund")
+    add_staff(tui_database, "rec", "reception")
+    site = add_site(tui_database)
+    opening = add_opening(tui_database, add_company(tui_database))
+    visit(on_day(consultant, at(date(2026, 11, 9))), JENS, "Jens Møller", site=site,
+          openings=(opening,))  # fmt: skip
+    visit(on_day(consultant, at(date(2026, 11, 9))), METTE, "Mette Hansen", site=site)
+    app = make_app(user="chef", roles="supervisor", lang="en")
+    async with app.run_test(size=(130, 40)) as pilot:
+        await start(pilot)
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        screen = app.screen
+        assert screen.rows == []  # the supervisor's own list is empty
+        await pilot.press("m")  # everyone's
+        await settle(pilot)
+        assert [r.assignee for r in screen.rows] == ["kon", "kon", "kon"]
+        await pilot.press("space", "space")  # select the first two (the cursor moves on)
+        await settle(pilot)
+        assert len(screen.selected_ids) == 2
+        await pilot.press("f7")
+        await settle(pilot)
+        assert app.screen.id == "reassign-form"
+        text = screen_text(app)
+        assert "2 follow-up(s) selected" in text
+        assert "REC" not in text  # reception does no follow-ups
+        await pilot.press("ctrl+s")  # nothing chosen yet
+        await settle(pilot)
+        assert field_error(pilot, "assignee") == "Choose the consultant to take them over."
+        await pilot.press("enter")  # open the list
+        await settle(pilot)
+        options = [str(o) for o in app.screen.query_one("#assignee")._options]
+        lis = next(i for i, o in enumerate(options) if "LIS" in o)
+        for _ in range(lis):
+            await pilot.press("down")
+        await pilot.press("enter", "ctrl+s")
+        await settle(pilot)
+        assert app.screen.id == "followups"
+        assert sorted(r.assignee for r in screen.rows) == ["kon", "lis", "lis"]
+        assert screen.selected_ids == set()
+    moved = [
+        f for f in follow_ups(tui_database) if f.done_at is None and f.due <= date(2026, 11, 23)
+    ]
+    assert len(moved) == 3
+
+
+async def test_consultant_cannot_reassign(make_app, tui_database: Database) -> None:
+    ctx = make_ctx(tui_database, "kon", roles="consultant")
+    visit(on_day(ctx, at(date(2026, 11, 9))), JENS, "Jens Møller", site=add_site(tui_database))
+    app = make_app(user="kon", roles="consultant", lang="en")
+    async with app.run_test(size=(130, 40)) as pilot:
+        await start(pilot)
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        assert len(app.screen.rows) == 1
+        text = screen_text(app)
+        assert "Reassign" not in text  # not in the footer
+        await pilot.press("f7", "space")
+        await settle(pilot)
+        assert app.screen.id == "followups" and app.screen.selected_ids == set()
