@@ -283,7 +283,10 @@ class RegisterForm(FormModal[RegisterDraft]):
             failed.append(benefit_field)
         else:
             benefit_field.set_error(None)
-        if self.query_one("#cpr", CprInput).cpr is not None and self.card is _UNKNOWN:
+        cpr = self.query_one("#cpr", CprInput).cpr
+        if cpr is not None and self.card is _UNKNOWN:
+            if not any(w.group == "lookup" and w.is_running for w in self.app.workers):
+                self.lookup(cpr.digits)  # the last lookup failed (e.g. database busy): again
             self.notify(_("Still looking up the citizen: save again in a moment."))
             return
         if failed:
