@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, delete, event, insert, inspect
 from sqlmodel import Field, SQLModel
 
 
@@ -140,6 +141,59 @@ class Citizen(SQLModel, table=True):
     needs_digital_help: bool = False
     created_at: datetime
     anonymised_at: datetime | None = None
+
+
+def name_tails(name_folded: str) -> list[str]:
+    """The folded name from the start of each of its later words.
+
+    "jens peter moeller" → ["peter moeller", "moeller"]: a prefix of a tail is exactly a match
+    of `" " + term` inside the name, which is what name search offers besides the whole name.
+    """
+    return [name_folded[i + 1 :] for i, ch in enumerate(name_folded) if ch == " "]
+
+
+class CitizenNameTail(SQLModel, table=True):
+    """Name search by later word, with an index: one row per tail (see `name_tails`).
+
+    `name_folded` is repeated so a search can put the matches in name order from the index
+    alone. Rows follow the citizen's name through the ORM events below; bulk loaders that write
+    citizens with Core (the demo) write the tails themselves. Anonymised citizens have none.
+    """
+
+    __table_args__ = (Index("ix_citizennametail_tail", "tail", "name_folded", "citizen_id"),)
+
+    citizen_id: int = Field(foreign_key="citizen.id", primary_key=True, ondelete="CASCADE")
+    tail: str = Field(max_length=200, primary_key=True)
+    name_folded: str = Field(max_length=200)
+
+
+def citizen_tail_rows(citizen_id: int, name_folded: str) -> list[dict[str, Any]]:
+    return [
+        {"citizen_id": citizen_id, "tail": tail, "name_folded": name_folded}
+        for tail in name_tails(name_folded)
+    ]
+
+
+@event.listens_for(Citizen, "after_insert")
+def _citizen_inserted(_mapper: Any, connection: Any, citizen: Citizen) -> None:
+    assert citizen.id is not None
+    rows = [] if citizen.anonymised_at else citizen_tail_rows(citizen.id, citizen.name_folded)
+    if rows:
+        connection.execute(insert(CitizenNameTail), rows)
+
+
+@event.listens_for(Citizen, "after_update")
+def _citizen_updated(_mapper: Any, connection: Any, citizen: Citizen) -> None:
+    state = inspect(citizen)
+    if not (
+        state.attrs.name_folded.history.has_changes()
+        or state.attrs.anonymised_at.history.has_changes()
+    ):
+        return
+    connection.execute(
+        delete(CitizenNameTail).where(CitizenNameTail.citizen_id == citizen.id)  # type: ignore[arg-type]
+    )
+    _citizen_inserted(_mapper, connection, citizen)
 
 
 class Request(SQLModel, table=True):
@@ -279,7 +333,11 @@ class Referral(SQLModel, table=True):
 
 
 class FollowUp(SQLModel, table=True):
-    __table_args__ = (Index("ix_followup_assignee_open", "assignee_id", "done_at", "due"),)
+    __table_args__ = (
+        Index("ix_followup_assignee_open", "assignee_id", "done_at", "due"),
+        # The daily list counts open follow-ups due by a day per consultant from this alone.
+        Index("ix_followup_open_due", "done_at", "due", "assignee_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     citizen_id: int = Field(foreign_key="citizen.id", index=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
+from sqlalchemy import and_, func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -16,6 +18,7 @@ from jobbutik.models import (
     ActivationSite,
     AuditAction,
     Citizen,
+    CitizenNameTail,
     Company,
     FollowUp,
     JobOpening,
@@ -180,29 +183,89 @@ def lookup_cpr(ctx: ServiceContext, text: str, *, purpose: str = "") -> CitizenC
     return ctx.db.write(work)
 
 
+# Above this many later-word matches a search walks the names in order instead of sorting them.
+DENSE_TAILS = 20_000
+
+
+def _prefix(column: Any, term: str, *, sqlite: bool) -> Any:
+    """`column` starts with `term`. On SQLite also as a range, which the index serves (SQLite's
+    LIKE is case-insensitive, so it cannot use a plain index; folded text is lower case anyway)."""
+    condition = col(column).startswith(term, autoescape=True)
+    if sqlite:
+        condition = and_(column >= term, column < term + "\U0010ffff", condition)
+    return condition
+
+
+def _name_matches(session: Session, folded: str, limit: int, *, sqlite: bool) -> list[Citizen]:
+    """Citizens whose folded name, or one of its later words, starts with `folded`, in
+    (name_folded, id) order. Both halves come from an index in that order or from a bounded
+    sort, and are merged here."""
+    live = col(Citizen.anonymised_at).is_(None)
+    order = (col(Citizen.name_folded), col(Citizen.id))
+    whole = session.exec(
+        select(Citizen)
+        .where(live, _prefix(Citizen.name_folded, folded, sqlite=sqlite))
+        .order_by(*order)
+        .limit(limit)
+    ).all()
+    tail_match = _prefix(CitizenNameTail.tail, folded, sqlite=sqlite)
+    many = session.exec(
+        select(func.count()).select_from(
+            select(CitizenNameTail.citizen_id).where(tail_match).limit(DENSE_TAILS).subquery()
+        )
+    ).one()
+    if many < DENSE_TAILS:
+        # Few: the first `limit` in name order straight from the tail index, then their rows.
+        pairs = session.exec(
+            select(CitizenNameTail.name_folded, CitizenNameTail.citizen_id)
+            .distinct()
+            .where(tail_match)
+            .order_by(col(CitizenNameTail.name_folded), col(CitizenNameTail.citizen_id))
+            .limit(limit)
+        ).all()
+        ids = [citizen_id for _name, citizen_id in pairs]
+        later = (
+            session.exec(select(Citizen).where(live, col(Citizen.id).in_(ids))).all() if ids else []
+        )
+    else:
+        # Many (a short prefix): they are everywhere, so walking the names in order finds
+        # `limit` of them quickly.
+        later = session.exec(
+            select(Citizen)
+            .where(live, col(Citizen.name_folded).contains(" " + folded, autoescape=True))
+            .order_by(*order)
+            .limit(limit)
+        ).all()
+    merged = {c.id: c for c in (*whole, *later)}
+    return sorted(merged.values(), key=lambda c: (c.name_folded, c.id or 0))[:limit]
+
+
 def search(ctx: ServiceContext, term: str, *, limit: int = SEARCH_LIMIT) -> list[CitizenHit]:
-    """Citizens by CPR prefix (digits) or by name prefix with Danish letters folded."""
+    """Citizens by CPR prefix (digits) or by name prefix with Danish letters folded: the start
+    of the whole name or of any later word ("moeller" finds "Jens Møller")."""
     staff = ctx.require(Permission.SEARCH)
     text = term.strip()
     digits = text.replace("-", "")
     if not text:
         return []
     today, now = ctx.clock.today(), ctx.clock.now()
-    query = select(Citizen).where(col(Citizen.anonymised_at).is_(None))
-    if digits.isascii() and digits.isdigit():
-        query = query.where(col(Citizen.cpr).startswith(digits, autoescape=True)).order_by(
-            col(Citizen.cpr)
-        )
-    else:
-        folded = fold_name(text)
-        # The start of the whole name or of any later word: "moeller" finds "Jens Møller".
-        query = query.where(
-            col(Citizen.name_folded).startswith(folded, autoescape=True)
-            | col(Citizen.name_folded).contains(" " + folded, autoescape=True)
-        ).order_by(col(Citizen.name_folded), col(Citizen.id))
+    sqlite = ctx.db.backend == "sqlite"
 
     def work(session: Session) -> list[CitizenHit]:
-        rows = session.exec(query.limit(limit)).all()
+        if digits.isascii() and digits.isdigit():
+            rows = list(
+                session.exec(
+                    select(Citizen)
+                    .where(
+                        col(Citizen.anonymised_at).is_(None),
+                        _prefix(Citizen.cpr, digits, sqlite=sqlite),
+                    )
+                    .order_by(col(Citizen.cpr))
+                    .limit(limit)
+                ).all()
+            )
+        else:
+            rows = _name_matches(session, fold_name(text), limit, sqlite=sqlite)
         audit.record(
             session,
             actor=staff.initials,
