@@ -17,14 +17,16 @@ Domain code: no Textual here.
 from __future__ import annotations
 
 import bisect
+import operator
 import random
 import time as _time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Table, insert, text
+from sqlalchemy import Boolean, Connection, Index, Table, insert, text
 from sqlmodel import Session
 
 from jobbutik.clock import LOCAL_TZ, Clock
@@ -40,6 +42,7 @@ from jobbutik.models import (
     Benefit,
     Category,
     Citizen,
+    CitizenNameTail,
     Company,
     FollowUp,
     FollowUpKind,
@@ -55,6 +58,7 @@ from jobbutik.models import (
     Visitation,
     Withdrawal,
     WithdrawalReason,
+    citizen_tail_rows,
 )
 from jobbutik.rules import RuleBook, load_rulebook
 
@@ -64,6 +68,8 @@ DEMO_USER = "demo"
 HISTORY_WEEKS = 16
 CHUNK = 20_000  # citizens per transaction
 BATCH = 10_000  # rows per executemany
+CITIZENS_PER_CONSULTANT = 1_000
+BULK_CACHE_KIB = 256 * 1024  # SQLite page cache while loading (the default is 2 MiB)
 
 Progress = Callable[[int, int], None]
 
@@ -207,33 +213,56 @@ def make_cpr(rng: random.Random, birth: date, male: bool, modulus11: bool) -> st
     return head + digit7 + f"{rng.randrange(100):02d}" + str(last)
 
 
-def _insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+def _converter(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`process` remembered per value: a million rows hold only a few thousand distinct dates
+    and times, and converting an aware datetime to the stored UTC text is the costly part."""
+    cache: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        try:
+            return cache[value]
+        except KeyError:
+            result = cache[value] = process(value)
+            return result
+
+    return convert
+
+
+def _insert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Core `insert(table)` run as one DBAPI executemany per batch.
 
     The values go through each column type's own bind processor (so dates and aware datetimes
-    are stored exactly as the ORM stores them), but without SQLAlchemy's per-row parameter
-    machinery, which costs more than the database itself at a million rows.
+    are stored exactly as the ORM stores them), remembered per value, but without SQLAlchemy's
+    per-row parameter machinery, which costs more than the database itself at a million rows.
     """
     if not rows:
         return
-    connection = session.connection()
     dialect = connection.dialect
     keys = list(rows[0])
     compiled = insert(table).compile(dialect=dialect, column_keys=keys)
-    processors = {
-        key: table.c[key].type.dialect_impl(dialect).bind_processor(dialect) for key in keys
-    }
     order = list(compiled.positiontup or ()) if compiled.positional else keys
-    convert = [(key, processors[key]) for key in order]
+    convert: list[tuple[int, Callable[[Any], Any]]] = []
+    for position, key in enumerate(order):
+        column_type = table.c[key].type
+        if dialect.name == "sqlite" and isinstance(column_type, Boolean):
+            continue  # sqlite3 stores True/False as 1/0, just as the processor does
+        process = column_type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            convert.append((position, _converter(process)))
+    values = operator.itemgetter(*order)
     sql = str(compiled)
     for start in range(0, len(rows), BATCH):
-        batch = rows[start : start + BATCH]
-        if compiled.positional:
-            params: list[Any] = [
-                tuple(row[k] if p is None else p(row[k]) for k, p in convert) for row in batch
-            ]
-        else:
-            params = [{k: row[k] if p is None else p(row[k]) for k, p in convert} for row in batch]
+        params: list[Any] = []
+        for row in rows[start : start + BATCH]:
+            value = values(row)
+            if len(order) == 1:
+                value = (value,)
+            if convert:
+                converted = list(value)
+                for position, convert_value in convert:
+                    converted[position] = convert_value(converted[position])
+                value = tuple(converted)
+            params.append(value if compiled.positional else dict(zip(order, value, strict=True)))
         connection.exec_driver_sql(sql, params)
 
 
@@ -355,7 +384,9 @@ class _Builder:
         all_roles = ",".join(r.value for r in Role)
         plan = (
             (Role.RECEPTION.value, 3),
-            (Role.CONSULTANT.value, 6),
+            # A consultant per thousand citizens (at least six), so a large demo has realistic
+            # caseloads rather than six consultants with a hundred thousand follow-ups each.
+            (Role.CONSULTANT.value, max(6, self.n_citizens // CITIZENS_PER_CONSULTANT)),
             (f"{Role.CONSULTANT.value},{Role.SUPERVISOR.value}", 1),
             (Role.ADMIN.value, 1),
         )
@@ -547,6 +578,7 @@ class _Builder:
             k: []
             for k in (
                 "citizen",
+                "citizennametail",
                 "request",
                 "withdrawal",
                 "visitation",
@@ -589,7 +621,7 @@ class _Builder:
                 email = f"{parts[0]}.{parts[-1]}{rng.randrange(100)}@{rng.choice(EMAIL_DOMAINS)}"
 
             # When: 1–3 requests on working days, at least 10 working days apart.
-            k = rng.choices((1, 2, 3), weights=(35, 35, 30))[0]
+            k = rng.choices((1, 2, 3), weights=(15, 35, 50))[0]
             picks = sorted(rng.sample(range(n_days), min(k, n_days)))
             indices: list[int] = []
             for p in picks:
@@ -600,12 +632,14 @@ class _Builder:
             if arrives_today:
                 days = [d for d in days if (today - d).days >= 14] + [today]
             citizen_id = self.next_id("citizen")
+            folded = self.folded(name)
+            out["citizennametail"] += citizen_tail_rows(citizen_id, folded)
             out["citizen"].append(
                 {
                     "id": citizen_id,
                     "cpr": cpr,
                     "name": name,
-                    "name_folded": self.folded(name),
+                    "name_folded": folded,
                     "birth_date": birth,
                     "phone": self.phone() if rng.random() < 0.85 else None,
                     "email": email,
@@ -844,7 +878,7 @@ class _Builder:
 
         # Job referrals (none for a withdrawal before the conversation).
         n_refs = {
-            Category.JOBPARAT: (1, 2, 2, 3, 3, 4),
+            Category.JOBPARAT: (1, 2, 3, 3, 4, 4),
             Category.AKTIVITETSPARAT: (0, 0, 1),
             Category.AABENLYST_UDDANNELSESPARAT: (0, 1, 1, 2),
             Category.UDDANNELSESPARAT: (0, 1),
@@ -1057,6 +1091,32 @@ def _reset_sequences(session: Session, tables: Sequence[Table]) -> None:
         )
 
 
+@contextmanager
+def _bulk_load(connection: Connection, models: Sequence[Any]) -> Iterator[None]:
+    """Load the big tables fast: their indexes are dropped first and built once at the end
+    (also when the load fails), and on SQLite the file is not synced after every chunk: a demo
+    that is cut off half-way is thrown away and built again. The unique constraints stay."""
+    indexes: list[Index] = [index for model in models for index in _table(model).indexes]
+    sqlite = connection.dialect.name == "sqlite"
+    raw: Any = connection.connection.driver_connection if sqlite else None
+    if sqlite:
+        raw.execute("PRAGMA synchronous = OFF")
+        raw.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    try:
+        with connection.begin():
+            for index in indexes:
+                index.drop(connection)
+        yield
+    finally:
+        with connection.begin():
+            for index in indexes:
+                index.create(connection, checkfirst=True)
+        if sqlite:
+            raw.execute("PRAGMA cache_size = -2000")
+            raw.execute("PRAGMA synchronous = FULL")
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def build_demo(
     db: Database,
     *,
@@ -1082,19 +1142,12 @@ def build_demo(
     openings = b.opening_rows()
     sites = b.site_rows()
 
-    def reference(session: Session) -> None:
-        _insert(session, _table(Staff), staff)
-        _insert(session, _table(Company), companies)
-        _insert(session, _table(JobOpening), openings)
-        _insert(session, _table(ActivationSite), sites)
-
-    db.write(reference)
-
     n_today = min(40, max(8, citizens // 20)) if b.today_open else 0
     first_chunk = min(citizens, CHUNK)
     today_idx = set(b.rng.sample(range(first_chunk), min(n_today, first_chunk)))
     order = (
         ("citizen", Citizen),
+        ("citizennametail", CitizenNameTail),
         ("request", Request),
         ("withdrawal", Withdrawal),
         ("visitation", Visitation),
@@ -1104,20 +1157,23 @@ def build_demo(
     )
     if progress is not None:
         progress(0, citizens)
-    for first in range(0, citizens, CHUNK):
-        count = min(CHUNK, citizens - first)
-        chunk = b.citizen_chunk(first, count, today_idx)
-        if "_today" in chunk:
-            b.day_in_progress(chunk, chunk.pop("_today"))
-
-        def write_chunk(session: Session, chunk: dict[str, list[Any]] = chunk) -> None:
-            for name, model in order:
-                _insert(session, _table(model), chunk[name])
-
-        db.write(write_chunk)
-        del chunk
-        if progress is not None:
-            progress(first + count, citizens)
+    with db.engine.connect() as connection, _bulk_load(connection, [m for _n, m in order]):
+        with connection.begin():
+            _insert(connection, _table(Staff), staff)
+            _insert(connection, _table(Company), companies)
+            _insert(connection, _table(JobOpening), openings)
+            _insert(connection, _table(ActivationSite), sites)
+        for first in range(0, citizens, CHUNK):
+            count = min(CHUNK, citizens - first)
+            chunk = b.citizen_chunk(first, count, today_idx)
+            if "_today" in chunk:
+                b.day_in_progress(chunk, chunk.pop("_today"))
+            with connection.begin():
+                for name, model in order:
+                    _insert(connection, _table(model), chunk[name])
+            del chunk
+            if progress is not None:
+                progress(first + count, citizens)
 
     def finish(session: Session) -> None:
         if db.backend == "postgresql":
@@ -1130,7 +1186,7 @@ def build_demo(
                         Company,
                         JobOpening,
                         ActivationSite,
-                        *(model for _name, model in order),
+                        *(model for name, model in order if name != "citizennametail"),
                     )
                 ],
             )
