@@ -1,0 +1,169 @@
+"""Throughput: 8 processes save whole visitations into one SQLite file at the same time.
+
+Set-up (not timed): a small demo database, a roomy activation site, and for each process its own
+waiting arrivals registered through the service. Then every process builds its context, waits
+for the common start, and saves its visitations with `visitation.complete` (classification,
+activation, two job referrals, follow-ups and audit entries: one transaction each). The figure
+is all saved visitations divided by the time from the start until the last process is done;
+afterwards the file must hold exactly that many visitations.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+import time
+from datetime import date
+from pathlib import Path
+
+from benchmarks.common import CACHE, TODAY, Result, say
+
+PROCESSES = 8
+PER_PROCESS = 100
+
+
+def _cpr(n: int) -> str:
+    """Distinct valid CPR numbers of adults born 1960–1989 (seventh digit 0–3: 1900s)."""
+    day, month, year = 1 + n % 28, 1 + (n // 28) % 12, 60 + (n // 336) % 30
+    return f"{day:02d}{month:02d}{year:02d}{(n // 10_080) % 4}{n % 1000:03d}"
+
+
+def _prepare(template: Path, path: Path) -> tuple[int, list[int], list[list[int]]]:
+    from jobbutik.clock import Clock
+    from jobbutik.db import Database
+    from jobbutik.models import ActivationSite
+    from jobbutik.rules import load_rulebook
+    from jobbutik.services import arrivals
+    from jobbutik.services.arrivals import ArrivalForm, NewCitizen
+    from jobbutik.services.context import ServiceContext
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    source = sqlite3.connect(template)
+    target = sqlite3.connect(path)
+    source.backup(target)
+    source.close()
+    target.close()
+    db = Database(str(path))
+    ctx = ServiceContext(db=db, user="demo", clock=Clock(TODAY), rules=load_rulebook())
+
+    def add_site(session: object) -> int:
+        site = ActivationSite(
+            name="Benchmark site", kind="nytteindsats", seats=100_000, hours_per_week=25
+        )
+        session.add(site)  # type: ignore[attr-defined]
+        session.flush()  # type: ignore[attr-defined]
+        assert site.id is not None
+        return site.id
+
+    site = db.write(add_site)
+    openings = [
+        row[0]
+        for row in db.engine.connect()
+        .exec_driver_sql(
+            "SELECT id FROM jobopening WHERE status = 'open' AND apply_by >= ? ORDER BY id",
+            (TODAY.isoformat(),),
+        )
+        .all()
+    ]
+    requests: list[list[int]] = []
+    for worker in range(PROCESSES):
+        mine = []
+        for k in range(PER_PROCESS):
+            form = ArrivalForm(
+                cpr=_cpr(worker * PER_PROCESS + k + 7),
+                benefit="kontanthjaelp",
+                told_apply_digitally=True,
+                new_citizen=NewCitizen(name=f"Bench Borger {worker}-{k}"),
+                confirm_duplicate=True,
+            )
+            mine.append(arrivals.register_arrival(ctx, form).request_id)
+        requests.append(mine)
+    db.dispose()
+    return site, openings, requests
+
+
+def _worker(
+    path: str, site: int, openings: list[int], requests: list[int], start: object, out: object
+) -> None:
+    from jobbutik.clock import Clock
+    from jobbutik.db import Database
+    from jobbutik.rules import load_rulebook
+    from jobbutik.services import visitation
+    from jobbutik.services.context import ServiceContext
+    from jobbutik.services.visitation import ActivationChoice, Facts, ReferralChoice, VisitationPlan
+
+    db = Database(path)
+    rules = load_rulebook()
+    ctx = ServiceContext(db=db, user="demo", clock=Clock(TODAY), rules=rules)
+    ctx.staff()
+    first_day: date = visitation.deadlines(rules, TODAY).default_activation_start
+    plans = [
+        VisitationPlan(
+            request_id=request_id,
+            facts=Facts(has_vocational_education=True, industries=("Detailhandel",)),
+            category="jobparat",
+            activation=ActivationChoice(site, first_day),
+            referrals=(
+                ReferralChoice(openings[n % len(openings)]),
+                ReferralChoice(openings[(n + 1) % len(openings)]),
+            ),
+            help_cv=True,
+        )
+        for n, request_id in enumerate(requests)
+    ]
+    start.wait()  # type: ignore[attr-defined]
+    saved, failed = 0, []
+    for plan in plans:
+        try:
+            visitation.complete(ctx, plan)
+            saved += 1
+        except Exception as exc:
+            failed.append(f"{type(exc).__name__}: {exc}")
+    out.put((saved, failed, time.monotonic()))  # type: ignore[attr-defined]
+    db.dispose()
+
+
+def run(template: Path) -> list[Result]:
+    CACHE.mkdir(exist_ok=True)
+    path = CACHE / "throughput.sqlite"
+    say(f"throughput: {PROCESSES} processes × {PER_PROCESS} visitations …")
+    site, openings, requests = _prepare(template, path)
+    spawn = multiprocessing.get_context("spawn")
+    start, out = spawn.Event(), spawn.Queue()
+    workers = [
+        spawn.Process(target=_worker, args=(str(path), site, openings, mine, start, out))
+        for mine in requests
+    ]
+    for process in workers:
+        process.start()
+    time.sleep(3.0)  # every process has imported and built its plans
+    began = time.monotonic()
+    start.set()
+    reports = [out.get(timeout=600) for _ in workers]
+    for process in workers:
+        process.join()
+    finished = max(done for _saved, _failed, done in reports)
+    saved = sum(s for s, _f, _d in reports)
+    failures = [f for _s, failed, _d in reports for f in failed]
+    connection = sqlite3.connect(path)
+    stored = connection.execute(
+        "SELECT count(*) FROM visitation v JOIN citizen c ON c.id = v.citizen_id "
+        "WHERE c.name LIKE 'Bench Borger %'"
+    ).fetchone()[0]
+    connection.close()
+    rate = saved / (finished - began)
+    expected = PROCESSES * PER_PROCESS
+    lost = expected - stored
+    note = f"{saved}/{expected} saved, {stored} in the file, {lost} lost"
+    if failures:
+        note += f"; first failure: {failures[0][:120]}"
+    return [
+        Result(
+            f"Throughput, {PROCESSES} processes",
+            f"{rate:.0f} visitations/s",
+            "≥ 300/s, none lost",
+            rate >= 300 and lost == 0 and saved == expected,
+            note,
+        )
+    ]
