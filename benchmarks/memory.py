@@ -50,7 +50,10 @@ async def _drive(db: str) -> dict[str, float]:
             if not app.workers:
                 break
         await pilot.pause(0.3)
+        from textual.widgets import DataTable
+
         return {
+            "hits": float(app.screen.query_one("#results", DataTable).row_count),
             "today_rss": after_today,
             "rss": _status_mb("VmRSS"),
             "peak": _status_mb("VmHWM"),
@@ -75,7 +78,8 @@ def run(db: Path, *, full_scale: bool) -> list[Result]:
             f"peak {peak:.0f} MB",
             f"< {LIMIT_MB} MB",
             peak < LIMIT_MB if full_scale else None,
-            f"RSS {figures['today_rss']:.0f} MB on Today, {figures['rss']:.0f} MB after a search",
+            f"RSS {figures['today_rss']:.0f} MB on Today, {figures['rss']:.0f} MB after a "
+            f"search for 'jensen' ({figures['hits']:.0f} hits shown)",
         )
     ]
 
