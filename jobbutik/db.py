@@ -30,6 +30,9 @@ T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 WRITE_ATTEMPTS = 8
+# PostgreSQL: many desks booking the same site conflict often under SERIALIZABLE; each retry
+# waits a little longer (with jitter), so a transaction gets through instead of failing.
+PG_WRITE_ATTEMPTS = 25
 # PostgreSQL SQLSTATEs worth a retry: serialization_failure, deadlock_detected.
 _PG_RETRY_STATES = {"40001", "40P01"}
 _READ = "jobbutik_read"
@@ -122,14 +125,15 @@ class Database:
 
         `work` may run more than once, so it must build everything it writes inside itself.
         """
-        for attempt in range(WRITE_ATTEMPTS):
+        attempts = PG_WRITE_ATTEMPTS if self.backend == "postgresql" else WRITE_ATTEMPTS
+        for attempt in range(attempts):
             try:
                 with Session(self._write_engine, expire_on_commit=False) as session:
                     result = work(session)
                     session.commit()
                     return result
             except DBAPIError as exc:
-                if attempt + 1 < WRITE_ATTEMPTS and self._retryable(exc):
+                if attempt + 1 < attempts and self._retryable(exc):
                     time.sleep(min(0.5, 0.01 * 2**attempt) * (0.5 + random.random()))
                     continue
                 raise self.translate(exc) from exc
@@ -157,7 +161,11 @@ class Database:
         """The one clear sentence for a database failure; other errors pass through unchanged."""
         message = str(exc.orig).lower()
         where = str(self.path) if self.path else self.display_url
-        if "database is locked" in message or "database is busy" in message:
+        if (
+            "database is locked" in message
+            or "database is busy" in message
+            or getattr(exc.orig, "sqlstate", None) in _PG_RETRY_STATES  # retried, still in conflict
+        ):
             return DatabaseBusy(
                 _("The database is busy at another desk. Nothing was lost: try again.")
             )
