@@ -99,6 +99,7 @@ class JobbutikApp(App[None]):
         Binding("ctrl+o", "new_opening", "New job opening"),
         Binding("ctrl+b", "companies", "Companies"),
         Binding("ctrl+t", "sites", "Activation sites"),
+        Binding("ctrl+g", "staff", "Staff"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -230,7 +231,7 @@ class JobbutikApp(App[None]):
             await self.run_action(command.action, target)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"follow_ups", "new_opening", "companies", "sites"}:
+        if action in {"follow_ups", "new_opening", "companies", "sites", "staff"}:
             return self.context is not None and self.allowed(action)
         if action in {"register", "search", "today", "reports"}:
             return self.context is not None and self.allowed(action)
@@ -272,6 +273,11 @@ class JobbutikApp(App[None]):
         from jobbutik.screens.sites import open_sites
 
         open_sites(self)
+
+    def action_staff(self) -> None:
+        from jobbutik.screens.staff import open_staff
+
+        open_staff(self)
 
     def on_open_today(self, _message: OpenToday) -> None:
         while len(self.screen_stack) > 2 and self.screen is not self.today_screen:

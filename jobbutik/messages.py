@@ -84,6 +84,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "sites", "ctrl+t", "Activation sites", "Sites, courses and seats left per day", "search"
     ),
+    Command("staff", "ctrl+g", "Staff", "Staff and their roles (admins)", "manage_staff"),
 )
 
 COMMAND_BY_ACTION = {c.action: c for c in COMMANDS}

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from factories import NOW, make_ctx, on_day
+from factories import NOW, make_ctx
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 from trust_helpers import cli, one_line_error, path_mode
@@ -158,8 +158,3 @@ def test_export_in_danish(sqlite_database: Database, lang: str) -> None:
     result = cli(sqlite_database, "boss", "--lang", lang, "audit", "citizen", CPR)
     assert result.exit_code == 0, result.output
     assert "slået op" in result.stdout and "registrering" in result.stdout
-
-
-def test_on_day_helper_keeps_the_user(sqlite_database: Database) -> None:
-    ctx = make_ctx(sqlite_database, "boss", roles="admin")
-    assert on_day(ctx, NOW).user == "boss"

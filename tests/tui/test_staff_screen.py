@@ -1,0 +1,64 @@
+"""The staff screen: offered to admins only; add and edit people with the keyboard; the last
+admin is protected at the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helpers import field_error, notices, settle, start, type_into
+from sqlmodel import select
+
+from jobbutik.db import Database
+from jobbutik.models import Staff
+
+
+async def test_not_offered_without_the_admin_role(make_app: Any) -> None:
+    app = make_app(user="rec", roles="reception,consultant,supervisor")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(pilot)
+        assert "staff" not in {c.action for c in app.available_commands(app.screen)}
+        assert app.check_action("staff", ()) is False
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        assert app.screen.id == "today"
+        app.action_staff()  # even when reached another way, it says so and opens nothing
+        await settle(pilot)
+        assert app.screen.id == "today"
+        assert any("Only an admin" in n or "administrator" in n for n in notices(app))
+
+
+async def test_admin_adds_and_edits_staff(make_app: Any, tui_database: Database) -> None:
+    app = make_app(user="boss", roles="admin", lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(pilot)
+        assert "staff" in {c.action for c in app.available_commands(app.screen)}
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        assert app.screen.id == "staff"
+        assert [r.initials for r in app.screen.rows] == ["boss"]
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert app.screen.id == "staff-form"
+        await type_into(pilot, "#initials", "KM")
+        await pilot.press("tab", *"Karla Mortensen", "tab", *"karla", "tab", "space")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.id == "staff", field_error(pilot, "roles")
+        assert [r.initials for r in app.screen.rows] == ["boss", "km"]
+        # The only admin cannot drop the role: refused at the field, the form stays.
+        app.screen.query_one("#staff-table").move_cursor(row=0)
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        assert app.screen.id == "staff-form"
+        app.screen.query_one("#role-admin").value = False
+        app.screen.query_one("#role-supervisor").value = True
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.id == "staff-form"
+        assert "only admin" in field_error(pilot, "roles")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.id == "staff"
+    rows = tui_database.read(lambda s: {r.initials: r for r in s.exec(select(Staff)).all()})
+    assert rows["km"].roles == "reception" and rows["km"].os_login == "karla"
+    assert rows["boss"].roles == "admin"
