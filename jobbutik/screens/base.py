@@ -4,9 +4,9 @@ worker failures to the app's one handler."""
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from textual.binding import BindingsMap
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
@@ -33,6 +33,15 @@ def translate_bindings(node: DOMNode) -> None:
                 binding = dataclasses.replace(binding, description=_(binding.description))
             translated._add_binding(binding)
     node._bindings = translated
+
+
+# Tab moves focus at once, as the key is read: a non-priority Tab bubbles up from the focused
+# input through several message queues, and letters typed right after it (a fast typist, or an
+# SSH link delivering keys in bursts) would still land in the field being left.
+FOCUS_BINDINGS: list[BindingType] = [
+    Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+    Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
+]
 
 
 class ScreenMixin:
@@ -68,12 +77,16 @@ class ScreenMixin:
 
 
 class BaseScreen(ScreenMixin, Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = FOCUS_BINDINGS
+
     def __init__(self, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
         translate_bindings(self)
 
 
 class BaseModal(ScreenMixin, ModalScreen[ResultT]):
+    BINDINGS: ClassVar[list[BindingType]] = FOCUS_BINDINGS
+
     def __init__(self, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
         translate_bindings(self)

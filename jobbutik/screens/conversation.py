@@ -377,7 +377,7 @@ class ConversationScreen(BaseScreen):
             self.rank_if_needed()
         elif self.step == 5:
             self.update_summary()
-        self.call_after_refresh(self.focus_step)
+        self.focus_step()  # before the step is drawn: a key typed on sight lands in it
 
     def focus_step(self) -> None:
         step = self.query_one(f"#step-{self.step}")

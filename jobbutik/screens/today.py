@@ -47,6 +47,14 @@ def waiting_minutes(row: BoardRow, now: datetime) -> int | None:
     return max(0, int((as_local(now) - as_local(row.arrived_at)).total_seconds() // 60))
 
 
+# The statuses a command applies to (citizen view: any).
+ACTION_STATUSES = {
+    "start_conversation": {"waiting", "in_conversation"},
+    "no_show": {"waiting"},
+    "withdraw": {"waiting", "in_conversation"},
+}
+
+
 class BoardLoaded(Message):
     def __init__(self, rows: list[BoardRow]) -> None:
         super().__init__()
@@ -109,8 +117,11 @@ class TodayScreen(BaseScreen):
         if action in {"start_conversation", "no_show", "citizen", "withdraw", "refresh"}:
             if not self.japp.allowed(action):
                 return False
-            if action != "refresh" and self.selected is None:
-                return None  # shown dimmed: nothing selected
+            if action == "refresh":
+                return True
+            row = self.selected
+            if row is None or row.status not in ACTION_STATUSES.get(action, {row.status}):
+                return None  # shown dimmed: nothing (fitting) selected
         return True
 
     # -- data ----------------------------------------------------------------------------------
@@ -196,7 +207,8 @@ class TodayScreen(BaseScreen):
 
     @on(DataTable.RowSelected)
     def _row_chosen(self) -> None:
-        self.action_start_conversation()
+        if self.check_action("start_conversation", ()) is True:
+            self.action_start_conversation()
 
     # -- commands ------------------------------------------------------------------------------
 

@@ -114,3 +114,19 @@ async def test_command_palette_runs_the_same_command(make_app, tui_database) -> 
         await settle(pilot)
         assert app.screen.id == "register"
         assert not notices(app)
+
+
+async def test_board_commands_follow_the_selected_status(make_app, tui_database) -> None:
+    ctx = make_ctx(tui_database, "ab")
+    register(ctx, "0101901234", "Jens Møller")
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(pilot)
+        await pilot.press("f7")  # no-show
+        await settle(pilot)
+        assert app.today_screen.rows[0].status == "no_show"
+        await pilot.press("f6", "enter")  # neither starts a conversation with a no-show
+        await settle(pilot)
+        assert app.screen.id == "today"
+        titles = [c.title for c in app.available_commands(app.screen)]
+        assert "Start conversation" not in titles and "Citizen" in titles
