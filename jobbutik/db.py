@@ -16,7 +16,7 @@ import random
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -28,8 +28,10 @@ from jobbutik.i18n import _
 
 T = TypeVar("T")
 
-SQLITE_BUSY_TIMEOUT_MS = 15_000
-WRITE_ATTEMPTS = 8
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+# SQLite already waits busy_timeout for the write lock; one more try covers the rare BUSY that
+# skips the busy handler, without making a desk wait minutes before it hears "busy".
+WRITE_ATTEMPTS = 2
 # PostgreSQL: many desks booking the same site conflict often under SERIALIZABLE; each retry
 # waits a little longer (with jitter), so a transaction gets through instead of failing.
 PG_WRITE_ATTEMPTS = 25
@@ -114,7 +116,13 @@ class Database:
                     url=parsed.render_as_string(hide_password=True)
                 )
             )
-        self._read_engine = self.engine.execution_options(**{_READ: True})
+        if self.backend == "postgresql":
+            # One snapshot for every statement of a read (a report's figures agree with each other).
+            self._read_engine = self.engine.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+        else:
+            self._read_engine = self.engine.execution_options(**{_READ: True})
 
     @property
     def display_url(self) -> str:
@@ -136,7 +144,7 @@ class Database:
                 if attempt + 1 < attempts and self._retryable(exc):
                     time.sleep(min(0.5, 0.01 * 2**attempt) * (0.5 + random.random()))
                     continue
-                raise self.translate(exc) from exc
+                self._raise_translated(exc)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def read(self, work: Callable[[Session], T]) -> T:
@@ -146,7 +154,13 @@ class Database:
             with Session(self._read_engine, expire_on_commit=False) as session:
                 return work(session)
         except DBAPIError as exc:
-            raise self.translate(exc) from exc
+            self._raise_translated(exc)
+
+    def _raise_translated(self, exc: DBAPIError) -> NoReturn:
+        translated = self.translate(exc)
+        if translated is exc:
+            raise exc
+        raise translated from exc
 
     def dispose(self) -> None:
         self.engine.dispose()

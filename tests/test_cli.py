@@ -251,6 +251,9 @@ def test_danish_is_the_default_language(tmp_path: Path) -> None:
     assert "er ikke en dato" in one_line_error(result)
     result = run("--db", str(tmp_path / "j.sqlite"), "db", "upgrade")
     assert result.exit_code == 0
+    assert "opgraderet fra tom til" in result.stdout
+    result = run("--db", str(tmp_path / "j.sqlite"), "db", "upgrade")
+    assert result.exit_code == 0
     assert "er opdateret" in result.stdout
 
 

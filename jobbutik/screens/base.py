@@ -42,6 +42,15 @@ FOCUS_BINDINGS: list[BindingType] = [
     Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
     Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
 ]
+# In a form, Enter in a text field moves on the same way (only there: see `enter_moves_on`).
+ENTER_BINDING = Binding("enter", "next_field", "Next field", show=False, priority=True)
+
+
+def enter_moves_on(screen: Any) -> bool:
+    """Whether the priority Enter applies: only while a text field has focus."""
+    from textual.widgets import Input
+
+    return isinstance(screen.focused, Input)
 
 
 class ScreenMixin:

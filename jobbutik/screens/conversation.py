@@ -38,7 +38,7 @@ from textual.worker import get_current_worker
 
 from jobbutik.i18n import _
 from jobbutik.messages import N_, DataChanged, Withdraw
-from jobbutik.screens.base import BaseScreen
+from jobbutik.screens.base import ENTER_BINDING, BaseScreen, enter_moves_on
 from jobbutik.screens.forms import error_fields
 from jobbutik.screens.today import BENEFITS
 from jobbutik.widgets.fields import (
@@ -159,6 +159,7 @@ class ConversationScreen(BaseScreen):
         Binding("ctrl+r", "receipt", "Receipt", priority=True),
         Binding("f9", "withdraw", "Turned at the door"),
         Binding("escape", "back", "Back (keeps input)"),
+        ENTER_BINDING,
     ]
 
     def __init__(self, request_id: int) -> None:
@@ -395,8 +396,7 @@ class ConversationScreen(BaseScreen):
     def action_step(self, step: int) -> None:
         self.go_to(step)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    def action_next_field(self) -> None:
         self.focus_next()
 
     # -- step 1 → facts --------------------------------------------------------------------------
@@ -907,6 +907,8 @@ class ConversationScreen(BaseScreen):
         self.dismiss()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_field":
+            return enter_moves_on(self)
         if action == "receipt":
             return True if self.result is not None else None
         if action == "save":

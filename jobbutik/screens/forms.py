@@ -7,10 +7,9 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
-from textual.widgets import Input
 
 from jobbutik.errors import FormErrors, ValidationError
-from jobbutik.screens.base import BaseModal, ResultT
+from jobbutik.screens.base import ENTER_BINDING, BaseModal, ResultT, enter_moves_on
 from jobbutik.widgets.fields import FormField, show_errors
 
 
@@ -34,7 +33,16 @@ class FormModal(BaseModal[ResultT]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("escape", "cancel", "Back (keeps input)"),
+        ENTER_BINDING,
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_field":
+            return enter_moves_on(self)
+        return True
+
+    def action_next_field(self) -> None:
+        self.focus_next()
 
     def keep_draft(self) -> None:
         """Store what is typed so the next open restores it."""
@@ -45,10 +53,6 @@ class FormModal(BaseModal[ResultT]):
 
     def action_save(self) -> None:  # pragma: no cover - each form has its own
         raise NotImplementedError
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.focus_next()
 
     def show_error(self, error: BaseException) -> bool:
         """Put a save's error at its fields; True when at least one field showed it."""
