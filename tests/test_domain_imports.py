@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 DOMAIN = [
+    "jobbutik.contact",
     "jobbutik.db",
     "jobbutik.models",
     "jobbutik.rules",

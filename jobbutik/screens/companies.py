@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, RadioButton, RadioSet, Static
 
+from jobbutik.contact import check_email, check_name, check_phone, check_postcode
 from jobbutik.i18n import _
 from jobbutik.messages import N_
 from jobbutik.screens.base import BaseScreen
@@ -24,10 +25,6 @@ from jobbutik.screens.openings import OpeningFormScreen, OpeningSaved, opening_s
 from jobbutik.widgets.fields import (
     Check,
     FormField,
-    check_email,
-    check_name,
-    check_phone,
-    check_postcode,
     format_date,
     restore_values,
     snapshot_values,
@@ -220,7 +217,7 @@ class CompaniesScreen(BaseScreen):
         Binding("ctrl+e", "edit_company", "Edit company"),
         Binding("ctrl+o", "new_opening", "New job opening"),
         Binding("f8", "history", "Openings and referrals"),
-        Binding("down", "to_results", show=False),
+        Binding("down", "to_results", "To the results"),
     ]
 
     DEFAULT_CSS = """

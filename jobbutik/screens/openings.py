@@ -17,13 +17,13 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Checkbox, Footer, Input, RadioButton, RadioSet, Select, Static
 
+from jobbutik.contact import check_postcode
 from jobbutik.i18n import _
 from jobbutik.messages import N_
 from jobbutik.screens.forms import FormModal
 from jobbutik.widgets.fields import (
     Check,
     FormField,
-    check_postcode,
     format_date,
     parse_date,
     restore_values,

@@ -14,15 +14,12 @@ from textual.message import Message
 from textual.widgets import Checkbox, Footer, Input, RadioButton, RadioSet, Static
 from textual.worker import get_current_worker
 
+from jobbutik.contact import check_email, check_name, check_phone, check_postcode
 from jobbutik.i18n import _
 from jobbutik.screens.forms import FormModal
 from jobbutik.widgets.fields import (
     Check,
     FormField,
-    check_email,
-    check_name,
-    check_phone,
-    check_postcode,
     format_date,
     parse_date,
     restore_values,

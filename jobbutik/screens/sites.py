@@ -28,6 +28,7 @@ from textual.widgets import (
     Static,
 )
 
+from jobbutik.contact import check_email, check_phone, check_postcode
 from jobbutik.i18n import _
 from jobbutik.messages import N_
 from jobbutik.screens.base import BaseScreen
@@ -35,9 +36,6 @@ from jobbutik.screens.forms import FormModal
 from jobbutik.widgets.fields import (
     Check,
     FormField,
-    check_email,
-    check_phone,
-    check_postcode,
     format_date,
     restore_values,
     snapshot_values,

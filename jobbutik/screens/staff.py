@@ -17,11 +17,12 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Static
 
+from jobbutik.contact import check_name
 from jobbutik.i18n import _
 from jobbutik.messages import N_
 from jobbutik.screens.base import BaseScreen
 from jobbutik.screens.forms import FormModal
-from jobbutik.widgets.fields import Check, FormField, check_name, restore_values, snapshot_values
+from jobbutik.widgets.fields import Check, FormField, restore_values, snapshot_values
 
 if TYPE_CHECKING:
     from jobbutik.app import JobbutikApp

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, func, or_, select
 
+from jobbutik.contact import check_email, check_name, check_phone, check_postcode
 from jobbutik.errors import FormErrors, NotFound, ValidationError
 from jobbutik.i18n import _
 from jobbutik.identity import mask_cpr, parse_cpr
@@ -38,10 +38,6 @@ from jobbutik.services.context import Permission, ServiceContext
 # holds a day, and the last time of day a same-day slot is still offered.
 DAILY_VISITS_PER_CONSULTANT = 6
 LAST_SAME_DAY_SLOT = time(14, 30)
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^\+?[0-9 ]{8,15}$")
-_POSTCODE = re.compile(r"^[0-9]{4}$")
 
 
 @dataclass(frozen=True)
@@ -90,18 +86,13 @@ def lookup(ctx: ServiceContext, cpr_text: str) -> CitizenCard | None:
 
 
 def validate_new_citizen(new: NewCitizen) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if not new.name.strip():
-        errors["name"] = _("Name is required.")
-    elif len(new.name.strip()) > 200:
-        errors["name"] = _("Name is too long (at most 200 characters).")
-    if new.phone.strip() and not _PHONE.match(new.phone.strip()):
-        errors["phone"] = _("Phone must be 8 digits, optionally with +country code.")
-    if new.email.strip() and not _EMAIL.match(new.email.strip()):
-        errors["email"] = _("E-mail must look like name@example.dk.")
-    if new.postcode.strip() and not _POSTCODE.match(new.postcode.strip()):
-        errors["postcode"] = _("Postcode must be 4 digits.")
-    return errors
+    checks = (
+        ("name", check_name(new.name)),
+        ("phone", check_phone(new.phone)),
+        ("email", check_email(new.email)),
+        ("postcode", check_postcode(new.postcode)),
+    )
+    return {field_name: problem for field_name, problem in checks if problem}
 
 
 def _validate_benefit(benefit: str) -> None:

@@ -8,7 +8,6 @@ reading it is audited per citizen.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,6 +15,7 @@ from sqlalchemy import func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
+from jobbutik.contact import check_email, check_name, check_phone, check_postcode
 from jobbutik.errors import FormErrors, NotFound, ValidationError
 from jobbutik.i18n import _
 from jobbutik.identity import CvrError, fold_name, mask_cpr, parse_cvr
@@ -33,8 +33,6 @@ from jobbutik.services.context import Permission, ServiceContext
 
 SEARCH_LIMIT = 500
 AGREEMENTS = tuple(a.value for a in Agreement)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^\+?[0-9 ]{8,15}$")
 
 
 @dataclass(frozen=True)
@@ -107,27 +105,6 @@ def danish_sort_key(name: str) -> str:
     return name.casefold().translate(_DANISH_ORDER)
 
 
-def check_postcode(value: str) -> str | None:
-    v = value.strip()
-    if v and not (len(v) == 4 and v.isascii() and v.isdigit()):
-        return _("Postcode must be 4 digits.")
-    return None
-
-
-def check_phone(value: str) -> str | None:
-    v = value.strip()
-    if v and not (v.isascii() and _PHONE.match(v)):
-        return _("Phone must be 8 digits, optionally with +country code.")
-    return None
-
-
-def check_email(value: str) -> str | None:
-    v = value.strip()
-    if v and not _EMAIL.match(v):
-        return _("E-mail must look like name@example.dk.")
-    return None
-
-
 def clean_cvr(text: str) -> str:
     """The 8 digits of a typed CVR number, or a ValidationError for the `cvr` field saying why."""
     try:
@@ -143,12 +120,8 @@ def validate_company(form: CompanyForm) -> dict[str, str]:
         parse_cvr(form.cvr)
     except CvrError as exc:
         errors["cvr"] = exc.reason
-    name = form.name.strip()
-    if not name:
-        errors["name"] = _("Name is required.")
-    elif len(name) > 200:
-        errors["name"] = _("Name is too long (at most 200 characters).")
     for field_name, problem in (
+        ("name", check_name(form.name)),
         ("postcode", check_postcode(form.postcode)),
         ("phone", check_phone(form.phone)),
         ("email", check_email(form.email)),

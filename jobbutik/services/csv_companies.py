@@ -23,19 +23,14 @@ from datetime import date
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
+from jobbutik.contact import check_email, check_phone, check_postcode
 from jobbutik.i18n import _
 from jobbutik.identity import CvrError, fold_name, parse_cvr
 from jobbutik.models import AuditAction, Company, JobOpening, OpeningStatus
 from jobbutik.services import audit
-from jobbutik.services.companies import (
-    AGREEMENTS,
-    CompanyForm,
-    check_email,
-    check_phone,
-    check_postcode,
-)
+from jobbutik.services.companies import AGREEMENTS, CompanyForm
 from jobbutik.services.context import ServiceContext
-from jobbutik.services.csvio import Column, CsvKind, RowError, register
+from jobbutik.services.csvio import Column, CsvKind, RowError, add_imported, register
 from jobbutik.services.openings import MAX_HOURS, OpeningForm, build_opening
 
 __all__ = ["COMPANIES", "OPENINGS", "parse_csv_date"]
@@ -67,6 +62,20 @@ def _cvr(values: Mapping[str, str], reasons: list[str]) -> str:
     except CvrError as exc:
         reasons.append(_("CVR {value!r}: {reason}").format(value=text, reason=exc.reason))
         return ""
+
+
+def _audit_export(
+    session: Session, ctx: ServiceContext, entity: str, target: str, count: int
+) -> None:
+    """One EXPORT audit entry for the whole file (no personal data: not one per record)."""
+    audit.record(
+        session,
+        actor=ctx.staff().initials,
+        action=AuditAction.EXPORT,
+        entity=entity,
+        detail=f"{target} ({count})",
+        at=ctx.clock.now(),
+    )
 
 
 # -- companies -------------------------------------------------------------------------------------
@@ -113,7 +122,6 @@ def _existing_companies(session: Session, keys: list[Hashable]) -> set[Hashable]
 def _insert_companies(
     session: Session, rows: list[CompanyForm], ctx: ServiceContext, source: str
 ) -> None:
-    staff = ctx.staff()
     now = ctx.clock.now()
     companies = [
         Company(
@@ -130,18 +138,7 @@ def _insert_companies(
         )
         for r in rows
     ]
-    session.add_all(companies)
-    session.flush()
-    for company in companies:
-        audit.record(
-            session,
-            actor=staff.initials,
-            action=AuditAction.IMPORT,
-            entity="company",
-            entity_id=company.id,
-            detail=source,
-            at=now,
-        )
+    add_imported(session, ctx, companies, entity="company", source=source, at=now)
 
 
 def _export_companies(session: Session, ctx: ServiceContext, target: str) -> list[dict[str, str]]:
@@ -159,14 +156,7 @@ def _export_companies(session: Session, ctx: ServiceContext, target: str) -> lis
         }
         for c in session.exec(select(Company).order_by(col(Company.name_folded))).all()
     ]
-    audit.record(
-        session,
-        actor=ctx.staff().initials,
-        action=AuditAction.EXPORT,
-        entity="company",
-        detail=f"{target} ({len(rows)})",
-        at=ctx.clock.now(),
-    )
+    _audit_export(session, ctx, "company", target, len(rows))
     return rows
 
 
@@ -284,21 +274,9 @@ def _existing_openings(session: Session, keys: list[Hashable]) -> set[Hashable]:
 def _insert_openings(
     session: Session, rows: list[OpeningRow], ctx: ServiceContext, source: str
 ) -> None:
-    staff = ctx.staff()
     now = ctx.clock.now()
     openings = [build_opening(r.form, now) for r in rows]
-    session.add_all(openings)
-    session.flush()
-    for opening in openings:
-        audit.record(
-            session,
-            actor=staff.initials,
-            action=AuditAction.IMPORT,
-            entity="job_opening",
-            entity_id=opening.id,
-            detail=source,
-            at=now,
-        )
+    add_imported(session, ctx, openings, entity="job_opening", source=source, at=now)
 
 
 def _export_openings(session: Session, ctx: ServiceContext, target: str) -> list[dict[str, str]]:
@@ -320,14 +298,7 @@ def _export_openings(session: Session, ctx: ServiceContext, target: str) -> list
         }
         for o, cvr in found
     ]
-    audit.record(
-        session,
-        actor=ctx.staff().initials,
-        action=AuditAction.EXPORT,
-        entity="job_opening",
-        detail=f"{target} ({len(rows)})",
-        at=ctx.clock.now(),
-    )
+    _audit_export(session, ctx, "job_opening", target, len(rows))
     return rows
 
 

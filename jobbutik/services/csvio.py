@@ -26,9 +26,9 @@ import os
 import tempfile
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
@@ -49,6 +49,7 @@ __all__ = [
     "ImportResult",
     "RowError",
     "RowProblem",
+    "add_imported",
     "export_csv",
     "import_csv",
     "kind",
@@ -388,6 +389,39 @@ def export_csv(ctx: ServiceContext, kind_name: str, path: str | os.PathLike[str]
     return ExportResult(csv_kind.name, len(rows), target)
 
 
+class _Record(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def add_imported(
+    session: Session,
+    ctx: ServiceContext,
+    records: Sequence[_Record],
+    *,
+    entity: str,
+    source: str,
+    at: datetime,
+    citizens: bool = False,
+) -> None:
+    """Add a kind's imported records, and one IMPORT audit entry per record naming `source` (for
+    citizens also in the citizen's own log): what each `CsvKind.insert` ends with."""
+    staff = ctx.staff()
+    session.add_all(records)
+    session.flush()
+    for record in records:
+        audit.record(
+            session,
+            actor=staff.initials,
+            action=AuditAction.IMPORT,
+            entity=entity,
+            entity_id=record.id,
+            citizen_id=record.id if citizens else None,
+            detail=source,
+            at=at,
+        )
+
+
 # -- citizens --------------------------------------------------------------------------------------
 
 
@@ -455,7 +489,6 @@ def _insert_citizens(
 ) -> None:
     from jobbutik.services.citizens import new_citizen_row
 
-    staff = ctx.staff()
     now = ctx.clock.now()
     citizens = [
         new_citizen_row(
@@ -469,19 +502,7 @@ def _insert_citizens(
         )
         for r in rows
     ]
-    session.add_all(citizens)
-    session.flush()
-    for citizen in citizens:
-        audit.record(
-            session,
-            actor=staff.initials,
-            action=AuditAction.IMPORT,
-            entity="citizen",
-            entity_id=citizen.id,
-            citizen_id=citizen.id,
-            detail=source,
-            at=now,
-        )
+    add_imported(session, ctx, citizens, entity="citizen", source=source, at=now, citizens=True)
 
 
 _EXPORT_COLUMNS = (

@@ -9,12 +9,12 @@ from sqlalchemy import func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col
 
+from jobbutik.contact import check_postcode
 from jobbutik.errors import FormErrors, NotFound, ValidationError
 from jobbutik.i18n import _
 from jobbutik.identity import fold_name
 from jobbutik.models import AuditAction, Company, JobOpening, OpeningStatus, Referral
 from jobbutik.services import audit
-from jobbutik.services.companies import check_postcode
 from jobbutik.services.context import Permission, ServiceContext
 
 STATUSES = tuple(s.value for s in OpeningStatus)

@@ -14,6 +14,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from jobbutik.contact import check_email, check_name, check_phone, check_postcode
 from jobbutik.errors import FormErrors, NotFound, ValidationError
 from jobbutik.i18n import _
 from jobbutik.models import (
@@ -24,7 +25,6 @@ from jobbutik.models import (
     Visitation,
 )
 from jobbutik.services import audit
-from jobbutik.services.companies import check_email, check_phone, check_postcode
 from jobbutik.services.context import Permission, ServiceContext
 from jobbutik.services.visitation import (
     ActivationChoice,
@@ -99,11 +99,8 @@ class Booking:
 
 def validate_site(form: SiteForm) -> dict[str, str]:
     errors: dict[str, str] = {}
-    name = form.name.strip()
-    if not name:
-        errors["name"] = _("Name is required.")
-    elif len(name) > 200:
-        errors["name"] = _("Name is too long (at most 200 characters).")
+    if problem := check_name(form.name):
+        errors["name"] = problem
     if form.kind not in KINDS:
         errors["kind"] = _("Choose nytteindsats, course or internship.")
     if form.seats is None:

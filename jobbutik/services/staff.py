@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, func, select
 
+from jobbutik.contact import check_name
 from jobbutik.db import Database
 from jobbutik.errors import FormErrors, NotFound, PermissionDenied, ValidationError
 from jobbutik.i18n import _
@@ -160,6 +161,18 @@ def _other_active_admins(session: Session, staff_id: int | None) -> int:
     return sum(1 for s in rows if s.id != staff_id and Role.ADMIN in s.role_set)
 
 
+def _keep_an_admin(session: Session, row: Staff, *, field: str) -> None:
+    """Refuse to let `row` stop being an admin (role taken away, or deactivated) when it is the
+    only active admin: a ValidationError on `field`."""
+    if row.active and Role.ADMIN in row.role_set and _other_active_admins(session, row.id) == 0:
+        raise ValidationError(
+            _("{initials} is the only admin: make someone else admin first.").format(
+                initials=row.initials
+            ),
+            field=field,
+        )
+
+
 def _audit(
     session: Session, ctx: ServiceContext, actor: str, action: AuditAction, row: Staff, detail: str
 ) -> None:
@@ -205,10 +218,8 @@ def add_staff(
     except ValidationError as exc:
         errors["initials"] = str(exc)
     clean_name = " ".join(name.split())
-    if not clean_name:
-        errors["name"] = _("Name is required.")
-    elif len(clean_name) > 200:
-        errors["name"] = _("Name is too long (at most 200 characters).")
+    if problem := check_name(clean_name):
+        errors["name"] = problem
     role_set: frozenset[Role] = frozenset()
     try:
         role_set = parse_roles(roles)
@@ -257,18 +268,8 @@ def set_roles(ctx: ServiceContext, initials: str, roles: str | Iterable[str]) ->
 
     def work(session: Session) -> StaffRow:
         row = _find(session, initials)
-        if (
-            Role.ADMIN in row.role_set
-            and Role.ADMIN not in role_set
-            and row.active
-            and _other_active_admins(session, row.id) == 0
-        ):
-            raise ValidationError(
-                _("{initials} is the only admin: make someone else admin first.").format(
-                    initials=row.initials
-                ),
-                field="roles",
-            )
+        if Role.ADMIN not in role_set:
+            _keep_an_admin(session, row, field="roles")
         row.roles = _role_text(role_set)
         session.add(row)
         _audit(session, ctx, me.initials, AuditAction.UPDATE, row, f"roles {row.roles}")
@@ -287,18 +288,8 @@ def set_active(ctx: ServiceContext, initials: str, active: bool) -> StaffRow:
             raise ValidationError(
                 _("You cannot deactivate yourself: ask another admin."), field="active"
             )
-        if (
-            not active
-            and row.active
-            and Role.ADMIN in row.role_set
-            and _other_active_admins(session, row.id) == 0
-        ):
-            raise ValidationError(
-                _("{initials} is the only admin: make someone else admin first.").format(
-                    initials=row.initials
-                ),
-                field="active",
-            )
+        if not active:
+            _keep_an_admin(session, row, field="active")
         if row.active != active:
             row.active = active
             session.add(row)
@@ -315,10 +306,8 @@ def update_staff(
     """Change the name and/or the operating-system login (`""` removes the login)."""
     me = ctx.require(Permission.MANAGE_STAFF)
     clean_name = None if name is None else " ".join(name.split())
-    if clean_name is not None and not clean_name:
-        raise ValidationError(_("Name is required."), field="name")
-    if clean_name is not None and len(clean_name) > 200:
-        raise ValidationError(_("Name is too long (at most 200 characters)."), field="name")
+    if clean_name is not None and (problem := check_name(clean_name)):
+        raise ValidationError(problem, field="name")
     login = normalise_login(os_login) if os_login is not None else None
 
     def work(session: Session) -> StaffRow:
@@ -352,10 +341,8 @@ def edit_staff(
     me = ctx.require(Permission.MANAGE_STAFF)
     errors: dict[str, str] = {}
     clean_name = " ".join(name.split())
-    if not clean_name:
-        errors["name"] = _("Name is required.")
-    elif len(clean_name) > 200:
-        errors["name"] = _("Name is too long (at most 200 characters).")
+    if problem := check_name(clean_name):
+        errors["name"] = problem
     login: str | None = None
     try:
         login = normalise_login(os_login)
@@ -371,18 +358,8 @@ def edit_staff(
 
     def work(session: Session) -> StaffRow:
         row = _find(session, initials)
-        if (
-            Role.ADMIN in row.role_set
-            and Role.ADMIN not in role_set
-            and row.active
-            and _other_active_admins(session, row.id) == 0
-        ):
-            raise ValidationError(
-                _("{initials} is the only admin: make someone else admin first.").format(
-                    initials=row.initials
-                ),
-                field="roles",
-            )
+        if Role.ADMIN not in role_set:
+            _keep_an_admin(session, row, field="roles")
         if login is not None and _login_taken(session, login, row.id):
             raise ValidationError(
                 _("The login {login} already belongs to another member of staff.").format(

@@ -1,7 +1,8 @@
 """Form fields: a label, an input and the field's own error line, plus the validators.
 
 Validators here are small and self-contained (no service imports) so they run on every keystroke;
-the services check everything again on save and their `ValidationError(field=…)` lands on the same
+the name and contact checks live in `jobbutik.contact` (as light), shared with the services. The
+services check everything again on save and their `ValidationError(field=…)` lands on the same
 error line via `Form.show_errors`.
 """
 
@@ -52,45 +53,12 @@ class Check(Validator):
 
 # -- simple checks ---------------------------------------------------------------------------------
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^\+?[0-9 ]{8,15}$")
-_POSTCODE = re.compile(r"^[0-9]{4}$")
-
 
 def required(what: str) -> Callable[[str], str | None]:
     def check(value: str) -> str | None:
         return None if value.strip() else what
 
     return check
-
-
-def check_name(value: str) -> str | None:
-    if not value.strip():
-        return _("Name is required.")
-    if len(value.strip()) > 200:
-        return _("Name is too long (at most 200 characters).")
-    return None
-
-
-def check_phone(value: str) -> str | None:
-    v = value.strip()
-    if v and not (v.isascii() and _PHONE.match(v)):
-        return _("Phone must be 8 digits, optionally with +country code.")
-    return None
-
-
-def check_email(value: str) -> str | None:
-    v = value.strip()
-    if v and not _EMAIL.match(v):
-        return _("E-mail must look like name@example.dk.")
-    return None
-
-
-def check_postcode(value: str) -> str | None:
-    v = value.strip()
-    if v and not (v.isascii() and _POSTCODE.match(v)):
-        return _("Postcode must be 4 digits.")
-    return None
 
 
 def parse_hours(value: str) -> int | None:

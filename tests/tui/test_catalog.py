@@ -13,6 +13,7 @@ SCREENS = ("base", "forms", "today", "register", "withdraw", "conversation", "ci
 TUI_FILES = [
     ROOT / "app.py",
     ROOT / "messages.py",
+    ROOT / "contact.py",  # the form fields' name and contact checks
     *(ROOT / "screens" / f"{name}.py" for name in SCREENS),
     ROOT / "screens" / "receipt.py",
     *sorted((ROOT / "widgets").glob("*.py")),
