@@ -57,15 +57,15 @@ def _prepare(template: Path, path: Path) -> tuple[int, list[int], list[list[int]
         return site.id
 
     site = db.write(add_site)
-    openings = [
-        row[0]
-        for row in db.engine.connect()
-        .exec_driver_sql(
-            "SELECT id FROM jobopening WHERE status = 'open' AND apply_by >= ? ORDER BY id",
-            (TODAY.isoformat(),),
-        )
-        .all()
-    ]
+    openings = db.read(
+        lambda session: [
+            row[0]
+            for row in session.connection().exec_driver_sql(
+                "SELECT id FROM jobopening WHERE status = 'open' AND apply_by >= ? ORDER BY id",
+                (TODAY.isoformat(),),
+            )
+        ]
+    )
     requests: list[list[int]] = []
     for worker in range(PROCESSES):
         mine = []

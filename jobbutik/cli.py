@@ -411,6 +411,7 @@ def import_companies(file: Path, skip_invalid: bool) -> None:
     Columns: cvr and name (required); address, postcode, industry, contact, phone, email,
     agreement (none/trains/hires/both). A bad CVR number or one already registered is reported
     as `row N: reason`; nothing is imported unless every row is good, or --skip-invalid is given.
+    Needs the import permission (supervisor or admin).
     """
     import jobbutik.services.csv_companies  # noqa: F401  (registers the kinds)
 
@@ -426,6 +427,7 @@ def import_openings(file: Path, skip_invalid: bool) -> None:
     Columns: cvr, title, hours, postcode, apply_by (dd-mm-yyyy or yyyy-mm-dd) required; industry,
     requirements optional. The company (by CVR) must be registered. Bad rows are reported as
     `row N: reason`; nothing is imported unless every row is good, or --skip-invalid is given.
+    Needs the import permission (supervisor or admin).
     """
     import jobbutik.services.csv_companies  # noqa: F401  (registers the kinds)
 
@@ -435,14 +437,18 @@ def import_openings(file: Path, skip_invalid: bool) -> None:
 @export_group.command(name="companies")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def export_companies(file: Path) -> None:
-    """Export every company to FILE.csv (the columns the import reads)."""
+    """Export every company to FILE.csv (the columns the import reads).
+
+    Needs the export permission (supervisor or admin)."""
     _export_kind("companies", file)
 
 
 @export_group.command(name="openings")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def export_openings(file: Path) -> None:
-    """Export the open job openings to FILE.csv (the columns the import reads)."""
+    """Export the open job openings to FILE.csv (the columns the import reads).
+
+    Needs the export permission (supervisor or admin)."""
     _export_kind("openings", file)
 
 

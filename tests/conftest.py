@@ -87,8 +87,10 @@ def _english() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def pg_cluster(worker_id: str) -> Iterator[PgCluster]:
+def pg_cluster() -> Iterator[PgCluster]:
     """This worker's throwaway PostgreSQL cluster (started on first use)."""
+    # xdist names its workers gw0, gw1…; without xdist (-p no:xdist) there is one, "master".
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "master")
     try:
         cluster = PgCluster(name=f"jobbutik-{worker_id}")
     except PostgresNotFound as exc:

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from factories import make_ctx, valid_cvr
+from factories import add_company, make_ctx, valid_cvr
 from sqlmodel import func, select
 
 import jobbutik.services.csv_companies  # noqa: F401  (registers the kinds)
@@ -14,6 +14,7 @@ from jobbutik.db import Database
 from jobbutik.i18n import set_language
 from jobbutik.models import AuditEntry, Company, JobOpening
 from jobbutik.services import csvio
+from jobbutik.services.companies import danish_sort_key
 from jobbutik.services.csv_companies import parse_csv_date
 from jobbutik.services.csvio import ImportRefused
 
@@ -166,9 +167,12 @@ def test_export_round_trip(database: Database, tmp_path: Path) -> None:
     lines = raw.decode("utf-8-sig").splitlines()
     assert lines[0] == "cvr;title;hours;postcode;apply_by;industry;requirements"
     assert lines[1] == f"{NETTO};Butiksassistent;30;2730;04-12-2026;Detail;Kørekort B"
+    add_company(database, "Århus Rengøring", seed=77)
     companies_out = tmp_path / "firmaer-ud.csv"
-    assert csvio.export_csv(ctx, "companies", companies_out).exported == 2
-    assert "Bæk & Søn Bageri" in companies_out.read_text(encoding="utf-8-sig")
+    assert csvio.export_csv(ctx, "companies", companies_out).exported == 3
+    names = [line.split(";")[1] for line in companies_out.read_text("utf-8-sig").splitlines()[1:]]
+    assert names == sorted(names, key=danish_sort_key)  # Danish order: Å after Z
+    assert names[0] == "Bæk & Søn Bageri" and names[-1] == "Århus Rengøring"
 
 
 @pytest.mark.parametrize(

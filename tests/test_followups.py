@@ -237,14 +237,48 @@ def test_did_not_show_flags_a_sanction_frees_the_seat_and_closes_the_warning(
     assert [s.site_id for s in visitation.free_sites(ctx, date(2026, 11, 25))] == [site]
 
 
-def test_ended_early(database: Database, ctx: ServiceContext) -> None:
+def test_ended_early_says_what_it_ended_in(database: Database, ctx: ServiceContext) -> None:
     result = visit(ctx, site=add_site(database))
     due = open_follow_up(database, FollowUpKind.ACTIVATION_START)
-    outcome = followups.record_outcome(on_day(ctx, at(date(2026, 11, 26))), due.id, "ended_early")
+    later = on_day(ctx, at(date(2026, 11, 26)))
+    with pytest.raises(ValidationError) as err:
+        followups.record_outcome(later, due.id, "ended_early")
+    assert err.value.field == "result"
+    assert "job, education or stopped" in str(err.value)
+    assert get(database, FollowUp, due.id).done_at is None  # nothing saved
+    outcome = followups.record_outcome(later, due.id, "ended_early", result="education")
     assert not outcome.sanction_flag
     activation = get(database, Activation, result.activation_id)
-    assert (activation.status, activation.end_date) == ("ended_early", date(2026, 11, 26))
+    assert (activation.status, activation.end_date, activation.outcome) == (
+        "ended_early",
+        date(2026, 11, 26),
+        "education",
+    )
     assert get(database, FollowUp, due.id).done_on_time is False  # due 24.11, recorded 26.11
+    entry = database.read(
+        lambda s: s.exec(select(AuditEntry).where(AuditEntry.entity_id == due.id)).all()
+    )
+    assert [e.detail for e in entry if e.entity == "follow_up"] == ["ended_early: education"]
+
+
+def test_a_hire_ends_the_running_activation_in_a_job(
+    database: Database, ctx: ServiceContext, opening: int
+) -> None:
+    result = visit(ctx, site=add_site(database), openings=(opening,))
+    start = open_follow_up(database, FollowUpKind.ACTIVATION_START)
+    followups.record_outcome(on_day(ctx, at(date(2026, 11, 24))), start.id, "started")
+    warning = open_follow_up(database, FollowUpKind.NYTTEINDSATS_END)
+    referral = open_follow_up(database, FollowUpKind.REFERRAL)
+    hired_on = date(2026, 12, 3)
+    outcome = followups.record_outcome(on_day(ctx, at(hired_on)), referral.id, "hired")
+    assert outcome.closed_with_it == (warning.id,)
+    activation = get(database, Activation, result.activation_id)
+    assert (activation.status, activation.end_date, activation.outcome) == (
+        "ended",
+        hired_on,
+        "employed",
+    )
+    assert get(database, FollowUp, warning.id).outcome == "activation_ended"
 
 
 def test_cv_deadline_missing_is_followed_up_again(database: Database, ctx: ServiceContext) -> None:
@@ -271,9 +305,13 @@ def test_category_review_and_nytteindsats_end(database: Database, ctx: ServiceCo
     assert review.due == date(2027, 2, 23)  # three months on
     assert followups.record_outcome(ctx, review.id, "reviewed").next_follow_up_id is None
     warning = open_follow_up(database, FollowUpKind.NYTTEINDSATS_END)
-    followups.record_outcome(on_day(ctx, at(warning.due)), warning.id, "ended")
+    followups.record_outcome(on_day(ctx, at(warning.due)), warning.id, "ended", result="stopped")
     activation = get(database, Activation, result.activation_id)
-    assert (activation.status, activation.end_date) == ("ended", date(2027, 2, 23))
+    assert (activation.status, activation.end_date, activation.outcome) == (
+        "ended",
+        date(2027, 2, 23),
+        "stopped",
+    )
     # The start follow-up had no purpose left either.
     assert get(database, FollowUp, open_follow_up_id_of(result, database)).outcome == (
         "activation_ended"

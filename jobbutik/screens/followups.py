@@ -68,6 +68,19 @@ def flags_sanction(outcome: str) -> bool:
     return outcome in _service().SANCTION_OUTCOMES
 
 
+def asks_result(kind: str, outcome: str) -> bool:
+    return bool(_service().asks_result(kind, outcome))
+
+
+def activation_results() -> tuple[str, ...]:
+    """What an ending activation may end in (job, education, stopped), in their order."""
+    return tuple(_service().RESULTS)
+
+
+def result_text(result: str) -> str:
+    return str(_service().result_label(result))
+
+
 def detail_text(row: FollowUpRow) -> str:
     """What to check, in a few words: the job and its dates, or the site and the start."""
     parts = [row.subject] if row.subject else []
@@ -83,6 +96,11 @@ def detail_text(row: FollowUpRow) -> str:
     return " · ".join(parts)
 
 
+# The list shows at most this many rows (overdue first): more than a day's work, and a table of
+# hundreds of thousands would make the screen wait.
+SHOWN = 1000
+
+
 # -- the outcome form ------------------------------------------------------------------------------
 
 
@@ -92,6 +110,7 @@ class OutcomeDraft:
     outcome: str  # "" while not chosen
     interview_on: str
     note: str
+    result: str = ""  # what an ending activation ended in; "" while not chosen
 
 
 class OutcomeSaved(Message):
@@ -120,6 +139,7 @@ class OutcomeForm(FormModal["OutcomeSaved"]):
         self.row = row
         self.draft = draft
         self.outcomes = outcomes_for(row.kind)
+        self.results = activation_results()
 
     def compose(self) -> ComposeResult:
         row = self.row
@@ -140,15 +160,21 @@ class OutcomeForm(FormModal["OutcomeSaved"]):
             yield FormField(_("Outcome"), RadioSet(*buttons, id="outcome"), id="f-outcome")
             yield Static("", id="outcome-sanction")
             yield FormField(_("Interview date"), DateInput(id="interview_on"), id="f-interview_on")
+            ends = RadioSet(*(RadioButton(result_text(r)) for r in self.results), id="result")
+            yield FormField(_("Ended in"), ends, id="f-result")
             yield FormField(_("Note"), Input(id="note", max_length=500), id="f-note")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#outcome").styles.layout = "vertical"  # one outcome per line
+        self.query_one("#result").styles.layout = "vertical"
         if self.draft is not None:
             if self.draft.outcome in self.outcomes:
-                buttons = list(self.query(RadioButton))
+                buttons = list(self.query_one("#outcome").query(RadioButton))
                 buttons[self.outcomes.index(self.draft.outcome)].value = True
+            if self.draft.result in self.results:
+                buttons = list(self.query_one("#result").query(RadioButton))
+                buttons[self.results.index(self.draft.result)].value = True
             self.query_one("#interview_on", DateInput).value = self.draft.interview_on
             self.query_one("#note", Input).value = self.draft.note
         self.outcome_changed()
@@ -159,18 +185,28 @@ class OutcomeForm(FormModal["OutcomeSaved"]):
         index = self.query_one("#outcome", RadioSet).pressed_index
         return self.outcomes[index] if 0 <= index < len(self.outcomes) else ""
 
+    @property
+    def chosen_result(self) -> str:
+        index = self.query_one("#result", RadioSet).pressed_index
+        return self.results[index] if 0 <= index < len(self.results) else ""
+
     def action_pick(self, number: int) -> None:
         if not 1 <= number <= len(self.outcomes):
             return
-        list(self.query(RadioButton))[number - 1].value = True
-        if self.outcomes[number - 1] == "interview":
+        list(self.query_one("#outcome").query(RadioButton))[number - 1].value = True
+        picked = self.outcomes[number - 1]
+        if picked == "interview":
             self.query_one("#f-interview_on").display = True
             self.query_one("#interview_on", DateInput).focus()
+        elif asks_result(self.row.kind, picked):
+            self.query_one("#f-result").display = True
+            self.query_one("#result", RadioSet).focus()
 
     @on(RadioSet.Changed, "#outcome")
     def outcome_changed(self) -> None:
         chosen = self.chosen
         self.query_one("#f-interview_on").display = chosen == "interview"
+        self.query_one("#f-result").display = asks_result(self.row.kind, chosen)
         self.query_one("#f-outcome", FormField).set_error(None)
         self.query_one("#outcome-sanction", Static).update(
             "⚠ " + sanction_text() if flags_sanction(chosen) else ""
@@ -182,7 +218,12 @@ class OutcomeForm(FormModal["OutcomeSaved"]):
             self.chosen,
             self.query_one("#interview_on", DateInput).value,
             self.query_one("#note", Input).value,
+            self.chosen_result,
         )
+
+    @on(RadioSet.Changed, "#result")
+    def result_changed(self) -> None:
+        self.query_one("#f-result", FormField).set_error(None)
 
     def keep_draft(self) -> None:
         self.japp.drafts[("outcome", self.row.id)] = self.current()
@@ -193,6 +234,13 @@ class OutcomeForm(FormModal["OutcomeSaved"]):
         if not draft.outcome:
             outcome_field.set_error(_("Choose the outcome (press its number)."))
             outcome_field.widget.focus()
+            return
+        if asks_result(self.row.kind, draft.outcome) and not draft.result:
+            result_field = self.query_one("#f-result", FormField)
+            result_field.set_error(
+                _("Choose what the activation ended in: job, education or stopped.")
+            )
+            result_field.widget.focus()
             return
         interview: date | None = None
         if draft.outcome == "interview":
@@ -214,7 +262,12 @@ class OutcomeForm(FormModal["OutcomeSaved"]):
         from jobbutik.services import followups
 
         result = followups.record_outcome(
-            self.ctx, draft.follow_up_id, draft.outcome, interview_on=interview, note=draft.note
+            self.ctx,
+            draft.follow_up_id,
+            draft.outcome,
+            interview_on=interview,
+            result=draft.result or None,
+            note=draft.note,
         )
         self.app.call_from_thread(self._saved, draft, result)
 
@@ -284,9 +337,10 @@ class ReassignForm(FormModal[str]):
 
 
 class FollowUpsLoaded(Message):
-    def __init__(self, rows: list[FollowUpRow]) -> None:
+    def __init__(self, rows: list[FollowUpRow], *, more: bool) -> None:
         super().__init__()
         self.rows = rows
+        self.more = more  # more are due than the list shows
 
 
 class AssigneesLoaded(Message):
@@ -366,8 +420,8 @@ class FollowUpsScreen(BaseScreen):
 
         ctx = self.ctx
         assignee = None if self.everyone else ctx.staff().initials
-        rows = followups.due_list(ctx, assignee=assignee, all_open=self.later)
-        self.post_message(FollowUpsLoaded(rows))
+        rows = followups.due_list(ctx, assignee=assignee, all_open=self.later, limit=SHOWN + 1)
+        self.post_message(FollowUpsLoaded(rows[:SHOWN], more=len(rows) > SHOWN))
 
     def on_follow_ups_loaded(self, message: FollowUpsLoaded) -> None:
         table = self.query_one("#followups", DataTable)
@@ -399,7 +453,12 @@ class FollowUpsScreen(BaseScreen):
                     table.move_cursor(row=index)
         overdue_count = sum(1 for r in self.rows if r.overdue)
         whose = _("everyone's") if self.everyone else _("yours")
-        if self.rows:
+        if message.more:
+            text = _(
+                "The first {count} follow-ups ({whose}) are shown, overdue first; "
+                "{overdue} of them overdue."
+            ).format(count=len(self.rows), whose=whose, overdue=overdue_count)
+        elif self.rows:
             text = _("{count} follow-ups ({whose}), {overdue} overdue.").format(
                 count=len(self.rows), whose=whose, overdue=overdue_count
             )

@@ -28,7 +28,7 @@ from jobbutik.i18n import _
 from jobbutik.identity import CvrError, fold_name, parse_cvr
 from jobbutik.models import AuditAction, Company, JobOpening, OpeningStatus
 from jobbutik.services import audit
-from jobbutik.services.companies import AGREEMENTS, CompanyForm
+from jobbutik.services.companies import AGREEMENTS, CompanyForm, danish_sort_key
 from jobbutik.services.context import ServiceContext
 from jobbutik.services.csvio import Column, CsvKind, RowError, add_imported, register
 from jobbutik.services.openings import MAX_HOURS, OpeningForm, build_opening
@@ -154,7 +154,7 @@ def _export_companies(session: Session, ctx: ServiceContext, target: str) -> lis
             "email": c.email,
             "agreement": c.agreement,
         }
-        for c in session.exec(select(Company).order_by(col(Company.name_folded))).all()
+        for c in sorted(session.exec(select(Company)).all(), key=lambda c: danish_sort_key(c.name))
     ]
     _audit_export(session, ctx, "company", target, len(rows))
     return rows

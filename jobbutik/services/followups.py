@@ -18,6 +18,7 @@ from jobbutik.i18n import _
 from jobbutik.identity import mask_cpr
 from jobbutik.models import (
     Activation,
+    ActivationOutcome,
     ActivationSite,
     ActivationStatus,
     AuditAction,
@@ -52,6 +53,13 @@ OUTCOMES: dict[str, tuple[str, ...]] = {
     FollowUpKind.CATEGORY_REVIEW: (REVIEWED,),
     FollowUpKind.NYTTEINDSATS_END: (CONTINUES, ENDED),
 }
+# Outcomes after which the consultant says what the activation ended in (job, education or
+# stopped): the per-site figures of the statistics are made of these.
+ENDING_OUTCOMES: dict[str, str] = {
+    FollowUpKind.ACTIVATION_START: ENDED_EARLY,
+    FollowUpKind.NYTTEINDSATS_END: ENDED,
+}
+RESULTS: tuple[str, ...] = tuple(r.value for r in ActivationOutcome)
 # Outcomes that raise the flag for a manual partshøring.
 SANCTION_OUTCOMES = frozenset({ReferralOutcome.NOT_APPLIED_NO_REASON.value, DID_NOT_SHOW})
 # Working days until the next follow-up after an outcome that needs one.
@@ -86,6 +94,11 @@ OUTCOME_LABELS: dict[str, str] = {
     CONTINUES: _n("Continues"),
     ENDED: _n("Ended"),
 }
+RESULT_LABELS: dict[str, str] = {
+    ActivationOutcome.EMPLOYED: _n("Job"),
+    ActivationOutcome.EDUCATION: _n("Education"),
+    ActivationOutcome.STOPPED: _n("Stopped (other reason)"),
+}
 # Closes a follow-up that lost its purpose because its activation ended.
 ACTIVATION_ENDED = "activation_ended"
 SANCTION_TEXT = _n("possible sanction – partshøring")
@@ -99,6 +112,16 @@ def kind_label(kind: str) -> str:
 def outcome_label(outcome: str) -> str:
     """An outcome in the current language."""
     return _(OUTCOME_LABELS.get(outcome, outcome))
+
+
+def result_label(result: str) -> str:
+    """What an activation ended in, in the current language."""
+    return _(RESULT_LABELS.get(result, result))
+
+
+def asks_result(kind: str, outcome: str) -> bool:
+    """Whether recording `outcome` on a follow-up of `kind` needs what the activation ended in."""
+    return ENDING_OUTCOMES.get(kind) == outcome
 
 
 def sanction_text() -> str:
@@ -140,10 +163,12 @@ def due_list(
     assignee: str | None = None,
     day: date | None = None,
     all_open: bool = False,
+    limit: int | None = None,
 ) -> list[FollowUpRow]:
     """Open follow-ups due on or before `day`: overdue first (oldest first), then today's.
 
-    `all_open` lists later ones too (what a supervisor reassigns while a consultant is away)."""
+    `all_open` lists later ones too (what a supervisor reassigns while a consultant is away);
+    `limit` keeps the first so many (a screen shows what a person can work through)."""
     staff = ctx.require(Permission.FOLLOW_UP)
     day = day or ctx.clock.today()
     now = ctx.clock.now()
@@ -181,6 +206,8 @@ def due_list(
             query = query.where(col(FollowUp.due) <= day)
         if assignee is not None:
             query = query.where(col(Staff.initials) == assignee.strip().lower())
+        if limit is not None:
+            query = query.limit(limit)
         rows = session.execute(query).all()
         audit.record(
             session,
@@ -234,9 +261,13 @@ def record_outcome(
     outcome: str,
     *,
     interview_on: date | None = None,
+    result: str | None = None,
     note: str = "",
 ) -> OutcomeResult:
-    """Close a follow-up with its outcome; create the next one where the outcome calls for it."""
+    """Close a follow-up with its outcome; create the next one where the outcome calls for it.
+
+    An outcome that ends an activation takes `result`: what it ended in (job, education,
+    stopped). A hire ends the citizen's running activations in a job."""
     staff = ctx.require(Permission.FOLLOW_UP)
     today, now = ctx.clock.today(), ctx.clock.now()
     rules = ctx.rulebook
@@ -249,27 +280,32 @@ def record_outcome(
             raise ValidationError(_("This follow-up is already recorded."))
         if outcome not in OUTCOMES.get(follow_up.kind, ()):
             raise ValidationError(_("Choose one of the outcomes offered."), field="outcome")
+        ending = asks_result(follow_up.kind, outcome)
+        if ending and result not in RESULTS:
+            raise ValidationError(
+                _("Choose what the activation ended in: job, education or stopped."),
+                field="result",
+            )
         next_due: date | None = None
-        ends_activation = outcome in (DID_NOT_SHOW, ENDED_EARLY) or (
-            follow_up.kind == FollowUpKind.NYTTEINDSATS_END and outcome == ENDED
-        )
+        closed: list[int] = []
         if follow_up.kind == FollowUpKind.REFERRAL:
             next_due = _referral_outcome(session, follow_up, outcome, interview_on, today, rules)
+            if outcome == ReferralOutcome.HIRED:
+                closed = _end_for_hire(session, follow_up.citizen_id, now, today)
         elif follow_up.kind == FollowUpKind.ACTIVATION_START:
-            _activation_outcome(session, follow_up, outcome, today)
+            _activation_outcome(session, follow_up, outcome, today, result if ending else None)
         elif follow_up.kind == FollowUpKind.CV_DEADLINE and outcome == CV_MISSING:
             next_due = rules.calendar.add_working_days(today, NEXT_AFTER_CV_MISSING)
-        elif follow_up.kind == FollowUpKind.NYTTEINDSATS_END and outcome == ENDED:
-            _end_activation(session, follow_up, ActivationStatus.ENDED, today)
+        elif ending:
+            _end_activation(session, follow_up, ActivationStatus.ENDED, today, result)
         follow_up.done_at = now
         follow_up.done_on_time = today <= follow_up.due
         follow_up.outcome = outcome
         follow_up.sanction_flag = outcome in SANCTION_OUTCOMES
         follow_up.note = note.strip()
         session.add(follow_up)
-        closed: list[int] = []
-        if ends_activation and follow_up.activation_id is not None:
-            closed = _close_siblings(session, follow_up, now, today)
+        if (ending or outcome == DID_NOT_SHOW) and follow_up.activation_id is not None:
+            closed = _close_open(session, follow_up.activation_id, follow_up.id, now, today)
         next_id = None
         if next_due is not None:
             successor = FollowUp(
@@ -292,7 +328,7 @@ def record_outcome(
             entity="follow_up",
             entity_id=follow_up_id,
             citizen_id=follow_up.citizen_id,
-            detail=outcome,
+            detail=f"{outcome}: {result}" if ending else outcome,
             at=now,
         )
         return OutcomeResult(
@@ -302,16 +338,17 @@ def record_outcome(
     return ctx.db.write(work)
 
 
-def _close_siblings(session: Session, follow_up: FollowUp, now: datetime, today: date) -> list[int]:
-    """Close the activation's other open follow-ups (e.g. the nytteindsats warning after a
+def _close_open(
+    session: Session, activation_id: int, recorded_id: int | None, now: datetime, today: date
+) -> list[int]:
+    """Close an ended activation's other open follow-ups (e.g. the nytteindsats warning after a
     no-show): they would only remind of an activation that has ended."""
-    siblings = session.exec(
-        select(FollowUp).where(
-            FollowUp.activation_id == follow_up.activation_id,
-            col(FollowUp.done_at).is_(None),
-            col(FollowUp.id) != follow_up.id,
-        )
-    ).all()
+    query = select(FollowUp).where(
+        FollowUp.activation_id == activation_id, col(FollowUp.done_at).is_(None)
+    )
+    if recorded_id is not None:
+        query = query.where(col(FollowUp.id) != recorded_id)
+    siblings = session.exec(query).all()
     for sibling in siblings:
         sibling.done_at = now
         sibling.done_on_time = today <= sibling.due
@@ -347,23 +384,48 @@ def _referral_outcome(
     return next_due
 
 
-def _end_activation(session: Session, follow_up: FollowUp, status: str, today: date) -> None:
+def _end_activation(
+    session: Session, follow_up: FollowUp, status: str, today: date, result: str | None = None
+) -> None:
     activation = session.get(Activation, follow_up.activation_id)
     if activation is None:
         raise NotFound(_("The activation behind this follow-up is gone."))
     activation.status = status
     if status in (ActivationStatus.ENDED, ActivationStatus.ENDED_EARLY, ActivationStatus.NO_SHOW):
         activation.end_date = today
+    activation.outcome = result
     session.add(activation)
 
 
-def _activation_outcome(session: Session, follow_up: FollowUp, outcome: str, today: date) -> None:
+def _activation_outcome(
+    session: Session, follow_up: FollowUp, outcome: str, today: date, result: str | None
+) -> None:
     status = {
         STARTED: ActivationStatus.STARTED,
         DID_NOT_SHOW: ActivationStatus.NO_SHOW,
         ENDED_EARLY: ActivationStatus.ENDED_EARLY,
     }[outcome]
-    _end_activation(session, follow_up, status, today)
+    _end_activation(session, follow_up, status, today, result)
+
+
+def _end_for_hire(session: Session, citizen_id: int, now: datetime, today: date) -> list[int]:
+    """A hired citizen leaves the activations still planned or running: they end in a job (what
+    the statistics count per site), and their open follow-ups close with them."""
+    running = session.exec(
+        select(Activation).where(
+            Activation.citizen_id == citizen_id,
+            col(Activation.status).in_([ActivationStatus.PLANNED, ActivationStatus.STARTED]),
+        )
+    ).all()
+    closed: list[int] = []
+    for activation in running:
+        activation.status = ActivationStatus.ENDED
+        activation.end_date = today
+        activation.outcome = ActivationOutcome.EMPLOYED
+        session.add(activation)
+        if activation.id is not None:
+            closed += _close_open(session, activation.id, None, now, today)
+    return closed
 
 
 def reassign(ctx: ServiceContext, follow_up_ids: list[int], to_initials: str) -> int:

@@ -11,7 +11,7 @@ from sqlmodel import select
 from test_followups import visit
 
 from jobbutik.db import Database
-from jobbutik.models import FollowUp
+from jobbutik.models import Activation, Citizen, FollowUp
 
 JENS, METTE, ALI, LISE, PETER = (
     "0101901234",
@@ -56,15 +56,17 @@ PLAN = {
     ("Lise Kjær", "Category review"): ["1"],  # reviewed
     ("Peter Hansen", "Activation start"): ["1"],
     ("Peter Hansen", "CV on Jobnet"): ["1"],
-    ("Peter Hansen", "Nytteindsats period"): ["2"],  # ended
+    ("Peter Hansen", "Nytteindsats period"): ["2"],  # ended (in a job: see ENDED_IN)
     ("Mette Hansen", "Activation start"): ["2"],  # did not show
     ("Mette Hansen", "CV on Jobnet"): ["2"],  # cv missing
-    ("Ali Hassan", "Activation start"): ["3"],  # ended early
+    ("Ali Hassan", "Activation start"): ["3"],  # ended early (in education)
     ("Ali Hassan", "CV on Jobnet"): ["1"],
     ("Jens Møller", "Activation start"): ["1"],
     # Six referrals: applied, interview, hired, rejected, not applied with / without reason.
     ("Jens Møller", "Referral"): ["1", "2", "3", "4", "5", "6"],
 }
+# What an ending activation ended in, picked in the list that opens for it: the keys to press.
+ENDED_IN = {"Peter Hansen": ["enter"], "Ali Hassan": ["down", "enter"]}
 
 
 async def test_every_outcome_by_keys(make_app, tui_database: Database) -> None:
@@ -96,6 +98,13 @@ async def test_every_outcome_by_keys(make_app, tui_database: Database) -> None:
             await settle(pilot)
             if row.kind == "referral" and digit == "2":
                 await pilot.press(*"27.11.2026")  # the interview date: the field has focus
+            if (row.kind, digit) in {("activation_start", "3"), ("nytteindsats_end", "2")}:
+                await pilot.press("ctrl+s")  # not said what it ended in: refused at the field
+                await settle(pilot)
+                assert field_error(pilot, "result") == (
+                    "Choose what the activation ended in: job, education or stopped."
+                )
+                await pilot.press(*ENDED_IN[row.name])  # the list has focus
             await pilot.press("ctrl+s")
             await settle(pilot)
             assert app.screen.id == "followups", screen_text(app)
@@ -127,6 +136,27 @@ async def test_every_outcome_by_keys(make_app, tui_database: Database) -> None:
     assert ("referral", date(2026, 12, 7)) in open_ones  # after "applied"
     assert ("referral", date(2026, 11, 30)) in open_ones  # after the interview on 27.11
     assert ("cv_deadline", date(2026, 11, 26)) in open_ones  # CV still missing
+    # What each activation ended in; Jens was hired, so his ended in a job.
+    ended = {
+        name: outcome for name, outcome in activation_outcomes(tui_database) if outcome is not None
+    }
+    assert ended == {
+        "Peter Hansen": "employed",
+        "Ali Hassan": "education",
+        "Jens Møller": "employed",
+    }
+
+
+def activation_outcomes(db: Database) -> list[tuple[str, str | None]]:
+    return db.read(
+        lambda s: list(
+            s.exec(
+                select(Citizen.name, Activation.outcome).join(
+                    Citizen, Citizen.id == Activation.citizen_id
+                )
+            ).all()
+        )
+    )
 
 
 def _kind(kind: str) -> str:
@@ -259,3 +289,25 @@ async def test_consultant_cannot_reassign(make_app, tui_database: Database) -> N
         await pilot.press("f7", "space")
         await settle(pilot)
         assert app.screen.id == "followups" and app.screen.selected_ids == set()
+
+
+async def test_a_long_list_shows_the_first_rows_and_says_so(
+    make_app, tui_database: Database, monkeypatch
+) -> None:
+    import jobbutik.screens.followups as screen_module
+
+    monkeypatch.setattr(screen_module, "SHOWN", 2)
+    ctx = make_ctx(tui_database, "ab")
+    site = add_site(tui_database)
+    opening = add_opening(tui_database, add_company(tui_database))
+    visit(on_day(ctx, at(date(2026, 11, 9))), JENS, "Jens Møller", site=site, openings=(opening,))
+    visit(on_day(ctx, at(date(2026, 11, 9))), METTE, "Mette Hansen", site=site)
+    app = make_app(lang="en")
+    async with app.run_test(size=(130, 40)) as pilot:
+        await start(pilot)
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        rows = app.screen.rows
+        assert len(rows) == 2  # of three due
+        assert [r.due for r in rows] == sorted(r.due for r in rows)
+        assert "The first 2 follow-ups (yours) are shown, overdue first" in screen_text(app)
