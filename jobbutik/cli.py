@@ -272,6 +272,7 @@ def demo(seed: int, citizens: int, no_tui: bool) -> None:
     from jobbutik.clock import Clock
     from jobbutik.config import build_context
     from jobbutik.demo import DEMO_USER, build_demo
+    from jobbutik.schema import refresh_statistics
 
     settings = _settings().with_defaults(db=str(demo_db_path()), user=DEMO_USER)
     if settings.db_source == "default":
@@ -290,6 +291,7 @@ def demo(seed: int, citizens: int, no_tui: bool) -> None:
         summary = build_demo(
             db, today=clock.today(), seed=seed, citizens=citizens, progress=progress
         )
+    refresh_statistics(db)  # measured now that the tables are full
     seconds = time.perf_counter() - started
     click.echo(
         _("Demo database with {citizens} citizens built in {seconds:.1f} s: {where}").format(

@@ -163,6 +163,9 @@ def open_database(
     db = Database(settings.db)
     if upgrade:
         upgrade_schema(db, notify=notify)
+        from jobbutik.schema import refresh_statistics
+
+        refresh_statistics(db)
     return db
 
 

@@ -199,7 +199,13 @@ def _citizen_updated(_mapper: Any, connection: Any, citizen: Citizen) -> None:
 class Request(SQLModel, table=True):
     """A henvendelse: the citizen asks for a benefit and is sent to a visitation slot."""
 
-    __table_args__ = (Index("ix_request_arrived_on", "arrived_on", "arrived_at"),)
+    # The day's queue in arrival order; the statistics count arrivals per day and status from
+    # the index alone.
+    __table_args__ = (
+        Index("ix_request_arrived_status", "arrived_on", "arrived_at", "status"),
+        # Visits booked for a day: the slot suggestion counts them at every registration.
+        Index("ix_request_slot_status", "slot_date", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     citizen_id: int = Field(foreign_key="citizen.id", index=True)
@@ -214,11 +220,20 @@ class Request(SQLModel, table=True):
 
 
 class Visitation(SQLModel, table=True):
+    # Covering indexes for the statistics: the category mix by day held, and the day held per
+    # request (how soon after arrival), each read from the index without the wide rows.
+    __table_args__ = (
+        Index(
+            "ix_visitation_held_stats", "held_on", "category", "youth_track", "activation_exempt"
+        ),
+        Index("ix_visitation_request_held", "request_id", "held_on"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     request_id: int = Field(foreign_key="request.id", unique=True)
     citizen_id: int = Field(foreign_key="citizen.id", index=True)
     consultant_id: int = Field(foreign_key="staff.id", index=True)
-    held_on: date = Field(index=True)
+    held_on: date
     completed_at: datetime
     # Facts (step 1).
     age: int
@@ -271,11 +286,15 @@ class ActivationSite(SQLModel, table=True):
 
 
 class Activation(SQLModel, table=True):
-    __table_args__ = (Index("ix_activation_site_start", "site_id", "start_date"),)
+    __table_args__ = (
+        Index("ix_activation_site_start", "site_id", "start_date"),
+        # Days from visitation to start, for the statistics, from the index alone.
+        Index("ix_activation_visitation_start", "visitation_id", "start_date"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     citizen_id: int = Field(foreign_key="citizen.id", index=True)
-    visitation_id: int | None = Field(default=None, foreign_key="visitation.id", index=True)
+    visitation_id: int | None = Field(default=None, foreign_key="visitation.id")
     site_id: int = Field(foreign_key="activationsite.id")
     start_date: date = Field(index=True)
     end_date: date | None = None
@@ -317,14 +336,18 @@ class JobOpening(SQLModel, table=True):
 
 
 class Referral(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("citizen_id", "opening_id"),)
+    __table_args__ = (
+        UniqueConstraint("citizen_id", "opening_id"),
+        # The referral funnel of the statistics, from the index alone.
+        Index("ix_referral_referred_stats", "referred_on", "outcome", "interview_on"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     citizen_id: int = Field(foreign_key="citizen.id", index=True)
     opening_id: int = Field(foreign_key="jobopening.id", index=True)
     visitation_id: int | None = Field(default=None, foreign_key="visitation.id", index=True)
     consultant_id: int = Field(foreign_key="staff.id")
-    referred_on: date = Field(index=True)
+    referred_on: date
     apply_by: date
     follow_up_on: date
     outcome: str | None = Field(default=None, max_length=32)
@@ -337,12 +360,14 @@ class FollowUp(SQLModel, table=True):
         Index("ix_followup_assignee_open", "assignee_id", "done_at", "due"),
         # The daily list counts open follow-ups due by a day per consultant from this alone.
         Index("ix_followup_open_due", "done_at", "due", "assignee_id"),
+        # Follow-ups done on time, for the statistics, from the index alone.
+        Index("ix_followup_due_stats", "due", "done_on_time", "done_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     citizen_id: int = Field(foreign_key="citizen.id", index=True)
     kind: str = Field(max_length=32)
-    due: date = Field(index=True)
+    due: date
     assignee_id: int = Field(foreign_key="staff.id")
     referral_id: int | None = Field(default=None, foreign_key="referral.id", index=True)
     activation_id: int | None = Field(default=None, foreign_key="activation.id", index=True)

@@ -393,3 +393,34 @@ def test_check_and_upgrade_of_a_file_that_is_no_database(tmp_path: Path) -> None
         db.dispose()
     assert len(problems) == 1 and "not a jobbutik database" in problems[0]
     assert str(path) in problems[0]
+
+
+def test_opening_refreshes_the_planner_statistics(tmp_path: Path) -> None:
+    """Without statistics SQLite's planner reads the wide visitation rows through the unique
+    index instead of the covering one the statistics were given; opening the database (as the
+    program and every command do) measures the tables."""
+    from factories import make_ctx
+
+    from jobbutik.config import Settings, open_database
+    from jobbutik.services import arrivals
+    from jobbutik.services.arrivals import ArrivalForm, NewCitizen
+
+    path = tmp_path / "j.sqlite"
+    settings = Settings(db=str(path), user="ab", lang="en")
+    db = open_database(settings)
+    ctx = make_ctx(db)
+    for n in range(30):
+        form = ArrivalForm(
+            cpr=f"{n + 1:02d}01901234",  # 1–30 January 1990
+            benefit="kontanthjaelp",
+            new_citizen=NewCitizen(name=f"Borger {n}"),
+        )
+        arrivals.register_arrival(ctx, form)
+    db.dispose()
+    db = open_database(settings)
+    try:
+        with sqlite3.connect(path) as raw:
+            measured = dict(raw.execute("SELECT idx, stat FROM sqlite_stat1").fetchall())
+        assert measured["ix_request_arrived_status"].startswith("30 ")
+    finally:
+        db.dispose()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func
+from sqlalchemy import Integer, and_, bindparam, exists, func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -24,6 +24,7 @@ from jobbutik.models import (
     JobOpening,
     Referral,
     Request,
+    RequestStatus,
     Visitation,
     Withdrawal,
 )
@@ -96,46 +97,58 @@ def hit(citizen: Citizen, today: date) -> CitizenHit:
     )
 
 
+# The card's reads, built once (a lookup runs for every CPR typed at the desk): the last visit
+# and the two flags in one statement, then the open referrals.
+_CARD_CITIZEN = bindparam("citizen_id", type_=Integer)
+_LAST_VISIT = (
+    select_columns(col(Visitation.held_on), col(Visitation.category))
+    .where(col(Visitation.citizen_id) == _CARD_CITIZEN)
+    .order_by(col(Visitation.held_on).desc(), col(Visitation.id).desc())
+    .limit(1)
+    .subquery()
+)
+_CARD_FACTS = select_columns(
+    select_columns(_LAST_VISIT.c.held_on).scalar_subquery(),
+    select_columns(_LAST_VISIT.c.category).scalar_subquery(),
+    exists().where(
+        col(FollowUp.citizen_id) == _CARD_CITIZEN, col(FollowUp.sanction_flag).is_(True)
+    ),
+    exists().where(
+        col(Request.citizen_id) == _CARD_CITIZEN,
+        col(Request.status).in_([RequestStatus.WAITING, RequestStatus.IN_CONVERSATION]),
+    ),
+)
+_OPEN_REFERRALS = (
+    select_columns(
+        col(Referral.id),
+        col(JobOpening.title),
+        col(Company.name),
+        col(Referral.apply_by),
+        col(Referral.follow_up_on),
+    )
+    .join(JobOpening, col(JobOpening.id) == Referral.opening_id)
+    .join(Company, col(Company.id) == JobOpening.company_id)
+    .where(col(Referral.citizen_id) == _CARD_CITIZEN, col(Referral.outcome).is_(None))
+    .order_by(col(Referral.apply_by))
+)
+
+
 def load_card(session: Session, citizen: Citizen, today: date) -> CitizenCard:
     assert citizen.id is not None
-    last = session.execute(
-        select_columns(col(Visitation.held_on), col(Visitation.category))
-        .where(col(Visitation.citizen_id) == citizen.id)
-        .order_by(col(Visitation.held_on).desc(), col(Visitation.id).desc())
-        .limit(1)
-    ).first()
-    referrals = session.execute(
-        select_columns(
-            col(Referral.id),
-            col(JobOpening.title),
-            col(Company.name),
-            col(Referral.apply_by),
-            col(Referral.follow_up_on),
-        )
-        .join(JobOpening, col(JobOpening.id) == Referral.opening_id)
-        .join(Company, col(Company.id) == JobOpening.company_id)
-        .where(col(Referral.citizen_id) == citizen.id, col(Referral.outcome).is_(None))
-        .order_by(col(Referral.apply_by))
-    ).all()
+    connection = session.connection()
+    params = {"citizen_id": citizen.id}
+    last_visit, last_category, sanction, open_request = connection.execute(
+        _CARD_FACTS, params
+    ).one()
+    referrals: list[Any] = list(connection.execute(_OPEN_REFERRALS, params))
     flags: list[str] = []
     if citizen.needs_digital_help:
         flags.append(_("Needs digital help"))
     if citizen.interpreter_language:
         flags.append(_("Interpreter: {language}").format(language=citizen.interpreter_language))
-    sanction = session.exec(
-        select(FollowUp.id).where(
-            FollowUp.citizen_id == citizen.id, col(FollowUp.sanction_flag).is_(True)
-        )
-    ).first()
-    if sanction is not None:
+    if sanction:
         flags.append(_("Possible sanction: awaiting partshøring"))
-    open_request = session.exec(
-        select(Request.id).where(
-            Request.citizen_id == citizen.id,
-            col(Request.status).in_(["waiting", "in_conversation"]),
-        )
-    ).first()
-    if open_request is not None:
+    if open_request:
         flags.append(_("Has an open request"))
     # From the stored row, not a re-parse: a fixed --today may precede a birth date.
     return CitizenCard(
@@ -151,8 +164,8 @@ def load_card(session: Session, citizen: Citizen, today: date) -> CitizenCard:
         postcode=citizen.postcode,
         interpreter_language=citizen.interpreter_language,
         needs_digital_help=citizen.needs_digital_help,
-        last_visit=last[0] if last else None,
-        last_category=last[1] if last else None,
+        last_visit=last_visit,
+        last_category=last_category,
         open_referrals=tuple(OpenReferral(*row) for row in referrals),
         flags=tuple(flags),
     )
