@@ -15,6 +15,8 @@ import contextlib
 import os
 import platform
 import sys
+import traceback
+from collections.abc import Callable
 from datetime import datetime
 
 from benchmarks import database, memory, queries, startup, throughput
@@ -34,6 +36,17 @@ def table(results: list[Result]) -> str:
     lines = ["| " + " | ".join(row) + " |" for row in rows]
     lines.insert(1, "|" + "|".join("---" for _ in rows[0]) + "|")
     return "\n".join(lines)
+
+
+def _measured(part: str, run: Callable[[], list[Result]]) -> list[Result]:
+    """The part's rows; a part that breaks is one FAIL row, and the other parts still run."""
+    try:
+        return run()
+    except Exception as exc:  # reported in the table, with the traceback above
+        traceback.print_exc()
+        return [
+            Result(f"{part} (did not finish)", "error", "-", False, f"{type(exc).__name__}: {exc}")
+        ]
 
 
 def machine() -> str:
@@ -97,12 +110,12 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         if "queries" in parts:
-            results += queries.run(big.path, full_scale=full)
+            results += _measured("queries", lambda: queries.run(big.path, full_scale=full))
             loads.append(load_average())
         if "memory" in parts:
-            results += memory.run(big.path, full_scale=full)
+            results += _measured("memory", lambda: memory.run(big.path, full_scale=full))
     if "throughput" in parts:
-        results += throughput.run(small.path)
+        results += _measured("throughput", lambda: throughput.run(small.path))
         loads.append(load_average())
 
     say("done")
