@@ -84,7 +84,13 @@ def _prepare(template: Path, path: Path) -> tuple[int, list[int], list[list[int]
 
 
 def _worker(
-    path: str, site: int, openings: list[int], requests: list[int], start: object, out: object
+    path: str,
+    site: int,
+    openings: list[int],
+    requests: list[int],
+    ready: object,
+    start: object,
+    out: object,
 ) -> None:
     from jobbutik.clock import Clock
     from jobbutik.db import Database
@@ -112,6 +118,7 @@ def _worker(
         )
         for n, request_id in enumerate(requests)
     ]
+    ready.put(None)  # type: ignore[attr-defined]
     start.wait()  # type: ignore[attr-defined]
     saved, failed = 0, []
     for plan in plans:
@@ -130,14 +137,15 @@ def run(template: Path) -> list[Result]:
     say(f"throughput: {PROCESSES} processes × {PER_PROCESS} visitations …")
     site, openings, requests = _prepare(template, path)
     spawn = multiprocessing.get_context("spawn")
-    start, out = spawn.Event(), spawn.Queue()
+    ready, start, out = spawn.Queue(), spawn.Event(), spawn.Queue()
     workers = [
-        spawn.Process(target=_worker, args=(str(path), site, openings, mine, start, out))
+        spawn.Process(target=_worker, args=(str(path), site, openings, mine, ready, start, out))
         for mine in requests
     ]
     for process in workers:
         process.start()
-    time.sleep(3.0)  # every process has imported and built its plans
+    for _process in workers:  # every process has imported and built its plans
+        ready.get(timeout=600)
     began = time.monotonic()
     start.set()
     reports = [out.get(timeout=600) for _ in workers]

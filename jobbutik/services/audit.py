@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, or_
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, update
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from jobbutik.db import Database
@@ -40,20 +41,31 @@ CHECKPOINT_ENTITY = "audit"
 _ANCHOR_MARK = "anchor="
 
 
-def entry_hash(entry: AuditEntry) -> str:
+def chain_hash(
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    citizen_id: int | None,
+    purpose: str,
+    detail: str,
+    prev_hash: str,
+) -> str:
     """The hash over an entry's content and its link to the previous entry."""
     payload = json.dumps(
         [
-            entry.seq,
-            entry.at.astimezone(UTC).isoformat(),  # as stored: databases give back UTC
-            entry.actor,
-            entry.action,
-            entry.entity,
-            entry.entity_id,
-            entry.citizen_id,
-            entry.purpose,
-            entry.detail,
-            entry.prev_hash,
+            seq,
+            at.astimezone(UTC).isoformat(),  # as stored: databases give back UTC
+            actor,
+            action,
+            entity,
+            entity_id,
+            citizen_id,
+            purpose,
+            detail,
+            prev_hash,
         ],
         ensure_ascii=False,
         separators=(",", ":"),
@@ -61,13 +73,44 @@ def entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _lock_head(session: Session) -> AuditHead:
-    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
-    if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
-        session.flush()
-    return head
+def entry_hash(entry: AuditEntry) -> str:
+    """The hash a stored entry must carry (`chain_hash` over its columns)."""
+    return chain_hash(
+        entry.seq,
+        entry.at,
+        entry.actor,
+        entry.action,
+        entry.entity,
+        entry.entity_id,
+        entry.citizen_id,
+        entry.purpose,
+        entry.detail,
+        entry.prev_hash,
+    )
+
+
+# Appends run as three Core statements (read the head, insert the entry, move the head) on the
+# session's connection: the ORM's unit of work costs more than the database here, and every
+# write transaction appends at least one entry.
+_HEAD: Table = AuditHead.__table__  # type: ignore[attr-defined]
+_ENTRY: Table = AuditEntry.__table__  # type: ignore[attr-defined]
+_READ_HEAD = select_columns(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+_INSERT_ENTRY = insert(_ENTRY)
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
+def _lock_head(session: Session) -> tuple[int, str]:
+    """The chain's tip (seq, hash), its row locked until the transaction ends."""
+    connection = session.connection()
+    row = connection.execute(_READ_HEAD).first()
+    if row is None:
+        connection.execute(insert(_HEAD).values(id=1, seq=0, hash=GENESIS))
+        return 0, GENESIS
+    return row[0], row[1]
 
 
 def record(
@@ -81,28 +124,31 @@ def record(
     citizen_id: int | None = None,
     detail: str = "",
     purpose: str = "",
-) -> AuditEntry:
+) -> None:
     """Append one entry inside the caller's transaction (so it commits with the work it logs)."""
-    head = _lock_head(session)
-    entry = AuditEntry(
-        seq=head.seq + 1,
-        at=at,
-        actor=actor,
-        action=action.value,
-        entity=entity,
-        entity_id=entity_id,
-        citizen_id=citizen_id,
-        purpose=purpose,
-        detail=detail,
-        prev_hash=head.hash,
-        hash="",
+    seq, prev_hash = _lock_head(session)
+    seq += 1
+    digest = chain_hash(
+        seq, at, actor, action.value, entity, entity_id, citizen_id, purpose, detail, prev_hash
     )
-    entry.hash = entry_hash(entry)
-    session.add(entry)
-    head.seq = entry.seq
-    head.hash = entry.hash
-    session.add(head)
-    return entry
+    connection = session.connection()
+    connection.execute(
+        _INSERT_ENTRY,
+        {
+            "seq": seq,
+            "at": at,
+            "actor": actor,
+            "action": action.value,
+            "entity": entity,
+            "entity_id": entity_id,
+            "citizen_id": citizen_id,
+            "purpose": purpose,
+            "detail": detail,
+            "prev_hash": prev_hash,
+            "hash": digest,
+        },
+    )
+    connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": digest})
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import Connection, Table, bindparam, insert, update
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, func, select
 
 from jobbutik.errors import CapacityFull, FormErrors, NotFound, ValidationError
@@ -16,6 +18,7 @@ from jobbutik.models import (
     ActivationStatus,
     AuditAction,
     Category,
+    Citizen,
     FollowUp,
     FollowUpKind,
     JobOpening,
@@ -36,7 +39,7 @@ from jobbutik.rules import (
     propose_category,
 )
 from jobbutik.services import audit
-from jobbutik.services.citizens import CitizenCard, citizen_at, load_card
+from jobbutik.services.citizens import CitizenCard, age_on, citizen_at, load_card
 from jobbutik.services.context import Permission, ServiceContext, StaffInfo
 
 # Activations that hold a seat. An open-ended activation holds it from its start onwards.
@@ -318,8 +321,103 @@ def _injunction(plan: VisitationPlan, youth: bool) -> bool:
     return youth if plan.injunction is None else plan.injunction
 
 
-def _follow_up(
-    session: Session,
+# The save runs as a few Core statements on the session's connection: the ORM's unit of work
+# (one flush and one round trip per row, objects built and tracked) cost far more than SQLite
+# itself, and on SQLite all of it ran while this desk held the database's only write lock.
+_VISITATION: Table = Visitation.__table__  # type: ignore[attr-defined]
+_ACTIVATION: Table = Activation.__table__  # type: ignore[attr-defined]
+_REFERRAL: Table = Referral.__table__  # type: ignore[attr-defined]
+_FOLLOW_UP: Table = FollowUp.__table__  # type: ignore[attr-defined]
+_REQUEST: Table = Request.__table__  # type: ignore[attr-defined]
+_SITE: Table = ActivationSite.__table__  # type: ignore[attr-defined]
+_OPENING: Table = JobOpening.__table__  # type: ignore[attr-defined]
+_CITIZEN: Table = Citizen.__table__  # type: ignore[attr-defined]
+# What tells one visitation's follow-ups apart (one per kind and thing followed up).
+_FOLLOW_UP_KEY = ("kind", "referral_id", "activation_id", "visitation_id")
+_REFERRAL_KEY = ("opening_id",)
+
+
+def _returning(table: Table, key: tuple[str, ...]) -> Any:
+    return insert(table).returning(table.c.id, *(table.c[name] for name in key))
+
+
+# Built once: a statement built per call costs more to put together than SQLite takes to run it.
+_INSERT_VISITATION = insert(_VISITATION)
+_INSERT_ACTIVATION = insert(_ACTIVATION)
+_INSERT_REFERRALS = _returning(_REFERRAL, _REFERRAL_KEY)
+_INSERT_FOLLOW_UPS = _returning(_FOLLOW_UP, _FOLLOW_UP_KEY)
+# The site, with the seats held on a day (an open-ended activation holds one from its start on).
+_SITE_SEATS = select_columns(
+    _SITE.c.name,
+    _SITE.c.kind,
+    _SITE.c.seats,
+    _SITE.c.start_weekdays,
+    _SITE.c.active,
+    select_columns(func.count())
+    .select_from(_ACTIVATION)
+    .where(
+        _ACTIVATION.c.site_id == _SITE.c.id,
+        _ACTIVATION.c.status.in_(SEAT_HOLDING),
+        _ACTIVATION.c.end_date.is_(None)
+        | (_ACTIVATION.c.end_date >= bindparam("day", type_=_ACTIVATION.c.end_date.type)),
+    )
+    .scalar_subquery()
+    .label("taken"),
+).where(_SITE.c.id == bindparam("site_id"))
+# The chosen openings, each with whether the citizen is already referred to it.
+_OPENINGS = select_columns(
+    _OPENING.c.id,
+    _OPENING.c.status,
+    _OPENING.c.apply_by,
+    _OPENING.c.title,
+    select_columns(_REFERRAL.c.id)
+    .where(
+        _REFERRAL.c.citizen_id == bindparam("citizen_id"),
+        _REFERRAL.c.opening_id == _OPENING.c.id,
+    )
+    .exists()
+    .label("already"),
+).where(_OPENING.c.id.in_(bindparam("opening_ids", expanding=True)))
+_REQUEST_AND_BIRTH = (
+    select_columns(
+        _REQUEST.c.status, _REQUEST.c.citizen_id, _REQUEST.c.arrived_on, _CITIZEN.c.birth_date
+    )
+    .select_from(_REQUEST.outerjoin(_CITIZEN, _CITIZEN.c.id == _REQUEST.c.citizen_id))
+    .where(_REQUEST.c.id == bindparam("request_id"))
+)
+_CLOSE_REQUEST = (
+    update(_REQUEST)
+    .where(_REQUEST.c.id == bindparam("request"), _REQUEST.c.status.in_(_OPEN_REQUEST))
+    .values(
+        status=RequestStatus.DONE.value,
+        closed_at=bindparam("now", type_=_REQUEST.c.closed_at.type),
+    )
+)
+
+
+def _insert_one(connection: Connection, statement: Any, row: dict[str, Any]) -> int:
+    key = connection.execute(statement, row).inserted_primary_key
+    assert key is not None and key[0] is not None
+    return int(key[0])
+
+
+def _insert_many(
+    connection: Connection, statement: Any, rows: list[dict[str, Any]], key: tuple[str, ...]
+) -> list[int]:
+    """Insert `rows` in one statement (INSERT … RETURNING id and `key`); their ids in order.
+
+    RETURNING gives the rows back in no promised order (and SQLAlchemy falls back to one INSERT
+    per row on SQLite when asked to sort them), so each id is matched to its row by `key`, which
+    the rows of one batch never share.
+    """
+    if not rows:
+        return []
+    ids = {tuple(found[1:]): int(found[0]) for found in connection.execute(statement, rows)}
+    assert len(ids) == len(rows), "rows of one batch share a key"
+    return [ids[tuple(row[name] for name in key)] for row in rows]
+
+
+def _follow_up_row(
     ctx: ServiceContext,
     staff: StaffInfo,
     *,
@@ -329,21 +427,96 @@ def _follow_up(
     referral_id: int | None = None,
     activation_id: int | None = None,
     visitation_id: int | None = None,
-) -> int:
-    row = FollowUp(
-        citizen_id=citizen_id,
-        kind=kind,
-        due=due,
-        assignee_id=staff.id,
-        created_at=ctx.clock.now(),
-        referral_id=referral_id,
-        activation_id=activation_id,
-        visitation_id=visitation_id,
+) -> dict[str, Any]:
+    return {
+        "citizen_id": citizen_id,
+        "kind": kind.value,
+        "due": due,
+        "assignee_id": staff.id,
+        "referral_id": referral_id,
+        "activation_id": activation_id,
+        "visitation_id": visitation_id,
+        "created_at": ctx.clock.now(),
+        "done_at": None,
+        "done_on_time": None,
+        "outcome": None,
+        "sanction_flag": False,
+        "note": "",
+    }
+
+
+def _weekdays(start_weekdays: str) -> frozenset[int]:
+    """`ActivationSite.weekdays` from the column alone."""
+    return frozenset(int(d) for d in start_weekdays.split(",") if d != "")
+
+
+def _book_seat(
+    connection: Connection,
+    ctx: ServiceContext,
+    staff: StaffInfo,
+    choice: ActivationChoice,
+    citizen_id: int,
+    visitation_id: int,
+) -> tuple[int, list[dict[str, Any]]]:
+    """Check the site and take a seat: the activation's id and its follow-ups (not yet saved).
+
+    The seats taken are counted inside the write transaction, so two desks never book the
+    last seat twice (SQLite: the write lock; PostgreSQL: SERIALIZABLE).
+    """
+    site = connection.execute(
+        _SITE_SEATS, {"site_id": choice.site_id, "day": choice.start_date}
+    ).first()
+    if site is None or not site.active:
+        raise ValidationError(_("That activation site is not in use."), field="activation")
+    if choice.start_date.weekday() not in _weekdays(site.start_weekdays):
+        raise ValidationError(
+            _("{site} does not take starters on that weekday.").format(site=site.name),
+            field="start_date",
+        )
+    if site.taken >= site.seats:
+        raise CapacityFull(
+            _("{site} has no free seat from {day}: choose another site or date.").format(
+                site=site.name, day=choice.start_date.isoformat()
+            ),
+            field="activation",
+        )
+    activation_id = _insert_one(
+        connection,
+        _INSERT_ACTIVATION,
+        {
+            "citizen_id": citizen_id,
+            "visitation_id": visitation_id,
+            "site_id": choice.site_id,
+            "start_date": choice.start_date,
+            "end_date": None,
+            "status": ActivationStatus.PLANNED.value,
+            "outcome": None,
+            "created_at": ctx.clock.now(),
+        },
     )
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    return row.id
+    follow_ups = [
+        _follow_up_row(
+            ctx,
+            staff,
+            citizen_id=citizen_id,
+            kind=FollowUpKind.ACTIVATION_START,
+            due=choice.start_date,
+            activation_id=activation_id,
+        )
+    ]
+    warn = ctx.rulebook.nytteindsats_warning(choice.start_date)
+    if site.kind == SiteKind.NYTTEINDSATS and warn is not None:
+        follow_ups.append(
+            _follow_up_row(
+                ctx,
+                staff,
+                citizen_id=citizen_id,
+                kind=FollowUpKind.NYTTEINDSATS_END,
+                due=warn,
+                activation_id=activation_id,
+            )
+        )
+    return activation_id, follow_ups
 
 
 def _assign_activation(
@@ -354,218 +527,213 @@ def _assign_activation(
     citizen_id: int,
     visitation_id: int,
 ) -> tuple[int, list[int]]:
-    site = session.get(ActivationSite, choice.site_id)
-    if site is None or not site.active:
-        raise ValidationError(_("That activation site is not in use."), field="activation")
-    if choice.start_date.weekday() not in site.weekdays:
-        raise ValidationError(
-            _("{site} does not take starters on that weekday.").format(site=site.name),
-            field="start_date",
-        )
-    if _seats_taken(session, choice.site_id, choice.start_date) >= site.seats:
-        raise CapacityFull(
-            _("{site} has no free seat from {day}: choose another site or date.").format(
-                site=site.name, day=choice.start_date.isoformat()
-            ),
-            field="activation",
-        )
-    activation = Activation(
-        citizen_id=citizen_id,
-        visitation_id=visitation_id,
-        site_id=choice.site_id,
-        start_date=choice.start_date,
-        status=ActivationStatus.PLANNED,
-        created_at=ctx.clock.now(),
+    """Book a seat and save its follow-ups in the session's transaction: their ids."""
+    connection = session.connection()
+    activation_id, follow_ups = _book_seat(
+        connection, ctx, staff, choice, citizen_id, visitation_id
     )
-    session.add(activation)
-    session.flush()
-    assert activation.id is not None
-    ids = [
-        _follow_up(
-            session,
+    return activation_id, _insert_many(connection, _INSERT_FOLLOW_UPS, follow_ups, _FOLLOW_UP_KEY)
+
+
+def _refer_all(
+    connection: Connection,
+    ctx: ServiceContext,
+    staff: StaffInfo,
+    choices: tuple[ReferralChoice, ...],
+    citizen_id: int,
+    visitation_id: int,
+) -> tuple[list[int], list[dict[str, Any]]]:
+    """Refer to every chosen opening: the referrals' ids and their follow-ups (not yet saved).
+
+    The openings are read in one statement, inside the write transaction: one closed or
+    referred to by another desk a moment ago is refused, in the order the plan names them.
+    """
+    if not choices:
+        return [], []
+    today = ctx.clock.today()
+    openings = {
+        row.id: row
+        for row in connection.execute(
+            _OPENINGS,
+            {"citizen_id": citizen_id, "opening_ids": [c.opening_id for c in choices]},
+        )
+    }
+    rows: list[dict[str, Any]] = []
+    for choice in choices:
+        opening = openings.get(choice.opening_id)
+        if opening is None or opening.status != OpeningStatus.OPEN or opening.apply_by < today:
+            raise ValidationError(_("A chosen job opening is no longer open."), field="referrals")
+        if opening.already:
+            raise ValidationError(
+                _("The citizen is already referred to {title}.").format(title=opening.title),
+                field="referrals",
+            )
+        rows.append(
+            {
+                "citizen_id": citizen_id,
+                "opening_id": choice.opening_id,
+                "visitation_id": visitation_id,
+                "consultant_id": staff.id,
+                "referred_on": today,
+                "apply_by": choice.apply_by or min(ctx.rulebook.apply_by(today), opening.apply_by),
+                "follow_up_on": choice.follow_up_on or ctx.rulebook.referral_follow_up(today),
+                "outcome": None,
+                "outcome_on": None,
+                "interview_on": None,
+            }
+        )
+    referral_ids = _insert_many(connection, _INSERT_REFERRALS, rows, _REFERRAL_KEY)
+    follow_ups = [
+        _follow_up_row(
             ctx,
             staff,
             citizen_id=citizen_id,
-            kind=FollowUpKind.ACTIVATION_START,
-            due=choice.start_date,
-            activation_id=activation.id,
+            kind=FollowUpKind.REFERRAL,
+            due=row["follow_up_on"],
+            referral_id=referral_id,
         )
+        for row, referral_id in zip(rows, referral_ids, strict=True)
     ]
-    warn = ctx.rulebook.nytteindsats_warning(choice.start_date)
-    if site.kind == SiteKind.NYTTEINDSATS and warn is not None:
-        ids.append(
-            _follow_up(
-                session,
-                ctx,
-                staff,
-                citizen_id=citizen_id,
-                kind=FollowUpKind.NYTTEINDSATS_END,
-                due=warn,
-                activation_id=activation.id,
-            )
-        )
-    return activation.id, ids
+    return referral_ids, follow_ups
 
 
-def _refer(
-    session: Session,
-    ctx: ServiceContext,
-    staff: StaffInfo,
-    choice: ReferralChoice,
-    citizen_id: int,
-    visitation_id: int | None,
-) -> tuple[int, int]:
-    today = ctx.clock.today()
-    opening = session.get(JobOpening, choice.opening_id)
-    if opening is None or opening.status != OpeningStatus.OPEN or opening.apply_by < today:
-        raise ValidationError(_("A chosen job opening is no longer open."), field="referrals")
-    already = session.exec(
-        select(Referral.id).where(
-            Referral.citizen_id == citizen_id, Referral.opening_id == choice.opening_id
-        )
-    ).first()
-    if already is not None:
-        raise ValidationError(
-            _("The citizen is already referred to {title}.").format(title=opening.title),
-            field="referrals",
-        )
-    apply_by = choice.apply_by or min(ctx.rulebook.apply_by(today), opening.apply_by)
-    follow_up_on = choice.follow_up_on or ctx.rulebook.referral_follow_up(today)
-    referral = Referral(
-        citizen_id=citizen_id,
-        opening_id=choice.opening_id,
-        visitation_id=visitation_id,
-        consultant_id=staff.id,
-        referred_on=today,
-        apply_by=apply_by,
-        follow_up_on=follow_up_on,
-    )
-    session.add(referral)
-    session.flush()
-    assert referral.id is not None
-    follow_up_id = _follow_up(
-        session,
-        ctx,
-        staff,
-        citizen_id=citizen_id,
-        kind=FollowUpKind.REFERRAL,
-        due=follow_up_on,
-        referral_id=referral.id,
-    )
-    return referral.id, follow_up_id
+@dataclass(frozen=True)
+class _OpenRequest:
+    citizen_id: int
+    arrived_on: date
+    birth_date: date
+
+
+def _read_open_request(connection: Connection, request_id: int) -> _OpenRequest:
+    """The request (it must be open) and its citizen's birth date; raises as `_open_request`."""
+    row = connection.execute(_REQUEST_AND_BIRTH, {"request_id": request_id}).first()
+    if row is None:
+        raise NotFound(_("No such request."))
+    if row.status not in _OPEN_REQUEST:
+        raise ValidationError(_("This request is already {status}.").format(status=row.status))
+    if row.birth_date is None:
+        raise NotFound(_("No such citizen."))
+    return _OpenRequest(row.citizen_id, row.arrived_on, row.birth_date)
+
+
+def _close_request(connection: Connection, request_id: int, now: datetime) -> None:
+    """Mark the request done if it is still open: another desk may have closed it meanwhile."""
+    closed = connection.execute(_CLOSE_REQUEST, {"request": request_id, "now": now})
+    if closed.rowcount != 1:
+        _read_open_request(connection, request_id)  # raises: gone, or no longer open
+        raise AssertionError("an open request was not closed")
 
 
 def complete(ctx: ServiceContext, plan: VisitationPlan) -> VisitationResult:
-    """Save the whole conversation in one transaction: all of it, or nothing."""
+    """Save the whole conversation in one transaction: all of it, or nothing.
+
+    The request and the citizen are read, and the plan checked and prepared, before the write
+    transaction (a read never waits for a writer); inside it only what another desk could
+    change is checked again (the request still open, a free seat, the openings still open),
+    and the rows are written.
+    """
     staff = ctx.require(Permission.VISIT)
     today, now = ctx.clock.today(), ctx.clock.now()
     rules = ctx.rulebook
+    known = ctx.db.read(lambda session: _read_open_request(session.connection(), plan.request_id))
+    age = age_on(known.birth_date, today)
+    if errors := validate_plan(rules, today, plan, age):
+        raise FormErrors(errors)
+    citizen_id = known.citizen_id
+    ruleset = rules.in_force(today)
+    proposal = propose_category(ruleset, age, plan.facts.has_vocational_education)
+    youth = _youth_track(proposal, plan.category)
+    cv_deadline = (
+        rules.cv_deadline(known.arrived_on) if ruleset.cv_required(plan.category) else None
+    )
+    provisional = plan.provisional and plan.category == Category.UDDANNELSESPARAT
+    review_on = rules.category_review(today) if provisional else None
+    facts = plan.facts
+    visitation_row = {
+        "request_id": plan.request_id,
+        "citizen_id": citizen_id,
+        "consultant_id": staff.id,
+        "held_on": today,
+        "completed_at": now,
+        "age": age,
+        "has_vocational_education": facts.has_vocational_education,
+        "job_wishes": facts.job_wishes.strip(),
+        "industries": ",".join(i.strip() for i in facts.industries if i.strip()),
+        "hours_wanted": facts.hours_wanted,
+        "restrictions": facts.restrictions.strip(),
+        "driving_licence": facts.driving_licence,
+        "digital_skills": facts.digital_skills.strip(),
+        "integration_programme": facts.integration_programme,
+        "proposed_category": proposal.category,
+        "category": plan.category,
+        "override_reason": plan.override_reason.strip(),
+        "provisional": provisional,
+        "review_on": review_on,
+        "youth_track": youth,
+        "guidance_referred": _guidance(plan, youth),
+        "injunction_given": _injunction(plan, youth),
+        "activation_exempt": plan.exempt,
+        "exemption_reason": plan.exemption_reason.strip() if plan.exempt else "",
+        "cv_deadline": cv_deadline,
+        "help_cv": plan.help_cv,
+        "help_email": plan.help_email,
+        "help_application": plan.help_application,
+    }
 
     def work(session: Session) -> VisitationResult:
-        request = _open_request(session, plan.request_id)
-        citizen = citizen_at(session, request.citizen_id)
-        assert citizen.id is not None
-        card = load_card(session, citizen, today)
-        if errors := validate_plan(rules, today, plan, card.age):
-            raise FormErrors(errors)
-        ruleset = rules.in_force(today)
-        proposal = propose_category(ruleset, card.age, plan.facts.has_vocational_education)
-        youth = _youth_track(proposal, plan.category)
-        cv_deadline = (
-            rules.cv_deadline(request.arrived_on) if ruleset.cv_required(plan.category) else None
-        )
-        provisional = plan.provisional and plan.category == Category.UDDANNELSESPARAT
-        facts = plan.facts
-        visitation = Visitation(
-            request_id=plan.request_id,
-            citizen_id=citizen.id,
-            consultant_id=staff.id,
-            held_on=today,
-            completed_at=now,
-            age=card.age,
-            has_vocational_education=facts.has_vocational_education,
-            job_wishes=facts.job_wishes.strip(),
-            industries=",".join(i.strip() for i in facts.industries if i.strip()),
-            hours_wanted=facts.hours_wanted,
-            restrictions=facts.restrictions.strip(),
-            driving_licence=facts.driving_licence,
-            digital_skills=facts.digital_skills.strip(),
-            integration_programme=facts.integration_programme,
-            proposed_category=proposal.category,
-            category=plan.category,
-            override_reason=plan.override_reason.strip(),
-            provisional=provisional,
-            review_on=rules.category_review(today) if provisional else None,
-            youth_track=youth,
-            guidance_referred=_guidance(plan, youth),
-            injunction_given=_injunction(plan, youth),
-            activation_exempt=plan.exempt,
-            exemption_reason=plan.exemption_reason.strip() if plan.exempt else "",
-            cv_deadline=cv_deadline,
-            help_cv=plan.help_cv,
-            help_email=plan.help_email,
-            help_application=plan.help_application,
-        )
-        session.add(visitation)
-        session.flush()
-        assert visitation.id is not None
-        follow_ups: list[int] = []
+        connection = session.connection()
+        _close_request(connection, plan.request_id, now)
+        visitation_id = _insert_one(connection, _INSERT_VISITATION, visitation_row)
+        follow_ups: list[dict[str, Any]] = []
         activation_id = None
         if plan.activation is not None:
-            activation_id, ids = _assign_activation(
-                session, ctx, staff, plan.activation, citizen.id, visitation.id
+            activation_id, rows = _book_seat(
+                connection, ctx, staff, plan.activation, citizen_id, visitation_id
             )
-            follow_ups += ids
-        referral_ids = []
-        for choice in plan.referrals:
-            referral_id, follow_up_id = _refer(
-                session, ctx, staff, choice, citizen.id, visitation.id
-            )
-            referral_ids.append(referral_id)
-            follow_ups.append(follow_up_id)
+            follow_ups += rows
+        referral_ids, rows = _refer_all(
+            connection, ctx, staff, plan.referrals, citizen_id, visitation_id
+        )
+        follow_ups += rows
         if cv_deadline is not None:
             follow_ups.append(
-                _follow_up(
-                    session,
+                _follow_up_row(
                     ctx,
                     staff,
-                    citizen_id=citizen.id,
+                    citizen_id=citizen_id,
                     kind=FollowUpKind.CV_DEADLINE,
                     due=cv_deadline,
-                    visitation_id=visitation.id,
+                    visitation_id=visitation_id,
                 )
             )
-        if visitation.review_on is not None:
+        if review_on is not None:
             follow_ups.append(
-                _follow_up(
-                    session,
+                _follow_up_row(
                     ctx,
                     staff,
-                    citizen_id=citizen.id,
+                    citizen_id=citizen_id,
                     kind=FollowUpKind.CATEGORY_REVIEW,
-                    due=visitation.review_on,
-                    visitation_id=visitation.id,
+                    due=review_on,
+                    visitation_id=visitation_id,
                 )
             )
-        request.status = RequestStatus.DONE
-        request.closed_at = now
-        session.add(request)
+        follow_up_ids = _insert_many(connection, _INSERT_FOLLOW_UPS, follow_ups, _FOLLOW_UP_KEY)
         audit.record(
             session,
             actor=staff.initials,
             action=AuditAction.CREATE,
             entity="visitation",
-            entity_id=visitation.id,
-            citizen_id=citizen.id,
+            entity_id=visitation_id,
+            citizen_id=citizen_id,
             detail=plan.category,
             at=now,
         )
         return VisitationResult(
-            visitation.id,
+            visitation_id,
             plan.category,
             activation_id,
             tuple(referral_ids),
-            tuple(follow_ups),
+            tuple(follow_up_ids),
             cv_deadline,
         )
 
