@@ -1,10 +1,15 @@
 """A realistic demo database: staff, activation sites, companies and openings, citizens with weeks
 of history, and a day in progress on "today".
 
+The history is HISTORY_WEEKS weeks, or longer for a large demo so that a working day keeps about
+ARRIVALS_PER_DAY arrivals: years, at a million citizens. Only the last weeks hold open work
+(follow-ups due and overdue, referrals awaiting an answer); everything older is settled.
+
 Everything is derived from one seeded `random.Random` (and a Faker('da_DK') seeded the same), so a
 seed always gives the same database. Rows are built as plain dicts with explicit ids and written
 with SQLAlchemy Core `insert(table)` executemany in large batches, a chunk of citizens per
-transaction: a million citizens must stay within minutes. Faker is only asked for small pools of
+transaction: a million citizens must stay within minutes. With more than one chunk, a worker
+process builds the next chunks while this one writes. Faker is only asked for small pools of
 names and streets at the start; the rows then draw from the pools.
 
 Seats are never over-booked: every site has one lane per seat, an activation takes a lane whose
@@ -17,10 +22,15 @@ Domain code: no Textual here.
 from __future__ import annotations
 
 import bisect
+import multiprocessing
 import operator
+import os
 import random
+import sqlite3
 import time as _time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -65,11 +75,22 @@ from jobbutik.rules import RuleBook, load_rulebook
 __all__ = ["DEMO_USER", "DemoSummary", "build_demo"]
 
 DEMO_USER = "demo"
+# A citizen's requests fall within HISTORY_WEEKS weeks, and the history is at least that long. A
+# large demo's history reaches back further (years, at a million citizens), so that a working day
+# still sees about ARRIVALS_PER_DAY arrivals (peaks near 1,000) instead of tens of thousands.
 HISTORY_WEEKS = 16
+ARRIVALS_PER_DAY = 900
+REQUESTS_PER_CITIZEN = 2  # about: 1–3, at least 10 working days apart
+MAX_HISTORY_YEARS = 10  # beyond this the days get busier instead (ages stay inside their bands)
 CHUNK = 20_000  # citizens per transaction
 BATCH = 10_000  # rows per executemany
 CITIZENS_PER_CONSULTANT = 1_000
 BULK_CACHE_KIB = 256 * 1024  # SQLite page cache while loading (the default is 2 MiB)
+# Rows are written in the order of these ids, so an index they lead grows at its end, which costs
+# little: such indexes stay while loading; the others are built once at the end.
+WRITTEN_IN_ORDER = frozenset(
+    {"citizen_id", "request_id", "visitation_id", "referral_id", "activation_id"}
+)
 
 Progress = Callable[[int, int], None]
 
@@ -154,6 +175,13 @@ EXEMPTION_REASONS = (
     "Indlagt; aktivering åbenlyst formålsløs lige nu",
 )
 DIGITAL_SKILLS = ("good", "good", "good", "some", "some", "none")
+REFERRAL_OUTCOMES = tuple(ReferralOutcome)
+ACTIVATION_OUTCOMES = tuple(ActivationOutcome)
+ACTIVATION_WEEKS = {  # shortest and longest, by kind of site
+    SiteKind.NYTTEINDSATS: (4, 20),
+    SiteKind.COURSE: (6, 8),
+    SiteKind.INTERNSHIP: (4, 4),
+}
 
 
 @dataclass
@@ -272,28 +300,40 @@ def _table(model: Any) -> Table:
 
 
 class _Lanes:
-    """One lane per seat. A lane holds non-overlapping [start, end] intervals (ordinals)."""
+    """One lane per seat. A lane holds non-overlapping [start, end] intervals (ordinals), kept
+    as two sorted lists: the starts and, at the same places, the ends."""
 
     OPEN = date.max.toordinal()
 
     def __init__(self, seats: int) -> None:
         self.seats = seats
-        self.lanes: list[list[tuple[int, int]]] = [[] for _ in range(seats)]
+        self.lanes: list[tuple[list[int], list[int]]] = [([], []) for _ in range(seats)]
         self.holding = 0  # planned or started (open-ended) activations
+        # Start day -> the last day any lane was free through from it, when last looked at. Lanes
+        # only fill up, so that bounds it: a longer stretch is refused without looking again
+        # (a long history's seats are mostly taken, and this is then most of the asking).
+        self.room: dict[int, int] = {}
 
     def take(self, start: int, end: int, holds_seat: bool) -> bool:
         if holds_seat and self.holding >= self.seats:
             return False
-        for lane in self.lanes:
-            i = bisect.bisect_left(lane, (start, start))
-            if i > 0 and lane[i - 1][1] >= start:
+        if end > self.room.get(start, self.OPEN):
+            return False
+        room = start - 1
+        for starts, ends in self.lanes:
+            i = bisect.bisect_left(starts, start)
+            if i > 0 and ends[i - 1] >= start:
                 continue
-            if i < len(lane) and lane[i][0] <= end:
+            free_through = starts[i] - 1 if i < len(starts) else self.OPEN
+            if free_through < end:
+                room = max(room, free_through)
                 continue
-            lane.insert(i, (start, end))
+            starts.insert(i, start)
+            ends.insert(i, end)
             if holds_seat:
                 self.holding += 1
             return True
+        self.room[start] = room
         return False
 
 
@@ -320,15 +360,35 @@ class _Builder:
         self.counts: dict[str, int] = {}
         self._memo: dict[tuple[str, date], Any] = {}
         self._folded: dict[str, str] = {}
-        start = today - timedelta(weeks=HISTORY_WEEKS)
-        self.history_days = [
-            start + timedelta(days=i)
-            for i in range((today - start).days)
-            if self.cal.is_working_day(start + timedelta(days=i))
-        ]
+        self._start_days: dict[tuple[frozenset[int], date], date] = {}
+        # Everything from before the last HISTORY_WEEKS weeks is settled: its follow-ups are done
+        # and its referrals answered, so what is open or overdue is recent, as at a real desk.
+        self.recent = today - timedelta(weeks=HISTORY_WEEKS)
+        self.history_days = self._history_days()
+        self.window = sum(1 for day in self.history_days if day >= self.recent)
+        # Citizens arriving in any one stretch of HISTORY_WEEKS weeks: what staffs the desk and
+        # fills the activation sites (all of them in a history no longer than that).
+        self.citizens_per_window = citizens * self.window // len(self.history_days)
         self.today_open = self.cal.is_working_day(today)
         self.used_cprs: set[str] = set()
         self._pools()
+
+    def _history_days(self) -> list[date]:
+        """The working days before today that the history covers: the last HISTORY_WEEKS weeks,
+        then further back until ARRIVALS_PER_DAY arrivals a day hold every citizen's requests
+        (at most MAX_HISTORY_YEARS)."""
+        is_working_day = self.cal.is_working_day
+        day = self.recent
+        days = [day + timedelta(days=i) for i in range((self.today - day).days)]
+        days = [d for d in days if is_working_day(d)]
+        needed = -(-self.n_citizens * REQUESTS_PER_CITIZEN // ARRIVALS_PER_DAY)
+        earliest = _years_before(self.today, MAX_HISTORY_YEARS)
+        older: list[date] = []
+        while len(days) + len(older) < needed and day > earliest:
+            day -= timedelta(days=1)
+            if is_working_day(day):
+                older.append(day)
+        return older[::-1] + days
 
     # ids and memoised rule look-ups
     def next_id(self, table: str) -> int:
@@ -377,6 +437,29 @@ class _Builder:
 
     def at(self, day: date, minutes_from_8: int) -> datetime:
         return datetime.combine(day, time(8), tzinfo=LOCAL_TZ) + timedelta(minutes=minutes_from_8)
+
+    # -- what build_demo asks for, in this order ---------------------------------------------------
+
+    def reference_rows(self, first_chunk: int) -> tuple[dict[str, list[Any]], dict[str, int]]:
+        """Staff, companies, openings and sites, and the row counts so far; and who of the
+        first `first_chunk` citizens arrives today."""
+        rows = {
+            "staff": self.staff_rows(),
+            "company": self.company_rows(),
+            "jobopening": self.opening_rows(),
+            "activationsite": self.site_rows(),
+        }
+        n_today = min(40, max(8, self.n_citizens // 20)) if self.today_open else 0
+        self.today_idx = set(self.rng.sample(range(first_chunk), min(n_today, first_chunk)))
+        return rows, dict(self.counts)
+
+    def chunk(self, first: int, count: int) -> tuple[dict[str, list[Any]], dict[str, int]]:
+        """Citizens `first` to `first + count - 1` with their history (and today's arrivals
+        among them, in arrival order), and the row counts so far."""
+        rows = self.citizen_chunk(first, count, self.today_idx)
+        if "_today" in rows:
+            self.day_in_progress(rows, rows.pop("_today"))
+        return rows, dict(self.counts)
 
     # -- reference data ---------------------------------------------------------------------------
 
@@ -479,10 +562,11 @@ class _Builder:
         return rows
 
     def opening_rows(self) -> list[dict[str, Any]]:
-        """Openings created every day over the history; each is open 14–42 days."""
+        """Openings created every day over the history (at least 80 in each stretch of
+        HISTORY_WEEKS weeks); each is open 14–42 days."""
         rng = self.rng
-        n = max(80, self.n_citizens // 20)
-        first = self.today - timedelta(weeks=HISTORY_WEEKS, days=14)
+        n = max(80 * len(self.history_days) // self.window, self.n_citizens // 20)
+        first = min(self.recent, self.history_days[0]) - timedelta(days=14)
         span = (self.today - first).days + 1
         self.openings_by_day: dict[int, list[int]] = {}
         self.opening_info: dict[int, tuple[int, str]] = {}  # id -> (apply_by ordinal, industry)
@@ -535,7 +619,8 @@ class _Builder:
                     "0,1,2,3,4",
                 )
             )
-        for i in range(self.n_citizens // 400):
+        # Seats for the citizens of one stretch of weeks: a long history fills them for years.
+        for i in range(self.citizens_per_window // 400):
             base = SCALE_SITE_NAMES[i % len(SCALE_SITE_NAMES)]
             specs.append(
                 (f"{base} {i // len(SCALE_SITE_NAMES) + 2}", SiteKind.NYTTEINDSATS, "", 20, 25, "0")
@@ -596,8 +681,22 @@ class _Builder:
             (50, 64, 0.22),
         )
         n_days = len(self.history_days)
+        long_history = n_days > self.window
         for i in range(first, first + count):
-            # Who.
+            # The citizen's requests fall in a stretch of `self.window` working days (the last
+            # HISTORY_WEEKS weeks in a short history). In a longer one the stretch starts on any
+            # of its days; one that would run past today goes on at the history's first days
+            # (the citizen came back years later), so every day sees as many arrivals.
+            start = rng.randrange(n_days) if long_history else 0
+            if not long_history:
+                weeks_from, weeks_to = self.recent, today
+            elif start + self.window > n_days:
+                weeks_from, weeks_to = self.history_days[0], today
+            else:
+                weeks_from = self.history_days[start]
+                weeks_to = weeks_from + timedelta(weeks=HISTORY_WEEKS)
+
+            # Who: aged within the band all through that stretch, and under 65 today.
             roll = rng.random()
             low, high = bands[-1][:2]
             for band_low, band_high, share in bands:
@@ -605,8 +704,8 @@ class _Builder:
                     low, high = band_low, band_high
                     break
                 roll -= share
-            young = _years_before(today, low) - timedelta(days=HISTORY_WEEKS * 7 + 1)
-            old = max(oldest, _years_before(today, high + 1) + timedelta(days=1))
+            young = _years_before(weeks_to, low) - (weeks_to - weeks_from) - timedelta(days=1)
+            old = max(oldest, _years_before(weeks_to, high + 1) + timedelta(days=1))
             birth = date.fromordinal(rng.randint(old.toordinal(), young.toordinal()))
             male = rng.random() < 0.52
             cpr = make_cpr(rng, birth, male, modulus11=rng.random() < 0.8)
@@ -620,14 +719,14 @@ class _Builder:
                 parts = self.folded(name).replace("-", "").split()
                 email = f"{parts[0]}.{parts[-1]}{rng.randrange(100)}@{rng.choice(EMAIL_DOMAINS)}"
 
-            # When: 1–3 requests on working days, at least 10 working days apart.
+            # When: 1–3 requests in the stretch, at least 10 working days apart.
             k = rng.choices((1, 2, 3), weights=(15, 35, 50))[0]
-            picks = sorted(rng.sample(range(n_days), min(k, n_days)))
+            picks = sorted(rng.sample(range(self.window), min(k, self.window)))
             indices: list[int] = []
             for p in picks:
                 if not indices or p - indices[-1] >= 10:
                     indices.append(p)
-            days = [self.history_days[p] for p in indices]
+            days = sorted(self.history_days[(start + p) % n_days] for p in indices)
             arrives_today = i in today_idx
             if arrives_today:
                 days = [d for d in days if (today - d).days >= 14] + [today]
@@ -797,7 +896,8 @@ class _Builder:
         cv_deadline = (
             self.memo("cv_deadline", arrived_on) if ruleset.cv_required(str(category)) else None
         )
-        closed = next_day is not None
+        # Settled: the citizen came again since, or it is older than the recent weeks.
+        closed = next_day is not None or held_on < self.recent
         row = {
             "id": visitation_id,
             "request_id": request_id,
@@ -874,7 +974,7 @@ class _Builder:
                 close(item, REVIEWED, done_day(review_on))
 
         if not exempt and not guidance_only:
-            self.activation(out, row, category, next_day, follow_up, close, done_day)
+            self.activation(out, row, category, next_day, closed, follow_up, close, done_day)
 
         # Job referrals (none for a withdrawal before the conversation).
         n_refs = {
@@ -922,7 +1022,7 @@ class _Builder:
             item = follow_up(FollowUpKind.REFERRAL, follow_up_on, referral_id=referral_id)
             if follow_up_on < today and (closed or rng.random() < 0.82):
                 outcome = rng.choices(
-                    tuple(ReferralOutcome),
+                    REFERRAL_OUTCOMES,
                     weights=(30, 14, 8, 26, 10, 12),
                 )[0]
                 on = done_day(follow_up_on)
@@ -945,13 +1045,19 @@ class _Builder:
             row["job_wishes"] = rng.choice(INDUSTRIES[ind]).lower()
 
     def start_on(self, site_id: int, earliest: date) -> date:
+        """The site's first start day on or after `earliest` (remembered: sites share them)."""
         weekdays = self.site_weekdays[site_id]
-        day = earliest
-        for _ in range(21):
-            if day.weekday() in weekdays and self.cal.is_working_day(day):
-                return day
-            day += timedelta(days=1)
-        return earliest
+        key = (weekdays, earliest)
+        found = self._start_days.get(key)
+        if found is None:
+            found = self._start_days[key] = earliest
+            day = earliest
+            for _ in range(21):
+                if day.weekday() in weekdays and self.cal.is_working_day(day):
+                    found = self._start_days[key] = day
+                    break
+                day += timedelta(days=1)
+        return found
 
     def activation(
         self,
@@ -959,6 +1065,7 @@ class _Builder:
         visitation: dict[str, Any],
         category: str,
         next_day: date | None,
+        closed: bool,
         follow_up: Callable[..., dict[str, Any]],
         close: Callable[[dict[str, Any], str, date], None],
         done_day: Callable[[date], date],
@@ -973,12 +1080,7 @@ class _Builder:
         else:
             kind = SiteKind.NYTTEINDSATS
         earliest = self.memo("default_activation_start", held_on)
-        weeks = {
-            SiteKind.NYTTEINDSATS: (4, 20),
-            SiteKind.COURSE: (6, 8),
-            SiteKind.INTERNSHIP: (4, 4),
-        }
-        low, high = weeks[kind]
+        low, high = ACTIVATION_WEEKS[kind]
         length = timedelta(weeks=rng.randint(low, high)) - timedelta(days=3)
         no_show = rng.random() < 0.08
         candidates = self.sites_by_kind[kind.value]
@@ -999,7 +1101,7 @@ class _Builder:
             elif end < today:
                 if status != ActivationStatus.ENDED_EARLY:
                     status = ActivationStatus.ENDED
-                    outcome = rng.choices(tuple(ActivationOutcome), weights=(30, 10, 60))[0]
+                    outcome = rng.choices(ACTIVATION_OUTCOMES, weights=(30, 10, 60))[0]
                 end_date = end
             else:
                 status, end_date = ActivationStatus.STARTED, None
@@ -1028,7 +1130,7 @@ class _Builder:
                     item["sanction_flag"] = True
                 elif status == ActivationStatus.ENDED_EARLY and end_date == start:
                     close(item, ENDED_EARLY, done_day(start))
-                elif next_day is not None or rng.random() < 0.9:
+                elif closed or rng.random() < 0.9:
                     close(item, STARTED, done_day(start))
             warn = self.rules.nytteindsats_warning(start)
             if kind == SiteKind.NYTTEINDSATS and warn is not None:
@@ -1037,7 +1139,7 @@ class _Builder:
                 )
                 if end_date is not None and end_date <= warn:
                     close(end_item, ENDED, min(end_date, today - timedelta(days=1)))
-                elif warn < today and (next_day is not None or rng.random() < 0.8):
+                elif warn < today and (closed or rng.random() < 0.8):
                     close(end_item, CONTINUES, done_day(warn))
             return
 
@@ -1094,14 +1196,24 @@ def _reset_sequences(session: Session, tables: Sequence[Table]) -> None:
 @contextmanager
 def _bulk_load(connection: Connection, models: Sequence[Any]) -> Iterator[None]:
     """Load the big tables fast: their indexes are dropped first and built once at the end
-    (also when the load fails), and on SQLite the file is not synced after every chunk: a demo
-    that is cut off half-way is thrown away and built again. The unique constraints stay."""
-    indexes: list[Index] = [index for model in models for index in _table(model).indexes]
+    (also when the load fails). The unique constraints stay.
+
+    On SQLite the file is not synced after every chunk, and the pages go straight into the file
+    with the rollback journal in memory, instead of into the WAL and again into the file at each
+    checkpoint. A crash or power cut half-way may leave the file damaged: a demo that is cut off
+    is thrown away and built again anyway. WAL is back on afterwards."""
+    indexes: list[Index] = [
+        index
+        for model in models
+        for index in _table(model).indexes
+        if next(iter(index.columns)).name not in WRITTEN_IN_ORDER
+    ]
     sqlite = connection.dialect.name == "sqlite"
     raw: Any = connection.connection.driver_connection if sqlite else None
     if sqlite:
         raw.execute("PRAGMA synchronous = OFF")
         raw.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+        journal_in_memory = _journal_in_memory(raw)
     try:
         with connection.begin():
             for index in indexes:
@@ -1114,7 +1226,91 @@ def _bulk_load(connection: Connection, models: Sequence[Any]) -> Iterator[None]:
         if sqlite:
             raw.execute("PRAGMA cache_size = -2000")
             raw.execute("PRAGMA synchronous = FULL")
-            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if journal_in_memory:
+                raw.execute("PRAGMA journal_mode = WAL").fetchall()
+            else:
+                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _journal_in_memory(raw: sqlite3.Connection) -> bool:
+    """Leave WAL for the rollback journal in memory; False, staying in WAL (only slower), when
+    another connection has the file open: SQLite needs it to itself for that (and refuses at
+    once, without waiting)."""
+    try:
+        raw.execute("PRAGMA journal_mode = MEMORY").fetchall()
+    except sqlite3.OperationalError:
+        return False
+    return True
+
+
+# -- where the builder runs ------------------------------------------------------------------------
+
+_worker_builder: _Builder | None = None  # in a worker process: its one builder
+
+
+def _start_worker(settings: dict[str, Any]) -> None:
+    global _worker_builder
+    _worker_builder = _Builder(**settings)
+
+
+def _call_worker(method: str, *args: Any) -> Any:
+    assert _worker_builder is not None
+    return getattr(_worker_builder, method)(*args)
+
+
+@contextmanager
+def _builder(settings: dict[str, Any], *, in_worker: bool) -> Iterator[Callable[..., Future[Any]]]:
+    """`call(method, *args)`: a builder method's answer, as a future.
+
+    `in_worker`: the builder runs in a worker process and makes the next chunks of citizens
+    while this process writes the last one, on the second core. (A thread would not do: sqlite3
+    lets go of the GIL for every row written and then waits to get it back from the builder,
+    which makes writing several times slower.) The builder gets the same calls in the same order
+    either way, so the rows are the same. A script calling this needs the usual
+    `if __name__ == "__main__":` guard, as with any spawned process."""
+    if in_worker:
+        pool = ProcessPoolExecutor(
+            max_workers=1,
+            # Not fork: the caller may be running threads (a progress bar's).
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(settings,),
+        )
+
+        def submit(method: str, *args: Any) -> Future[Any]:
+            return pool.submit(_call_worker, method, *args)
+
+        try:
+            yield submit
+        finally:
+            pool.shutdown(cancel_futures=True)  # chunks asked for ahead, if the build failed
+        return
+    builder = _Builder(**settings)
+
+    def call(method: str, *args: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_result(getattr(builder, method)(*args))
+        return future
+
+    yield call
+
+
+REFERENCE_TABLES: tuple[tuple[str, Any], ...] = (
+    ("staff", Staff),
+    ("company", Company),
+    ("jobopening", JobOpening),
+    ("activationsite", ActivationSite),
+)
+CITIZEN_TABLES: tuple[tuple[str, Any], ...] = (  # in the order their foreign keys need
+    ("citizen", Citizen),
+    ("citizennametail", CitizenNameTail),
+    ("request", Request),
+    ("withdrawal", Withdrawal),
+    ("visitation", Visitation),
+    ("activation", Activation),
+    ("referral", Referral),
+    ("followup", FollowUp),
+)
 
 
 def build_demo(
@@ -1126,9 +1322,13 @@ def build_demo(
     progress: Progress | None = None,
     rules: RuleBook | None = None,
     now: datetime | None = None,
+    in_worker: bool | None = None,
 ) -> DemoSummary:
     """Fill an empty database with demo data as of `today`; `progress(done, total)` counts
-    citizens written. Returns the row counts and the time taken."""
+    citizens written. Returns the row counts and the time taken.
+
+    `in_worker`: build the rows in a worker process while this one writes them; by default when
+    there is more than one chunk of citizens and more than one core."""
     from jobbutik.services import audit
 
     started = _time.perf_counter()
@@ -1136,42 +1336,40 @@ def build_demo(
         raise ValueError("citizens must not be negative")
     if now is None:
         now = Clock(today).now()
-    b = _Builder(today=today, now=now, seed=seed, citizens=citizens, rules=rules or load_rulebook())
-    staff = b.staff_rows()
-    companies = b.company_rows()
-    openings = b.opening_rows()
-    sites = b.site_rows()
-
-    n_today = min(40, max(8, citizens // 20)) if b.today_open else 0
-    first_chunk = min(citizens, CHUNK)
-    today_idx = set(b.rng.sample(range(first_chunk), min(n_today, first_chunk)))
-    order = (
-        ("citizen", Citizen),
-        ("citizennametail", CitizenNameTail),
-        ("request", Request),
-        ("withdrawal", Withdrawal),
-        ("visitation", Visitation),
-        ("activation", Activation),
-        ("referral", Referral),
-        ("followup", FollowUp),
-    )
+    settings = {
+        "today": today,
+        "now": now,
+        "seed": seed,
+        "citizens": citizens,
+        "rules": rules or load_rulebook(),
+    }
+    if in_worker is None:
+        in_worker = citizens > CHUNK and (os.cpu_count() or 1) > 1
+    chunks = [(first, min(CHUNK, citizens - first)) for first in range(0, citizens, CHUNK)]
     if progress is not None:
         progress(0, citizens)
-    with db.engine.connect() as connection, _bulk_load(connection, [m for _n, m in order]):
+    with (
+        _builder(settings, in_worker=in_worker) as call,
+        db.engine.connect() as connection,
+        _bulk_load(connection, [model for _name, model in CITIZEN_TABLES]),
+    ):
+        reference = call("reference_rows", chunks[0][1] if chunks else 0)
+        # A worker is asked for two chunks ahead: it goes on with the next one while the last
+        # one travels here and this one is written.
+        ahead = 2 if in_worker else 0
+        upcoming = deque(call("chunk", *chunk) for chunk in chunks[:ahead])
+        rows, counts = reference.result()
         with connection.begin():
-            _insert(connection, _table(Staff), staff)
-            _insert(connection, _table(Company), companies)
-            _insert(connection, _table(JobOpening), openings)
-            _insert(connection, _table(ActivationSite), sites)
-        for first in range(0, citizens, CHUNK):
-            count = min(CHUNK, citizens - first)
-            chunk = b.citizen_chunk(first, count, today_idx)
-            if "_today" in chunk:
-                b.day_in_progress(chunk, chunk.pop("_today"))
+            for name, model in REFERENCE_TABLES:
+                _insert(connection, _table(model), rows[name])
+        for k, (first, count) in enumerate(chunks):
+            if k + ahead < len(chunks):
+                upcoming.append(call("chunk", *chunks[k + ahead]))
+            rows, counts = upcoming.popleft().result()
             with connection.begin():
-                for name, model in order:
-                    _insert(connection, _table(model), chunk[name])
-            del chunk
+                for name, model in CITIZEN_TABLES:
+                    _insert(connection, _table(model), rows[name])
+            del rows
             if progress is not None:
                 progress(first + count, citizens)
 
@@ -1180,14 +1378,9 @@ def build_demo(
             _reset_sequences(
                 session,
                 [
-                    _table(m)
-                    for m in (
-                        Staff,
-                        Company,
-                        JobOpening,
-                        ActivationSite,
-                        *(model for name, model in order if name != "citizennametail"),
-                    )
+                    _table(model)
+                    for name, model in (*REFERENCE_TABLES, *CITIZEN_TABLES)
+                    if name != "citizennametail"
                 ],
             )
         audit.record(
@@ -1201,5 +1394,5 @@ def build_demo(
 
     db.write(finish)
     return DemoSummary(
-        seed=seed, today=today, counts=dict(b.counts), seconds=_time.perf_counter() - started
+        seed=seed, today=today, counts=counts, seconds=_time.perf_counter() - started
     )

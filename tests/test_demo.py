@@ -10,10 +10,11 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import Session, col, func, select
 
+from jobbutik import demo
 from jobbutik.cli import main
 from jobbutik.clock import LOCAL_TZ
 from jobbutik.db import Database
-from jobbutik.demo import DEMO_USER, build_demo, cvr_check_digit
+from jobbutik.demo import DEMO_USER, HISTORY_WEEKS, build_demo, cvr_check_digit
 from jobbutik.identity import fold_name, parse_cpr, parse_cvr
 from jobbutik.models import (
     Activation,
@@ -21,8 +22,10 @@ from jobbutik.models import (
     AuditEntry,
     Category,
     Citizen,
+    CitizenNameTail,
     Company,
     FollowUp,
+    JobOpening,
     Referral,
     Request,
     RequestStatus,
@@ -36,10 +39,29 @@ from jobbutik.services.staff import resolve_staff
 
 TODAY = date(2026, 11, 23)  # a Monday
 NOW = datetime(2026, 11, 23, 11, 30, tzinfo=LOCAL_TZ)
+RECENT = TODAY - timedelta(weeks=HISTORY_WEEKS)
+MODELS = (
+    Staff,
+    Company,
+    JobOpening,
+    ActivationSite,
+    Citizen,
+    CitizenNameTail,
+    Request,
+    Withdrawal,
+    Visitation,
+    Activation,
+    Referral,
+    FollowUp,
+)
 
 
-def build(db: Database, seed: int = 1, citizens: int = 300) -> dict[str, int]:
-    return build_demo(db, today=TODAY, seed=seed, citizens=citizens, now=NOW).counts
+def build(
+    db: Database, seed: int = 1, citizens: int = 300, in_worker: bool | None = None
+) -> dict[str, int]:
+    return build_demo(
+        db, today=TODAY, seed=seed, citizens=citizens, now=NOW, in_worker=in_worker
+    ).counts
 
 
 def first_citizen(db: Database) -> tuple[str, str]:
@@ -50,6 +72,18 @@ def first_citizen(db: Database) -> tuple[str, str]:
 
 def all_rows(db: Database, model: type) -> list:  # type: ignore[type-arg]
     return list(db.read(lambda s: s.exec(select(model)).all()))
+
+
+def contents(db: Database) -> dict[str, list[dict[str, object]]]:
+    """Every demo row, as plain values in a fixed order."""
+
+    def key(row: dict[str, object]) -> tuple[str, ...]:
+        return tuple(str(value) for value in row.values())
+
+    return {
+        model.__name__: sorted((row.model_dump() for row in all_rows(db, model)), key=key)
+        for model in MODELS
+    }
 
 
 @pytest.fixture
@@ -113,11 +147,18 @@ def test_history_shape(demo_db: Database) -> None:
     referrals = all_rows(demo_db, Referral)
     assert any(r.outcome for r in referrals) and any(r.outcome is None for r in referrals)
     assert all(r.referred_on <= r.apply_by <= r.follow_up_on for r in referrals)
+    # A small demo's history is the last HISTORY_WEEKS weeks, with every week in it.
+    first = min(r.arrived_on for r in requests)
+    assert RECENT <= first < RECENT + timedelta(days=7)
 
 
 def test_no_activation_site_is_over_capacity(demo_db: Database) -> None:
-    sites = {s.id: s for s in all_rows(demo_db, ActivationSite)}
-    activations = all_rows(demo_db, Activation)
+    assert_within_seats(demo_db)
+
+
+def assert_within_seats(db: Database) -> None:
+    sites = {s.id: s for s in all_rows(db, ActivationSite)}
+    activations = all_rows(db, Activation)
     assert activations
     by_site: dict[int, list[Activation]] = {}
     for a in activations:
@@ -139,6 +180,29 @@ def test_no_activation_site_is_over_capacity(demo_db: Database) -> None:
             day += timedelta(days=1)
         for a in items:
             assert a.start_date.weekday() in sites[site_id].weekdays
+
+
+def test_seat_lanes_decide_as_a_plain_first_fit_does() -> None:
+    """`_Lanes` remembers how much room a start day had; its answers stay those of looking at
+    every lane every time."""
+    import random
+
+    rng = random.Random(7)
+    lanes = demo._Lanes(3)
+    plain: list[list[tuple[int, int]]] = [[], [], []]
+    for _ in range(3000):
+        start = rng.randrange(200)
+        end = demo._Lanes.OPEN if rng.random() < 0.02 else start + rng.randrange(40)
+        holds = end == demo._Lanes.OPEN
+        expected = not (
+            holds and sum(e == demo._Lanes.OPEN for lane in plain for _s, e in lane) >= 3
+        )
+        if expected:
+            free = [lane for lane in plain if all(e < start or s > end for s, e in lane)]
+            expected = bool(free)
+            if free:
+                free[0].append((start, end))
+        assert lanes.take(start, end, holds) == expected
 
 
 def test_identity_numbers_are_valid(demo_db: Database) -> None:
@@ -189,6 +253,23 @@ def test_demo_on_both_backends_leaves_ids_usable(database: Database) -> None:
     assert total == counts["citizen"] + 1
 
 
+def test_a_demo_is_built_while_another_connection_has_the_file_open(
+    sqlite_database: Database,
+) -> None:
+    """SQLite then keeps its WAL journal for the load (only slower) instead of waiting."""
+    import sqlite3
+
+    assert sqlite_database.path is not None
+    other = sqlite3.connect(sqlite_database.path)
+    try:
+        other.execute("SELECT count(*) FROM staff").fetchall()
+        counts = build(sqlite_database, citizens=40)
+        assert other.execute("SELECT count(*) FROM citizen").fetchone() == (counts["citizen"],)
+        assert other.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        other.close()
+
+
 def test_db_check_passes_on_a_demo(tmp_path: Path) -> None:
     path = tmp_path / "demo.sqlite"
     runner = CliRunner()
@@ -198,3 +279,67 @@ def test_db_check_passes_on_a_demo(tmp_path: Path) -> None:
     checked = runner.invoke(main, [*args, "db", "check"])
     assert checked.exit_code == 0, checked.output
     assert "intact" in checked.stdout
+
+
+def test_a_worker_process_builds_the_same_rows(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built in a worker process chunk by chunk (as large demos are), on either backend, the
+    rows are the ones built in this process."""
+    from jobbutik import schema
+
+    monkeypatch.setattr(demo, "CHUNK", 25)  # three chunks of citizens
+    counts = build(database, citizens=60, in_worker=True)
+    here = Database(str(tmp_path / "here.sqlite"))
+    schema.upgrade(here, backup=False)
+    assert build(here, citizens=60, in_worker=False) == counts
+    assert contents(database) == contents(here)
+
+
+@pytest.fixture
+def long_history_db(sqlite_database: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
+    """300 citizens spread as thinly as a million are: about 3 arrivals a working day, so the
+    history reaches back beyond the last HISTORY_WEEKS weeks."""
+    monkeypatch.setattr(demo, "ARRIVALS_PER_DAY", 3)
+    counts = build(sqlite_database)
+    assert 1.8 <= counts["request"] / counts["citizen"] <= 2.2
+    assert 2.5 <= counts["referral"] / counts["citizen"] <= 3.5
+    return sqlite_database
+
+
+def test_a_large_demo_spreads_over_a_longer_history(long_history_db: Database) -> None:
+    db = long_history_db
+    requests = all_rows(db, Request)
+    history = [r for r in requests if r.arrived_on < TODAY]
+    days = Counter(r.arrived_on for r in history)
+    assert min(days) < RECENT - timedelta(weeks=HISTORY_WEEKS)  # well beyond 16 weeks
+    assert len(history) / len(days) <= 4  # about 3 a working day, not 600 / 80
+    # Arrivals are spread evenly: the last weeks are as busy as the history before them.
+    recent = sum(n for day, n in days.items() if day >= RECENT)
+    older = len(history) - recent
+    recent_days = sum(1 for day in days if day >= RECENT)
+    assert 0.7 <= (recent / recent_days) / (older / (len(days) - recent_days)) <= 1.4
+    # Everyone was 18–64 whenever they came.
+    citizens = {c.id: c for c in all_rows(db, Citizen)}
+    for r in requests:
+        birth = citizens[r.citizen_id].birth_date
+        assert r.arrived_on.replace(year=r.arrived_on.year - 18) >= birth
+        assert birth > TODAY.replace(year=TODAY.year - 65)
+
+
+def test_a_long_history_is_settled_but_for_the_last_weeks(long_history_db: Database) -> None:
+    """What is open (follow-ups, referrals without an answer) comes from the recent weeks; the
+    years before are done. The day in progress, openings and seats are as in a small demo."""
+    db = long_history_db
+    held = {v.id: v.held_on for v in all_rows(db, Visitation)}
+    open_follow_ups = [f for f in all_rows(db, FollowUp) if f.done_at is None]
+    assert any(f.due < TODAY for f in open_follow_ups), "some are overdue"
+    assert any(f.due >= TODAY for f in open_follow_ups), "some are due later"
+    for f in open_follow_ups:
+        assert f.visitation_id is not None and held[f.visitation_id] >= RECENT
+    unanswered = [r for r in all_rows(db, Referral) if r.outcome is None]
+    assert unanswered and all(r.referred_on >= RECENT for r in unanswered)
+    today = Counter(r.status for r in all_rows(db, Request) if r.arrived_on == TODAY)
+    assert today[RequestStatus.WAITING] >= 2 and today[RequestStatus.IN_CONVERSATION] >= 1
+    assert any(o.status == "open" and o.apply_by >= TODAY for o in all_rows(db, JobOpening))
+    assert_within_seats(db)
