@@ -138,19 +138,26 @@ def run(template: Path) -> list[Result]:
     site, openings, requests = _prepare(template, path)
     spawn = multiprocessing.get_context("spawn")
     ready, start, out = spawn.Queue(), spawn.Event(), spawn.Queue()
+    # Daemons: should one die before it reports, the others do not keep the benchmark alive.
     workers = [
-        spawn.Process(target=_worker, args=(str(path), site, openings, mine, ready, start, out))
+        spawn.Process(
+            target=_worker, args=(str(path), site, openings, mine, ready, start, out), daemon=True
+        )
         for mine in requests
     ]
     for process in workers:
         process.start()
-    for _process in workers:  # every process has imported and built its plans
-        ready.get(timeout=600)
-    began = time.monotonic()
-    start.set()
-    reports = [out.get(timeout=600) for _ in workers]
-    for process in workers:
-        process.join()
+    try:
+        for _process in workers:  # every process has imported and built its plans
+            ready.get(timeout=600)
+        began = time.monotonic()
+        start.set()
+        reports = [out.get(timeout=600) for _ in workers]
+    finally:
+        for process in workers:
+            if process.is_alive() and not start.is_set():
+                process.terminate()
+            process.join(timeout=60)
     finished = max(done for _saved, _failed, done in reports)
     saved = sum(s for s, _f, _d in reports)
     failures = [f for _s, failed, _d in reports for f in failed]

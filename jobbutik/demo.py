@@ -26,6 +26,7 @@ import multiprocessing
 import operator
 import os
 import random
+import signal
 import sqlite3
 import time as _time
 from collections import deque
@@ -40,7 +41,7 @@ from sqlalchemy import Boolean, Connection, Index, Table, insert, text
 from sqlmodel import Session
 
 from jobbutik.clock import LOCAL_TZ, Clock
-from jobbutik.db import Database
+from jobbutik.db import Database, switch_to_wal
 from jobbutik.identity import fold_name
 from jobbutik.models import (
     Activation,
@@ -1220,16 +1221,18 @@ def _bulk_load(connection: Connection, models: Sequence[Any]) -> Iterator[None]:
                 index.drop(connection)
         yield
     finally:
-        with connection.begin():
-            for index in indexes:
-                index.create(connection, checkfirst=True)
-        if sqlite:
-            raw.execute("PRAGMA cache_size = -2000")
-            raw.execute("PRAGMA synchronous = FULL")
-            if journal_in_memory:
-                raw.execute("PRAGMA journal_mode = WAL").fetchall()
-            else:
-                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        try:
+            with connection.begin():
+                for index in indexes:
+                    index.create(connection, checkfirst=True)
+        finally:
+            if sqlite:  # the pooled connection goes back as db.py made it
+                raw.execute("PRAGMA cache_size = -2000")
+                raw.execute("PRAGMA synchronous = FULL")
+                if journal_in_memory:
+                    switch_to_wal(raw)
+                else:
+                    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _journal_in_memory(raw: sqlite3.Connection) -> bool:
@@ -1250,6 +1253,9 @@ _worker_builder: _Builder | None = None  # in a worker process: its one builder
 
 def _start_worker(settings: dict[str, Any]) -> None:
     global _worker_builder
+    # Ctrl+C is the main process's to handle (it stops the worker and says one line); the
+    # worker shares the terminal's process group and would print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_builder = _Builder(**settings)
 
 

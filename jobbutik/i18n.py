@@ -8,7 +8,9 @@ about a millisecond), so there is no compiled `.mo` to keep in step.
 from __future__ import annotations
 
 import ast
+import functools
 import gettext
+import json
 from pathlib import Path
 
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -27,6 +29,16 @@ class _Catalog(gettext.NullTranslations):
 
 _current: gettext.NullTranslations = gettext.NullTranslations()
 _language = "en"
+
+
+def _unquote(quoted: str) -> str:
+    """A .po string literal's text. JSON reads the usual escapes (\\" \\\\ \\n \\t) in C,
+    far faster than Python's parser, which stays for anything JSON does not know."""
+    try:
+        text = json.loads(quoted)
+    except ValueError:
+        text = ast.literal_eval(quoted)
+    return str(text)
 
 
 def parse_po(text: str) -> dict[str, str]:
@@ -51,12 +63,12 @@ def parse_po(text: str) -> dict[str, str]:
         elif line.startswith("msgid "):
             flush()
             field = "msgid"
-            parts[field].append(ast.literal_eval(line[6:]))
+            parts[field].append(_unquote(line[6:]))
         elif line.startswith("msgstr "):
             field = "msgstr"
-            parts[field].append(ast.literal_eval(line[7:]))
+            parts[field].append(_unquote(line[7:]))
         elif line.startswith('"') and field:
-            parts[field].append(ast.literal_eval(line))
+            parts[field].append(_unquote(line))
         elif not line:
             flush()
             field = None
@@ -65,6 +77,7 @@ def parse_po(text: str) -> dict[str, str]:
     return messages
 
 
+@functools.cache  # the language is set early (for --help) and again once the options are read
 def load_catalog(language: str) -> dict[str, str]:
     messages: dict[str, str] = {}
     for po in sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po")):

@@ -281,6 +281,43 @@ def test_a_hire_ends_the_running_activation_in_a_job(
     assert get(database, FollowUp, warning.id).outcome == "activation_ended"
 
 
+def test_a_hire_before_the_start_calls_the_activation_off(
+    database: Database, ctx: ServiceContext, opening: int
+) -> None:
+    site = add_site(database, seats=1)
+    result = visit(ctx, site=site, openings=(opening,))
+    start = open_follow_up(database, FollowUpKind.ACTIVATION_START)
+    referral = open_follow_up(database, FollowUpKind.REFERRAL)
+    outcome = followups.record_outcome(ctx, referral.id, "hired")  # today, before the start
+    activation = get(database, Activation, result.activation_id)
+    # No job to credit the site with: the citizen never came; the seat is free again.
+    assert (activation.status, activation.end_date, activation.outcome) == (
+        "ended_early",
+        TODAY,
+        None,
+    )
+    assert start.id in outcome.closed_with_it
+    assert [s.site_id for s in visitation.free_sites(ctx, date(2026, 11, 24))] == [site]
+    logged = database.read(
+        lambda s: s.exec(select(AuditEntry).where(AuditEntry.entity == "activation")).all()
+    )
+    assert [(e.entity_id, e.detail) for e in logged] == [
+        (result.activation_id, "ended_early: hired")
+    ]
+
+
+def test_a_hire_leaves_an_unrecorded_start_to_be_followed_up(
+    database: Database, ctx: ServiceContext, opening: int
+) -> None:
+    result = visit(ctx, site=add_site(database), openings=(opening,))
+    start = open_follow_up(database, FollowUpKind.ACTIVATION_START)
+    referral = open_follow_up(database, FollowUpKind.REFERRAL)
+    later = on_day(ctx, at(date(2026, 12, 3)))  # the start (24.11) has passed, nothing recorded
+    assert followups.record_outcome(later, referral.id, "hired").closed_with_it == ()
+    assert get(database, Activation, result.activation_id).status == "planned"
+    assert get(database, FollowUp, start.id).done_at is None  # did they show up? still asked
+
+
 def test_cv_deadline_missing_is_followed_up_again(database: Database, ctx: ServiceContext) -> None:
     visit(ctx)
     due = open_follow_up(database, FollowUpKind.CV_DEADLINE)

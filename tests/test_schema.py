@@ -424,3 +424,22 @@ def test_opening_refreshes_the_planner_statistics(tmp_path: Path) -> None:
         assert measured["ix_request_arrived_status"].startswith("30 ")
     finally:
         db.dispose()
+
+
+def test_statistics_wait_for_nobody(sqlite_database: Database) -> None:
+    """Another desk holding the write lock: the refresh is skipped, without an error."""
+    assert sqlite_database.path is not None
+    other = sqlite3.connect(sqlite_database.path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        schema.refresh_statistics(sqlite_database)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    with sqlite3.connect(sqlite_database.path) as raw:
+        tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
+    assert "sqlite_stat1" not in tables  # left for the next start
+    schema.refresh_statistics(sqlite_database)
+    with sqlite3.connect(sqlite_database.path) as raw:
+        tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
+    assert "sqlite_stat1" in tables

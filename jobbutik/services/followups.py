@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -291,7 +291,7 @@ def record_outcome(
         if follow_up.kind == FollowUpKind.REFERRAL:
             next_due = _referral_outcome(session, follow_up, outcome, interview_on, today, rules)
             if outcome == ReferralOutcome.HIRED:
-                closed = _end_for_hire(session, follow_up.citizen_id, now, today)
+                closed = _end_for_hire(session, follow_up.citizen_id, staff.initials, now, today)
         elif follow_up.kind == FollowUpKind.ACTIVATION_START:
             _activation_outcome(session, follow_up, outcome, today, result if ending else None)
         elif follow_up.kind == FollowUpKind.CV_DEADLINE and outcome == CV_MISSING:
@@ -408,23 +408,45 @@ def _activation_outcome(
     _end_activation(session, follow_up, status, today, result)
 
 
-def _end_for_hire(session: Session, citizen_id: int, now: datetime, today: date) -> list[int]:
-    """A hired citizen leaves the activations still planned or running: they end in a job (what
-    the statistics count per site), and their open follow-ups close with them."""
-    running = session.exec(
+def _end_for_hire(
+    session: Session, citizen_id: int, actor: str, now: datetime, today: date
+) -> list[int]:
+    """A hired citizen leaves activation. One that has started ends in a job (what the
+    statistics count per site); one still to start is called off, with no outcome to credit a
+    site with, and its seat is free. Their open follow-ups close with them. One whose start has
+    passed without anyone recording whether the citizen came is left: that question stays open.
+    """
+    leaving = session.exec(
         select(Activation).where(
             Activation.citizen_id == citizen_id,
-            col(Activation.status).in_([ActivationStatus.PLANNED, ActivationStatus.STARTED]),
+            or_(
+                col(Activation.status) == ActivationStatus.STARTED,
+                and_(
+                    col(Activation.status) == ActivationStatus.PLANNED,
+                    col(Activation.start_date) > today,
+                ),
+            ),
         )
     ).all()
     closed: list[int] = []
-    for activation in running:
-        activation.status = ActivationStatus.ENDED
+    for activation in leaving:
+        started = activation.status == ActivationStatus.STARTED
+        activation.status = ActivationStatus.ENDED if started else ActivationStatus.ENDED_EARLY
         activation.end_date = today
-        activation.outcome = ActivationOutcome.EMPLOYED
+        activation.outcome = ActivationOutcome.EMPLOYED if started else None
         session.add(activation)
-        if activation.id is not None:
-            closed += _close_open(session, activation.id, None, now, today)
+        assert activation.id is not None
+        audit.record(
+            session,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            entity="activation",
+            entity_id=activation.id,
+            citizen_id=citizen_id,
+            detail=f"{activation.status}: hired",
+            at=now,
+        )
+        closed += _close_open(session, activation.id, None, now, today)
     return closed
 
 

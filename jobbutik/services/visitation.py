@@ -413,7 +413,8 @@ def _insert_many(
     if not rows:
         return []
     ids = {tuple(found[1:]): int(found[0]) for found in connection.execute(statement, rows)}
-    assert len(ids) == len(rows), "rows of one batch share a key"
+    if len(ids) != len(rows):  # a programming error; never match an id to the wrong row
+        raise RuntimeError("rows of one batch share a key")
     return [ids[tuple(row[name] for name in key)] for row in rows]
 
 
