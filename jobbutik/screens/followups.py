@@ -30,7 +30,7 @@ from textual.widgets import (
 )
 
 from jobbutik.i18n import _
-from jobbutik.messages import OpenCitizen
+from jobbutik.messages import N_, OpenCitizen
 from jobbutik.screens.base import BaseScreen
 from jobbutik.screens.forms import FormModal
 from jobbutik.widgets.fields import FormField, format_date, parse_date
@@ -285,8 +285,13 @@ class OutcomeForm(FormModal["OutcomeSaved"]):
 class ReassignForm(FormModal[str]):
     """Pick the consultant who takes over the selected follow-ups."""
 
+    TITLE = N_("Reassign follow-ups")
+    LABEL = N_("To consultant")
+    MISSING = N_("Choose the consultant to take them over.")
+    DRAFT = "reassign"
+
     def __init__(self, count: int, people: list[Assignee], draft: str | None = None) -> None:
-        super().__init__(id="reassign-form")
+        super().__init__(id=f"{self.DRAFT}-form")
         self.count = count
         self.people = people
         self.draft = draft
@@ -302,10 +307,11 @@ class ReassignForm(FormModal[str]):
             for p in self.people
         ]
         with Vertical(id="dialog", classes="dialog narrow"):
-            yield Static(_("Reassign follow-ups"), classes="dialog-title")
-            yield Static(_("{n} follow-up(s) selected.").format(n=self.count))
+            yield Static(_(self.TITLE), classes="dialog-title")
+            if self.count:
+                yield Static(_("{n} follow-up(s) selected.").format(n=self.count))
             yield FormField(
-                _("To consultant"),
+                _(self.LABEL),
                 Select(options, id="assignee", prompt=_("Choose a consultant")),
                 id="f-assignee",
             )
@@ -320,17 +326,26 @@ class ReassignForm(FormModal[str]):
     def keep_draft(self) -> None:
         select = self.query_one("#assignee", Select)
         if not select.is_blank():
-            self.japp.drafts["reassign"] = str(select.value)
+            self.japp.drafts[self.DRAFT] = str(select.value)
 
     def action_save(self) -> None:
         select = self.query_one("#assignee", Select)
         field = self.query_one("#f-assignee", FormField)
         if select.is_blank():
-            field.set_error(_("Choose the consultant to take them over."))
+            field.set_error(_(self.MISSING))
             select.focus()
             return
         field.set_error(None)
         self.dismiss(str(select.value))
+
+
+class ConsultantFilterForm(ReassignForm):
+    """Pick the consultant whose follow-ups the list shows (one who is away, say)."""
+
+    TITLE = N_("One consultant's follow-ups")
+    LABEL = N_("Consultant")
+    MISSING = N_("Choose the consultant whose follow-ups to show.")
+    DRAFT = "followups-of"
 
 
 # -- the list -------------------------------------------------------------------------------------
@@ -359,7 +374,7 @@ class Reassigned(Message):
 
 class FollowUpsScreen(BaseScreen):
     """Due and overdue follow-ups, overdue first. Consultants see their own; a supervisor may
-    see everyone's (M) and everything still open, also later (L)."""
+    see everyone's (M) or one consultant's (C), and everything still open, also later (L)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
@@ -370,6 +385,7 @@ class FollowUpsScreen(BaseScreen):
         Binding("f8", "citizen", "Citizen"),
         Binding("f9", "book_start", "Book new start"),
         Binding("m", "toggle_everyone", "Mine/everyone"),
+        Binding("c", "one_consultant", "One consultant"),
         Binding("l", "toggle_later", "Also later"),
     ]
 
@@ -385,6 +401,7 @@ class FollowUpsScreen(BaseScreen):
         self.rows: list[FollowUpRow] = []
         self.selected_ids: set[int] = set()
         self.everyone = False
+        self.consultant: str | None = None  # a supervisor looking at one consultant's list
         self.later = False
         self.last_result = ""
         # The citizen whose activation just ended (no-show, ended early): F9 books a new start.
@@ -419,7 +436,7 @@ class FollowUpsScreen(BaseScreen):
         from jobbutik.services import followups
 
         ctx = self.ctx
-        assignee = None if self.everyone else ctx.staff().initials
+        assignee = self.consultant or (None if self.everyone else ctx.staff().initials)
         rows = followups.due_list(ctx, assignee=assignee, all_open=self.later, limit=SHOWN + 1)
         self.post_message(FollowUpsLoaded(rows[:SHOWN], more=len(rows) > SHOWN))
 
@@ -452,7 +469,10 @@ class FollowUpsScreen(BaseScreen):
                 if row.id == keep:
                     table.move_cursor(row=index)
         overdue_count = sum(1 for r in self.rows if r.overdue)
-        whose = _("everyone's") if self.everyone else _("yours")
+        if self.consultant:
+            whose = self.consultant.upper()
+        else:
+            whose = _("everyone's") if self.everyone else _("yours")
         if message.more:
             text = _(
                 "The first {count} follow-ups ({whose}) are shown, overdue first; "
@@ -486,7 +506,7 @@ class FollowUpsScreen(BaseScreen):
         self.action_record()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        supervisor_only = {"reassign", "toggle_select", "toggle_everyone"}
+        supervisor_only = {"reassign", "toggle_select", "toggle_everyone", "one_consultant"}
         if action in supervisor_only and "reassign" not in self.japp.permissions:
             return False
         if action == "book_start":
@@ -510,8 +530,12 @@ class FollowUpsScreen(BaseScreen):
         self.load()
 
     def action_toggle_everyone(self) -> None:
-        self.everyone = not self.everyone
+        self.everyone = not self.everyone and self.consultant is None
+        self.consultant = None
         self.load()
+
+    def action_one_consultant(self) -> None:
+        self.load_assignees([])
 
     def action_toggle_later(self) -> None:
         self.later = not self.later
@@ -579,6 +603,17 @@ class FollowUpsScreen(BaseScreen):
 
     def on_assignees_loaded(self, message: AssigneesLoaded) -> None:
         ids = message.ids
+        if not ids:  # asked for by C: whose list to show
+
+            def show(initials: str | None) -> None:
+                if initials is not None:
+                    self.consultant = initials
+                    self.load()
+
+            drafts = self.japp.drafts
+            form = ConsultantFilterForm(0, message.people, drafts.get(ConsultantFilterForm.DRAFT))
+            self.app.push_screen(form, show)
+            return
 
         def chosen(initials: str | None) -> None:
             if initials is not None:

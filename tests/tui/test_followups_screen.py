@@ -311,3 +311,40 @@ async def test_a_long_list_shows_the_first_rows_and_says_so(
         assert len(rows) == 2  # of three due
         assert [r.due for r in rows] == sorted(r.due for r in rows)
         assert "The first 2 follow-ups (yours) are shown, overdue first" in screen_text(app)
+
+
+async def test_supervisor_shows_one_consultants_list(make_app, tui_database: Database) -> None:
+    """Everyone's list may be longer than the screen shows: a supervisor picks the consultant
+    who is away and sees (and can reassign) all of theirs."""
+    consultant = make_ctx(tui_database, "kon", roles="consultant")
+    other = make_ctx(tui_database, "lis", roles="consultant")
+    site = add_site(tui_database, seats=10)
+    visit(on_day(consultant, at(date(2026, 11, 9))), JENS, "Jens Møller", site=site)
+    visit(on_day(other, at(date(2026, 11, 9))), METTE, "Mette Hansen", site=site)
+    app = make_app(user="chef", roles="supervisor", lang="en")
+    async with app.run_test(size=(130, 40)) as pilot:
+        await start(pilot)
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("c")
+        await settle(pilot)
+        assert app.screen.id == "followups-of-form"
+        await pilot.press("ctrl+s")  # nobody chosen
+        await settle(pilot)
+        assert field_error(pilot, "assignee") == "Choose the consultant whose follow-ups to show."
+        await pilot.press("enter")  # open the list
+        await settle(pilot)
+        options = [str(o) for o in app.screen.query_one("#assignee")._options]
+        lis = next(i for i, o in enumerate(options) if "LIS" in o)
+        for _ in range(lis):
+            await pilot.press("down")
+        await pilot.press("enter", "ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        assert {r.assignee for r in screen.rows} == {"lis"}
+        assert {r.name for r in screen.rows} == {"Mette Hansen"}
+        assert "follow-ups (LIS)" in screen_text(app)
+        await pilot.press("m")  # back to the supervisor's own list
+        await settle(pilot)
+        assert screen.rows == []
