@@ -7,6 +7,7 @@ inside the commands, so `jobbutik --help` stays fast.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import time
@@ -49,8 +50,31 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+# Commands kept in their own modules, imported only when one of them runs (or --help lists
+# them): opening the program at the desk does not pay for them.
+LAZY_COMMANDS = {
+    "report": "jobbutik.cli_report:report",
+    "audit": "jobbutik.cli_admin:audit_group",
+    "backup": "jobbutik.cli_admin:backup_command",
+    "restore": "jobbutik.cli_admin:restore_command",
+    "retention": "jobbutik.cli_admin:retention_command",
+    "staff": "jobbutik.cli_admin:staff_group",
+}
+
+
 class JobbutikGroup(click.Group):
     """A click group whose errors are one line each, whatever goes wrong."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            module, name = LAZY_COMMANDS[cmd_name].split(":")
+            command = getattr(importlib.import_module(module), name)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
 
     def main(
         self,
@@ -519,14 +543,6 @@ def db_check() -> None:
         _("{where}: schema up to date; {audit}").format(where=where, audit=verification.message)
     )
 
-
-from jobbutik.cli_report import report  # noqa: E402  (reports: see cli_report.py)
-
-main.add_command(report)
-
-from jobbutik import cli_admin  # noqa: E402  (audit, backup, restore, retention, staff)
-
-cli_admin.register(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

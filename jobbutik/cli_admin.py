@@ -364,17 +364,3 @@ def staff_activate(initials: str) -> None:
 
     row = staff.set_active(_context(), initials, True)
     click.echo(_("{initials} is active.").format(initials=row.initials))
-
-
-COMMANDS = (
-    audit_group,
-    backup_command,
-    restore_command,
-    retention_command,
-    staff_group,
-)
-
-
-def register(main: click.Group) -> None:
-    for command in COMMANDS:
-        main.add_command(command)
