@@ -4,6 +4,7 @@ follow-up it creates, the possible-sanction flag, the interview date, bulk reass
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from factories import add_company, add_opening, add_site, add_staff, at, make_ctx, on_day
 from helpers import field_error, screen_text, settle, start
@@ -159,6 +160,18 @@ def activation_outcomes(db: Database) -> list[tuple[str, str | None]]:
     )
 
 
+async def choose_consultant(pilot: Any, initials: str) -> None:
+    """In the consultant form: open the list, arrow down to `initials`, pick it and save."""
+    await pilot.press("enter")  # open the list
+    await settle(pilot)
+    options = [str(o) for o in pilot.app.screen.query_one("#assignee")._options]
+    wanted = next(i for i, o in enumerate(options) if initials in o)
+    for _ in range(wanted):
+        await pilot.press("down")
+    await pilot.press("enter", "ctrl+s")
+    await settle(pilot)
+
+
 def _kind(kind: str) -> str:
     return {
         "referral": "Referral",
@@ -258,14 +271,7 @@ async def test_supervisor_reassigns_several_at_once(make_app, tui_database: Data
         await pilot.press("ctrl+s")  # nothing chosen yet
         await settle(pilot)
         assert field_error(pilot, "assignee") == "Choose the consultant to take them over."
-        await pilot.press("enter")  # open the list
-        await settle(pilot)
-        options = [str(o) for o in app.screen.query_one("#assignee")._options]
-        lis = next(i for i, o in enumerate(options) if "LIS" in o)
-        for _ in range(lis):
-            await pilot.press("down")
-        await pilot.press("enter", "ctrl+s")
-        await settle(pilot)
+        await choose_consultant(pilot, "LIS")
         assert app.screen.id == "followups"
         assert sorted(r.assignee for r in screen.rows) == ["kon", "lis", "lis"]
         assert screen.selected_ids == set()
@@ -333,14 +339,7 @@ async def test_supervisor_shows_one_consultants_list(make_app, tui_database: Dat
         await pilot.press("ctrl+s")  # nobody chosen
         await settle(pilot)
         assert field_error(pilot, "assignee") == "Choose the consultant whose follow-ups to show."
-        await pilot.press("enter")  # open the list
-        await settle(pilot)
-        options = [str(o) for o in app.screen.query_one("#assignee")._options]
-        lis = next(i for i, o in enumerate(options) if "LIS" in o)
-        for _ in range(lis):
-            await pilot.press("down")
-        await pilot.press("enter", "ctrl+s")
-        await settle(pilot)
+        await choose_consultant(pilot, "LIS")
         assert app.screen is screen
         assert {r.assignee for r in screen.rows} == {"lis"}
         assert {r.name for r in screen.rows} == {"Mette Hansen"}
