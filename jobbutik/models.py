@@ -282,7 +282,12 @@ class ActivationSite(SQLModel, table=True):
 
     @property
     def weekdays(self) -> frozenset[int]:
-        return frozenset(int(d) for d in self.start_weekdays.split(",") if d != "")
+        return parse_weekdays(self.start_weekdays)
+
+
+def parse_weekdays(start_weekdays: str) -> frozenset[int]:
+    """The weekdays (0 = Monday) in an `ActivationSite.start_weekdays` column value."""
+    return frozenset(int(d) for d in start_weekdays.split(",") if d != "")
 
 
 class Activation(SQLModel, table=True):

@@ -436,10 +436,11 @@ def test_statistics_wait_for_nobody(sqlite_database: Database) -> None:
     finally:
         other.execute("ROLLBACK")
         other.close()
-    with sqlite3.connect(sqlite_database.path) as raw:
-        tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
-    assert "sqlite_stat1" not in tables  # left for the next start
+    assert "sqlite_stat1" not in _tables(sqlite_database.path)  # left for the next start
     schema.refresh_statistics(sqlite_database)
-    with sqlite3.connect(sqlite_database.path) as raw:
-        tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
-    assert "sqlite_stat1" in tables
+    assert "sqlite_stat1" in _tables(sqlite_database.path)
+
+
+def _tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as raw:
+        return {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}

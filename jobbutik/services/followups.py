@@ -267,7 +267,8 @@ def record_outcome(
     """Close a follow-up with its outcome; create the next one where the outcome calls for it.
 
     An outcome that ends an activation takes `result`: what it ended in (job, education,
-    stopped). A hire ends the citizen's running activations in a job."""
+    stopped). A hire ends the citizen's started activations in a job and calls off those still
+    to start."""
     staff = ctx.require(Permission.FOLLOW_UP)
     today, now = ctx.clock.today(), ctx.clock.now()
     rules = ctx.rulebook
@@ -390,6 +391,13 @@ def _end_activation(
     activation = session.get(Activation, follow_up.activation_id)
     if activation is None:
         raise NotFound(_("The activation behind this follow-up is gone."))
+    _set_status(session, activation, status, today, result)
+
+
+def _set_status(
+    session: Session, activation: Activation, status: str, today: date, result: str | None
+) -> None:
+    """The activation's new status, its end (today) when it ends, and what it ended in."""
     activation.status = status
     if status in (ActivationStatus.ENDED, ActivationStatus.ENDED_EARLY, ActivationStatus.NO_SHOW):
         activation.end_date = today
@@ -430,11 +438,11 @@ def _end_for_hire(
     ).all()
     closed: list[int] = []
     for activation in leaving:
-        started = activation.status == ActivationStatus.STARTED
-        activation.status = ActivationStatus.ENDED if started else ActivationStatus.ENDED_EARLY
-        activation.end_date = today
-        activation.outcome = ActivationOutcome.EMPLOYED if started else None
-        session.add(activation)
+        if activation.status == ActivationStatus.STARTED:
+            status, result = ActivationStatus.ENDED, ActivationOutcome.EMPLOYED.value
+        else:
+            status, result = ActivationStatus.ENDED_EARLY, None
+        _set_status(session, activation, status, today, result)
         assert activation.id is not None
         audit.record(
             session,

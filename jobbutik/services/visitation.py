@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, update
+from sqlalchemy import BindParameter, Connection, Table, bindparam, insert, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, func, select
 
@@ -30,6 +30,7 @@ from jobbutik.models import (
     Visitation,
     Withdrawal,
     WithdrawalReason,
+    parse_weekdays,
 )
 from jobbutik.rules import (
     Proposal,
@@ -200,7 +201,7 @@ def propose(ctx: ServiceContext, age: int, facts: Facts) -> Proposal:
     )
 
 
-def _holds_seat_on(day: date) -> Any:
+def _holds_seat_on(day: date | BindParameter[date]) -> Any:
     """Activations holding a seat on `day` or later: open-ended ones keep it from their start."""
     return col(Activation.status).in_(SEAT_HOLDING) & (
         col(Activation.end_date).is_(None) | (col(Activation.end_date) >= day)
@@ -357,9 +358,7 @@ _SITE_SEATS = select_columns(
     .select_from(_ACTIVATION)
     .where(
         _ACTIVATION.c.site_id == _SITE.c.id,
-        _ACTIVATION.c.status.in_(SEAT_HOLDING),
-        _ACTIVATION.c.end_date.is_(None)
-        | (_ACTIVATION.c.end_date >= bindparam("day", type_=_ACTIVATION.c.end_date.type)),
+        _holds_seat_on(bindparam("day", type_=_ACTIVATION.c.end_date.type)),
     )
     .scalar_subquery()
     .label("taken"),
@@ -446,11 +445,6 @@ def _follow_up_row(
     }
 
 
-def _weekdays(start_weekdays: str) -> frozenset[int]:
-    """`ActivationSite.weekdays` from the column alone."""
-    return frozenset(int(d) for d in start_weekdays.split(",") if d != "")
-
-
 def _book_seat(
     connection: Connection,
     ctx: ServiceContext,
@@ -469,7 +463,7 @@ def _book_seat(
     ).first()
     if site is None or not site.active:
         raise ValidationError(_("That activation site is not in use."), field="activation")
-    if choice.start_date.weekday() not in _weekdays(site.start_weekdays):
+    if choice.start_date.weekday() not in parse_weekdays(site.start_weekdays):
         raise ValidationError(
             _("{site} does not take starters on that weekday.").format(site=site.name),
             field="start_date",
