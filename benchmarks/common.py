@@ -21,11 +21,11 @@ FULL_SCALE = 1_000_000
 # What the database content depends on: a change to any of these builds the cache again.
 _CONTENT_SOURCES = (
     "jobbutik/demo.py",
-    "jobbutik/models.py",
-    "jobbutik/identity.py",
-    "jobbutik/rules/default.toml",
-    "jobbutik/rules/ruleset.py",
-    "jobbutik/rules/calendar.py",
+    "jobbutik/store/models.py",
+    "jobbutik/domain/identity.py",
+    "jobbutik/domain/rules/default.toml",
+    "jobbutik/domain/rules/ruleset.py",
+    "jobbutik/domain/rules/calendar.py",
 )
 
 
@@ -33,7 +33,7 @@ def code_key() -> str:
     """A short hash of the code that decides what a demo database holds (and its schema)."""
     digest = hashlib.sha256()
     paths = [ROOT / p for p in _CONTENT_SOURCES]
-    paths += sorted((ROOT / "jobbutik" / "migrations" / "versions").glob("*.py"))
+    paths += sorted((ROOT / "jobbutik" / "store" / "migrations" / "versions").glob("*.py"))
     for path in paths:
         digest.update(path.relative_to(ROOT).as_posix().encode())
         digest.update(path.read_bytes())

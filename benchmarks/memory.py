@@ -27,8 +27,8 @@ def _status_mb(field: str) -> float:
 
 
 async def _drive(db: str) -> dict[str, float]:
-    from jobbutik.app import create_app
-    from jobbutik.config import Settings
+    from jobbutik.services.config import Settings
+    from jobbutik.tui.app import create_app
 
     settings = Settings(db=db, user="demo", today=TODAY, lang="da")
     app = create_app(settings)

@@ -75,12 +75,12 @@ def _times(fn: Callable[[T], object], items: list[T], warm: int = 3) -> list[flo
 
 
 def run(path: Path, *, full_scale: bool) -> list[Result]:
-    from jobbutik.clock import Clock
-    from jobbutik.db import Database
+    from jobbutik.domain.clock import Clock
+    from jobbutik.domain.rules import load_rulebook
     from jobbutik.reports.run import ReportRequest, run_report
-    from jobbutik.rules import load_rulebook
     from jobbutik.services import citizens, followups
     from jobbutik.services.context import ServiceContext
+    from jobbutik.store.db import Database
 
     sample = _sample(path, random.Random(SAMPLE_SEED))
     db = Database(str(path))

@@ -29,13 +29,13 @@ def _cpr(n: int) -> str:
 
 
 def _prepare(template: Path, path: Path) -> tuple[int, list[int], list[list[int]]]:
-    from jobbutik.clock import Clock
-    from jobbutik.db import Database
-    from jobbutik.models import ActivationSite
-    from jobbutik.rules import load_rulebook
+    from jobbutik.domain.clock import Clock
+    from jobbutik.domain.rules import load_rulebook
     from jobbutik.services import arrivals
     from jobbutik.services.arrivals import ArrivalForm, NewCitizen
     from jobbutik.services.context import ServiceContext
+    from jobbutik.store.db import Database
+    from jobbutik.store.models import ActivationSite
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -92,12 +92,12 @@ def _worker(
     start: object,
     out: object,
 ) -> None:
-    from jobbutik.clock import Clock
-    from jobbutik.db import Database
-    from jobbutik.rules import load_rulebook
+    from jobbutik.domain.clock import Clock
+    from jobbutik.domain.rules import load_rulebook
     from jobbutik.services import visitation
     from jobbutik.services.context import ServiceContext
     from jobbutik.services.visitation import ActivationChoice, Facts, ReferralChoice, VisitationPlan
+    from jobbutik.store.db import Database
 
     db = Database(path)
     rules = load_rulebook()

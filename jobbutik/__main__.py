@@ -1,3 +1,3 @@
-from jobbutik.cli import main
+from jobbutik.cli.main import main
 
 main()

@@ -40,10 +40,11 @@ from typing import Any
 from sqlalchemy import Boolean, Connection, Index, Table, insert, text
 from sqlmodel import Session
 
-from jobbutik.clock import LOCAL_TZ, Clock
-from jobbutik.db import Database, switch_to_wal
-from jobbutik.identity import fold_name
-from jobbutik.models import (
+from jobbutik.domain.clock import LOCAL_TZ, Clock
+from jobbutik.domain.identity import fold_name
+from jobbutik.domain.rules import RuleBook, load_rulebook
+from jobbutik.store.db import Database, switch_to_wal
+from jobbutik.store.models import (
     Activation,
     ActivationOutcome,
     ActivationSite,
@@ -71,7 +72,6 @@ from jobbutik.models import (
     WithdrawalReason,
     citizen_tail_rows,
 )
-from jobbutik.rules import RuleBook, load_rulebook
 
 __all__ = ["DEMO_USER", "DemoSummary", "build_demo"]
 

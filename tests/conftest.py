@@ -2,7 +2,8 @@
 
 Databases:
 * `database_url` — a fresh, EMPTY database URL, parametrized ["sqlite", "postgresql"].
-* `database` — a `jobbutik.db.Database` at schema head, parametrized the same way. The schema is
+* `database` — a `jobbutik.store.db.Database` at schema head, parametrized the same way. The
+  schema is
   built once per session per backend into a template (a SQLite file copied per test; a
   PostgreSQL `CREATE DATABASE … TEMPLATE …`), so each test costs a file copy or a few ms of
   server work.
@@ -32,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pgcluster import PgCluster, PostgresNotFound
 
 if TYPE_CHECKING:
-    from jobbutik.db import Database
+    from jobbutik.store.db import Database
 
 BACKENDS = ["sqlite", "postgresql"]
 _PG_FIXTURES = {"pg_url", "pg_cluster", "_pg_template"}
@@ -76,7 +77,7 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 @pytest.fixture(autouse=True)
 def _english() -> Iterator[None]:
     """Messages in English unless a test sets Danish itself (and then it does not leak)."""
-    from jobbutik.i18n import set_language
+    from jobbutik.domain.i18n import set_language
 
     set_language("en")
     yield
@@ -122,8 +123,8 @@ def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def _pg_template(pg_cluster: PgCluster) -> str:
     """A database at schema head that each `database` test copies."""
-    from jobbutik.db import Database
-    from jobbutik.schema import upgrade
+    from jobbutik.store.db import Database
+    from jobbutik.store.schema import upgrade
 
     name = "jobbutik_template"
     db = Database(pg_cluster.create_database(name))
@@ -139,8 +140,8 @@ def _pg_template(pg_cluster: PgCluster) -> str:
 
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from jobbutik.db import Database
-    from jobbutik.schema import upgrade
+    from jobbutik.store.db import Database
+    from jobbutik.store.schema import upgrade
 
     path = tmp_path_factory.mktemp("template") / "template.sqlite"
     db = Database(str(path))
@@ -178,7 +179,7 @@ def database_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path
 
 
 def _make_database(backend: str, request: pytest.FixtureRequest, path: Path) -> Iterator[Database]:
-    from jobbutik.db import Database
+    from jobbutik.store.db import Database
 
     if backend == "postgresql":
         cluster: PgCluster = request.getfixturevalue("pg_cluster")
@@ -202,7 +203,7 @@ def _make_database(backend: str, request: pytest.FixtureRequest, path: Path) -> 
 
 @pytest.fixture
 def database(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A `jobbutik.db.Database` at schema head, on SQLite and on PostgreSQL."""
+    """A `jobbutik.store.db.Database` at schema head, on SQLite and on PostgreSQL."""
     yield from _make_database(db_backend, request, tmp_path / "database.sqlite")
 
 

@@ -6,12 +6,12 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from jobbutik.clock import LOCAL_TZ, Clock
-from jobbutik.db import Database
-from jobbutik.identity import fold_name
-from jobbutik.models import ActivationSite, Company, JobOpening, Role, SiteKind, Staff
-from jobbutik.rules import load_rulebook
+from jobbutik.domain.clock import LOCAL_TZ, Clock
+from jobbutik.domain.identity import fold_name
+from jobbutik.domain.rules import load_rulebook
 from jobbutik.services.context import ServiceContext
+from jobbutik.store.db import Database
+from jobbutik.store.models import ActivationSite, Company, JobOpening, Role, SiteKind, Staff
 
 TODAY = date(2026, 11, 23)  # a Monday
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=LOCAL_TZ)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from factories import make_ctx
 from sqlmodel import col, select
 
-from jobbutik.db import Database
-from jobbutik.models import AuditEntry
 from jobbutik.services import arrivals, audit, citizens
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
+from jobbutik.store.db import Database
+from jobbutik.store.models import AuditEntry
 
 
 def fill(db: Database) -> None:

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jobbutik import i18n
-from jobbutik.rules import Calendar, load_rulebook
+from jobbutik.domain import i18n
+from jobbutik.domain.rules import Calendar, load_rulebook
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,12 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlmodel import select
 
-from jobbutik import cli
-from jobbutik.cli import main
-from jobbutik.config import Settings, SettingsError, resolve_settings
-from jobbutik.db import Database
-from jobbutik.i18n import set_language
-from jobbutik.models import AuditEntry, Citizen, Role, Staff
+from jobbutik.cli import main as cli
+from jobbutik.cli.main import main
+from jobbutik.domain.i18n import set_language
+from jobbutik.services.config import Settings, SettingsError, resolve_settings
+from jobbutik.store.db import Database
+from jobbutik.store.models import AuditEntry, Citizen, Role, Staff
 
 TODAY = "2026-11-23"
 CSV = "cpr;name\n0101901234;Søren Ærø\n0202851236;Mette Møller\n"
@@ -258,7 +258,7 @@ def test_danish_is_the_default_language(tmp_path: Path) -> None:
 
 
 def test_no_command_opens_the_program(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import jobbutik.app
+    import jobbutik.tui.app
 
     opened: list[Settings] = []
 
@@ -269,7 +269,7 @@ def test_no_command_opens_the_program(monkeypatch: pytest.MonkeyPatch, tmp_path:
         def run(self) -> None:
             opened.append(self.settings)
 
-    monkeypatch.setattr(jobbutik.app, "create_app", lambda settings, **_kw: FakeApp(settings))
+    monkeypatch.setattr(jobbutik.tui.app, "create_app", lambda settings, **_kw: FakeApp(settings))
     result = run("--db", str(tmp_path / "j.sqlite"), "--user", "ab", "--today", TODAY)
     assert result.exit_code == 0, result.output
     assert opened and opened[0].user == "ab" and opened[0].today == date(2026, 11, 23)
@@ -278,11 +278,11 @@ def test_no_command_opens_the_program(monkeypatch: pytest.MonkeyPatch, tmp_path:
 def test_demo_defaults_to_its_own_file_and_user(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import jobbutik.app
+    import jobbutik.tui.app
 
     opened: list[Settings] = []
     monkeypatch.setattr(
-        jobbutik.app,
+        jobbutik.tui.app,
         "create_app",
         lambda settings, **_kw: type("A", (), {"run": lambda self: opened.append(settings)})(),
     )

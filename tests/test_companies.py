@@ -8,12 +8,12 @@ from factories import add_opening, make_ctx, valid_cvr
 from sqlmodel import func, select
 from test_followups import ADULT, OTHER, open_follow_up, visit
 
-from jobbutik.db import Database
-from jobbutik.errors import FormErrors, PermissionDenied, ValidationError
-from jobbutik.i18n import set_language
-from jobbutik.models import AuditEntry, Company, FollowUpKind
+from jobbutik.domain.errors import FormErrors, PermissionDenied, ValidationError
+from jobbutik.domain.i18n import set_language
 from jobbutik.services import audit, companies, followups
 from jobbutik.services.companies import CompanyForm
+from jobbutik.store.db import Database
+from jobbutik.store.models import AuditEntry, Company, FollowUpKind
 
 NETTO = CompanyForm(
     cvr=valid_cvr(11),

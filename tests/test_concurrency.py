@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from sqlmodel import Session, func, select
 
-from jobbutik.clock import LOCAL_TZ
-from jobbutik.db import Database
-from jobbutik.models import Citizen, Request, Staff, Visitation
+from jobbutik.domain.clock import LOCAL_TZ
+from jobbutik.store.db import Database
+from jobbutik.store.models import Citizen, Request, Staff, Visitation
 
 PROCESSES = 8
 WRITES_EACH = 25

@@ -34,7 +34,7 @@ def _child(url: str, acks: str, base: int) -> None:
     from factories import make_ctx
     from trust_helpers import register_and_visit
 
-    from jobbutik.db import Database
+    from jobbutik.store.db import Database
 
     db = Database(url)
     ctx = make_ctx(db, "demo")
@@ -86,8 +86,8 @@ def test_killed_writers_never_leave_half_a_visitation(
     from sqlmodel import func, select
     from trust_helpers import cli, setup_visits
 
-    from jobbutik.db import Database
-    from jobbutik.models import (
+    from jobbutik.store.db import Database
+    from jobbutik.store.models import (
         Activation,
         AuditEntry,
         FollowUp,
@@ -211,7 +211,7 @@ def test_a_killed_import_leaves_all_or_nothing(sqlite_database: object, tmp_path
     from factories import make_ctx
     from trust_helpers import cpr_for
 
-    from jobbutik.db import Database
+    from jobbutik.store.db import Database
 
     assert isinstance(sqlite_database, Database)
     db = sqlite_database

@@ -10,13 +10,13 @@ from factories import add_company, make_ctx, valid_cvr
 from sqlmodel import func, select
 
 import jobbutik.services.csv_companies  # noqa: F401  (registers the kinds)
-from jobbutik.db import Database
-from jobbutik.i18n import set_language
-from jobbutik.models import AuditEntry, Company, JobOpening
+from jobbutik.domain.i18n import set_language
 from jobbutik.services import csvio
 from jobbutik.services.companies import danish_sort_key
 from jobbutik.services.csv_companies import parse_csv_date
 from jobbutik.services.csvio import ImportRefused
+from jobbutik.store.db import Database
+from jobbutik.store.models import AuditEntry, Company, JobOpening
 
 NETTO, BAGER = valid_cvr(1), valid_cvr(21)
 COMPANIES = (
@@ -188,10 +188,10 @@ def test_dates_in_csv(text: str, expected: date) -> None:
 
 
 def test_command_line_import_and_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("jobbutik.schema")
+    pytest.importorskip("jobbutik.store.schema")
     from click.testing import CliRunner
 
-    from jobbutik.cli import main
+    from jobbutik.cli.main import main
 
     for name in ("JOBBUTIK_DB", "JOBBUTIK_USER", "JOBBUTIK_TODAY", "JOBBUTIK_LANG"):
         monkeypatch.delenv(name, raising=False)

@@ -10,11 +10,11 @@ import pytest
 from factories import make_ctx
 from sqlmodel import func, select
 
-from jobbutik.db import Database
-from jobbutik.errors import PermissionDenied
-from jobbutik.models import AuditAction, AuditEntry, Citizen
+from jobbutik.domain.errors import PermissionDenied
 from jobbutik.services import csvio
 from jobbutik.services.csvio import ImportRefused
+from jobbutik.store.db import Database
+from jobbutik.store.models import AuditAction, AuditEntry, Citizen
 
 GOOD_SEMICOLON = (
     "cpr;name;phone;email;postcode\r\n"

@@ -15,11 +15,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from jobbutik import schema
-from jobbutik.clock import LOCAL_TZ
-from jobbutik.db import SQLITE_BUSY_TIMEOUT_MS, Database
-from jobbutik.errors import DatabaseUnavailable
-from jobbutik.models import Citizen, Request, Setting, Staff
+from jobbutik.domain.clock import LOCAL_TZ
+from jobbutik.domain.errors import DatabaseUnavailable
+from jobbutik.store import schema
+from jobbutik.store.db import SQLITE_BUSY_TIMEOUT_MS, Database
+from jobbutik.store.models import Citizen, Request, Setting, Staff
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=LOCAL_TZ)
 

@@ -13,9 +13,9 @@ from factories import add_company, add_opening, at, make_ctx, on_day
 from sqlmodel import select
 from test_followups import open_follow_up, visit
 
-from jobbutik.db import Database
-from jobbutik.models import FollowUp, FollowUpKind, Referral
 from jobbutik.services import followups
+from jobbutik.store.db import Database
+from jobbutik.store.models import FollowUp, FollowUpKind, Referral
 
 FAR_AWAY = date(2030, 1, 1)
 

@@ -11,12 +11,14 @@ from click.testing import CliRunner
 from sqlmodel import Session, col, func, select
 
 from jobbutik import demo
-from jobbutik.cli import main
-from jobbutik.clock import LOCAL_TZ
-from jobbutik.db import Database
+from jobbutik.cli.main import main
 from jobbutik.demo import DEMO_USER, HISTORY_WEEKS, build_demo, cvr_check_digit
-from jobbutik.identity import fold_name, parse_cpr, parse_cvr
-from jobbutik.models import (
+from jobbutik.domain.clock import LOCAL_TZ
+from jobbutik.domain.identity import fold_name, parse_cpr, parse_cvr
+from jobbutik.services import audit
+from jobbutik.services.staff import resolve_staff
+from jobbutik.store.db import Database
+from jobbutik.store.models import (
     Activation,
     ActivationSite,
     AuditEntry,
@@ -34,8 +36,6 @@ from jobbutik.models import (
     Visitation,
     Withdrawal,
 )
-from jobbutik.services import audit
-from jobbutik.services.staff import resolve_staff
 
 TODAY = date(2026, 11, 23)  # a Monday
 NOW = datetime(2026, 11, 23, 11, 30, tzinfo=LOCAL_TZ)
@@ -93,7 +93,7 @@ def demo_db(sqlite_database: Database) -> Database:
 
 
 def test_same_seed_same_data(tmp_path: Path, sqlite_database: Database) -> None:
-    from jobbutik import schema
+    from jobbutik.store import schema
 
     counts = build(sqlite_database)
     other = Database(str(tmp_path / "again.sqlite"))
@@ -286,7 +286,7 @@ def test_a_worker_process_builds_the_same_rows(
 ) -> None:
     """Built in a worker process chunk by chunk (as large demos are), on either backend, the
     rows are the ones built in this process."""
-    from jobbutik import schema
+    from jobbutik.store import schema
 
     monkeypatch.setattr(demo, "CHUNK", 25)  # three chunks of citizens
     counts = build(database, citizens=60, in_worker=True)

@@ -6,12 +6,12 @@ import subprocess
 import sys
 
 DOMAIN = [
-    "jobbutik.contact",
-    "jobbutik.db",
-    "jobbutik.models",
-    "jobbutik.rules",
-    "jobbutik.identity",
-    "jobbutik.schema",
+    "jobbutik.domain.contact",
+    "jobbutik.store.db",
+    "jobbutik.store.models",
+    "jobbutik.domain.rules",
+    "jobbutik.domain.identity",
+    "jobbutik.store.schema",
     "jobbutik.services.context",
     "jobbutik.services.audit",
     "jobbutik.services.staff",

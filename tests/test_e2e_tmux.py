@@ -109,8 +109,8 @@ def free_cpr(db_url: str) -> str:
     """A CPR number (born 1 Jan 1990) no demo citizen has."""
     from sqlmodel import select
 
-    from jobbutik.db import Database
-    from jobbutik.models import Citizen
+    from jobbutik.store.db import Database
+    from jobbutik.store.models import Citizen
 
     db = Database(db_url)
     try:
@@ -185,11 +185,11 @@ def test_register_and_hold_the_conversation_with_keys_only(tmp_path: Path, tmux:
     assert not tmux.alive(), tmux.screen()
 
     # What was saved, read through the services.
-    from jobbutik.clock import Clock
-    from jobbutik.db import Database
-    from jobbutik.rules import load_rulebook
+    from jobbutik.domain.clock import Clock
+    from jobbutik.domain.rules import load_rulebook
     from jobbutik.services import citizens
     from jobbutik.services.context import ServiceContext
+    from jobbutik.store.db import Database
 
     db = Database(str(db_file))
     try:

@@ -19,16 +19,8 @@ from factories import (
 )
 from sqlmodel import select
 
-from jobbutik.db import Database
-from jobbutik.errors import NotFound, PermissionDenied, ValidationError
-from jobbutik.i18n import set_language
-from jobbutik.models import (
-    Activation,
-    AuditEntry,
-    FollowUp,
-    FollowUpKind,
-    Referral,
-)
+from jobbutik.domain.errors import NotFound, PermissionDenied, ValidationError
+from jobbutik.domain.i18n import set_language
 from jobbutik.services import arrivals, audit, followups, visitation
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
 from jobbutik.services.context import ServiceContext
@@ -38,6 +30,14 @@ from jobbutik.services.visitation import (
     ReferralChoice,
     VisitationPlan,
     VisitationResult,
+)
+from jobbutik.store.db import Database
+from jobbutik.store.models import (
+    Activation,
+    AuditEntry,
+    FollowUp,
+    FollowUpKind,
+    Referral,
 )
 
 ADULT = "0101901234"

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from jobbutik import i18n
-from jobbutik.identity import (
+from jobbutik.domain import i18n
+from jobbutik.domain.identity import (
     Cpr,
     CprError,
     CvrError,

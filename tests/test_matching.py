@@ -10,14 +10,14 @@ from factories import add_company, add_opening, make_ctx
 from sqlmodel import select
 from test_followups import visit
 
-from jobbutik.db import Database
-from jobbutik.i18n import set_language
-from jobbutik.models import Citizen, JobOpening
+from jobbutik.domain.i18n import set_language
 from jobbutik.services import arrivals, matching
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
 from jobbutik.services.context import ServiceContext
 from jobbutik.services.matching import FAR, NEAR, REGION, SAME, postcode_distance
 from jobbutik.services.visitation import Facts
+from jobbutik.store.db import Database
+from jobbutik.store.models import Citizen, JobOpening
 
 
 @pytest.fixture(autouse=True)

@@ -8,10 +8,10 @@ import pytest
 from factories import make_ctx
 from sqlmodel import Session, col, select
 
-from jobbutik.db import Database
-from jobbutik.models import Citizen, CitizenNameTail, name_tails
 from jobbutik.services import arrivals, citizens
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
+from jobbutik.store.db import Database
+from jobbutik.store.models import Citizen, CitizenNameTail, name_tails
 
 NAMES = (
     ("0101901234", "Jens Peter Møller"),

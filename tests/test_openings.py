@@ -8,12 +8,12 @@ import pytest
 from factories import TODAY, add_company, at, make_ctx
 from sqlmodel import func, select
 
-from jobbutik.db import Database
-from jobbutik.errors import FormErrors, ValidationError
-from jobbutik.i18n import set_language
-from jobbutik.models import AuditEntry, Company, JobOpening
+from jobbutik.domain.errors import FormErrors, ValidationError
+from jobbutik.domain.i18n import set_language
 from jobbutik.services import openings
 from jobbutik.services.openings import OpeningForm
+from jobbutik.store.db import Database
+from jobbutik.store.models import AuditEntry, Company, JobOpening
 
 
 @pytest.fixture(autouse=True)

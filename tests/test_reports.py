@@ -36,11 +36,18 @@ from factories import ALL_ROLES, add_company, add_opening, add_site, at, make_ct
 from pypdf import PdfReader
 from sqlmodel import Session, col, select
 
-from jobbutik.clock import Clock
-from jobbutik.db import Database
-from jobbutik.errors import PermissionDenied, ValidationError
-from jobbutik.i18n import language, set_language
-from jobbutik.models import (
+from jobbutik.domain.clock import Clock
+from jobbutik.domain.errors import PermissionDenied, ValidationError
+from jobbutik.domain.i18n import language, set_language
+from jobbutik.reports import fmt
+from jobbutik.reports.document import Document, Figures, Table
+from jobbutik.reports.run import ReportRequest, render, run_report, write
+from jobbutik.services import arrivals, followups, visitation
+from jobbutik.services.arrivals import ArrivalForm, NewCitizen
+from jobbutik.services.context import ServiceContext
+from jobbutik.services.visitation import ActivationChoice, Facts, ReferralChoice, VisitationPlan
+from jobbutik.store.db import Database
+from jobbutik.store.models import (
     Activation,
     ActivationSite,
     AuditEntry,
@@ -49,13 +56,6 @@ from jobbutik.models import (
     Setting,
     SiteKind,
 )
-from jobbutik.reports import fmt
-from jobbutik.reports.document import Document, Figures, Table
-from jobbutik.reports.run import ReportRequest, render, run_report, write
-from jobbutik.services import arrivals, followups, visitation
-from jobbutik.services.arrivals import ArrivalForm, NewCitizen
-from jobbutik.services.context import ServiceContext
-from jobbutik.services.visitation import ActivationChoice, Facts, ReferralChoice, VisitationPlan
 
 CITIZENS = {
     "A1": ("0101901234", "Jens Møller"),
@@ -596,7 +596,7 @@ def test_no_full_cpr_number_in_any_report_in_any_format(
 
 
 def test_every_report_run_is_audited(database: Database, english: None, tmp_path: Path) -> None:
-    from jobbutik.models import AuditAction
+    from jobbutik.store.models import AuditAction
 
     w = build_phase1(database)
     ctx = sup_at(w, PHASE1_NOW)

@@ -14,11 +14,11 @@ from pypdf import PdfReader
 from sqlmodel import select
 from test_reports import CITIZENS, build_all
 
-from jobbutik import config
-from jobbutik.cli import main
-from jobbutik.db import Database
-from jobbutik.i18n import set_language
-from jobbutik.models import AuditEntry
+from jobbutik.cli.main import main
+from jobbutik.domain.i18n import set_language
+from jobbutik.services import config
+from jobbutik.store.db import Database
+from jobbutik.store.models import AuditEntry
 
 ENV_NAMES = ("JOBBUTIK_DB", "JOBBUTIK_USER", "JOBBUTIK_TODAY", "JOBBUTIK_LANG", "JOBBUTIK_RULES")
 

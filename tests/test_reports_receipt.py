@@ -13,10 +13,8 @@ from factories import add_company, add_opening, add_site, make_ctx
 from pypdf import PdfReader
 from sqlmodel import Session, select
 
-from jobbutik.db import Database
-from jobbutik.errors import JobbutikError, NotFound
-from jobbutik.i18n import language, set_language
-from jobbutik.models import ActivationSite, AuditEntry, Setting
+from jobbutik.domain.errors import JobbutikError, NotFound
+from jobbutik.domain.i18n import language, set_language
 from jobbutik.reports import printing
 from jobbutik.reports.receipt import (
     log_receipt,
@@ -29,6 +27,8 @@ from jobbutik.services import arrivals, visitation
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
 from jobbutik.services.context import ServiceContext
 from jobbutik.services.visitation import ActivationChoice, Facts, ReferralChoice, VisitationPlan
+from jobbutik.store.db import Database
+from jobbutik.store.models import ActivationSite, AuditEntry, Setting
 
 ADULT = "0101901234"
 YOUNG = "0202024321"
@@ -181,7 +181,7 @@ def test_receipt_reading_and_printing_is_audited(database: Database, english: No
 
 
 def printing_action():  # type: ignore[no-untyped-def]
-    from jobbutik.models import AuditAction
+    from jobbutik.store.models import AuditAction
 
     return AuditAction.PRINT
 

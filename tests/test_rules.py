@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from jobbutik import i18n
-from jobbutik.rules import (
+from jobbutik.domain import i18n
+from jobbutik.domain.rules import (
     Proposal,
     RuleBook,
     RulesError,
@@ -352,7 +352,7 @@ def test_every_message_has_a_danish_translation() -> None:
     po = REPO / "jobbutik" / "locale" / "da" / "LC_MESSAGES" / "identity_rules.po"
     catalog = i18n.parse_po(po.read_text(encoding="utf-8"))
     wanted: set[str] = set()
-    for module in ("identity.py", "rules/calendar.py", "rules/ruleset.py"):
+    for module in ("domain/identity.py", "domain/rules/calendar.py", "domain/rules/ruleset.py"):
         tree = ast.parse((REPO / "jobbutik" / module).read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if (

@@ -17,11 +17,11 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel, func, select
 
-from jobbutik import schema
-from jobbutik.clock import LOCAL_TZ
-from jobbutik.db import Database
-from jobbutik.errors import DatabaseUnavailable
-from jobbutik.models import Citizen, Request, Staff, Visitation
+from jobbutik.domain.clock import LOCAL_TZ
+from jobbutik.domain.errors import DatabaseUnavailable
+from jobbutik.store import schema
+from jobbutik.store.db import Database
+from jobbutik.store.models import Citizen, Request, Staff, Visitation
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=LOCAL_TZ)
 
@@ -138,9 +138,10 @@ def test_models_and_migrations_agree(database_url: str) -> None:
     finally:
         db.dispose()
     assert differences == [], (
-        "jobbutik.models and the migrations disagree. Before the first release regenerate the "
-        "initial revision: python -m jobbutik.schema --regenerate-initial; after it add one: "
-        'python -m jobbutik.schema --revision "what changed".'
+        "jobbutik.store.models and the migrations disagree. Before the first release regenerate "
+        "the "
+        "initial revision: python -m jobbutik.store.schema --regenerate-initial; after it add one: "
+        'python -m jobbutik.store.schema --revision "what changed".'
     )
 
 
@@ -152,7 +153,7 @@ def test_there_is_one_head_and_env_is_shipped() -> None:
 
 def test_importing_schema_loads_neither_alembic_nor_textual() -> None:
     code = (
-        "import sys, jobbutik.schema\n"
+        "import sys, jobbutik.store.schema\n"
         "print(sorted(m for m in ('alembic', 'textual', 'sqlalchemy') if m in sys.modules))"
     )
     out = subprocess.run(
@@ -401,9 +402,9 @@ def test_opening_refreshes_the_planner_statistics(tmp_path: Path) -> None:
     program and every command do) measures the tables."""
     from factories import make_ctx
 
-    from jobbutik.config import Settings, open_database
     from jobbutik.services import arrivals
     from jobbutik.services.arrivals import ArrivalForm, NewCitizen
+    from jobbutik.services.config import Settings, open_database
 
     path = tmp_path / "j.sqlite"
     settings = Settings(db=str(path), user="ab", lang="en")

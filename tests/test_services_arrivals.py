@@ -8,11 +8,11 @@ import pytest
 from factories import NOW, TODAY, at, make_ctx, on_day
 from sqlmodel import func, select
 
-from jobbutik.db import Database
-from jobbutik.errors import FormErrors, PermissionDenied, ValidationError
-from jobbutik.models import AuditEntry, Citizen, Request, RequestStatus
+from jobbutik.domain.errors import FormErrors, PermissionDenied, ValidationError
 from jobbutik.services import arrivals, citizens
 from jobbutik.services.arrivals import ArrivalForm, DuplicateSuspected, NewCitizen
+from jobbutik.store.db import Database
+from jobbutik.store.models import AuditEntry, Citizen, Request, RequestStatus
 
 
 def count(db: Database, model: type) -> int:

@@ -8,9 +8,13 @@ import pytest
 from factories import TODAY, add_company, add_opening, add_site, make_ctx
 from sqlmodel import func, select
 
-from jobbutik.db import Database
-from jobbutik.errors import CapacityFull, FormErrors, ValidationError
-from jobbutik.models import (
+from jobbutik.domain.errors import CapacityFull, FormErrors, ValidationError
+from jobbutik.services import arrivals, audit, matching, visitation
+from jobbutik.services.arrivals import ArrivalForm, NewCitizen
+from jobbutik.services.context import ServiceContext
+from jobbutik.services.visitation import ActivationChoice, Facts, ReferralChoice, VisitationPlan
+from jobbutik.store.db import Database
+from jobbutik.store.models import (
     Activation,
     FollowUp,
     Referral,
@@ -18,10 +22,6 @@ from jobbutik.models import (
     Visitation,
     Withdrawal,
 )
-from jobbutik.services import arrivals, audit, matching, visitation
-from jobbutik.services.arrivals import ArrivalForm, NewCitizen
-from jobbutik.services.context import ServiceContext
-from jobbutik.services.visitation import ActivationChoice, Facts, ReferralChoice, VisitationPlan
 
 ADULT = "0101901234"  # 36 on 2026-11-23
 YOUNG = "0202024321"  # born 2002: 24

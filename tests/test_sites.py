@@ -10,12 +10,12 @@ from factories import add_site, at, make_ctx, on_day
 from sqlmodel import func, select
 from test_followups import ADULT, OTHER, THIRD, open_follow_up, visit
 
-from jobbutik.db import Database
-from jobbutik.errors import CapacityFull, FormErrors, PermissionDenied, ValidationError
-from jobbutik.i18n import set_language
-from jobbutik.models import Activation, ActivationSite, FollowUp, FollowUpKind
+from jobbutik.domain.errors import CapacityFull, FormErrors, PermissionDenied, ValidationError
+from jobbutik.domain.i18n import set_language
 from jobbutik.services import followups, sites, visitation
 from jobbutik.services.sites import SiteForm
+from jobbutik.store.db import Database
+from jobbutik.store.models import Activation, ActivationSite, FollowUp, FollowUpKind
 
 TOMORROW = date(2026, 11, 24)
 

@@ -23,8 +23,8 @@ def _child(url: str, acks: str, base: int, seconds: float) -> int:
     from factories import make_ctx
     from trust_helpers import register_and_visit
 
-    from jobbutik.db import Database
     from jobbutik.services import citizens
+    from jobbutik.store.db import Database
 
     db = Database(url)
     ctx = make_ctx(db, f"desk{base // 10_000}")
@@ -52,9 +52,9 @@ def _soak(db_url: str, tmp_path: Path) -> None:
     from sqlmodel import func, select
     from trust_helpers import cli, setup_visits
 
-    from jobbutik.db import Database
-    from jobbutik.models import AuditEntry, Referral, Visitation
     from jobbutik.services import audit
+    from jobbutik.store.db import Database
+    from jobbutik.store.models import AuditEntry, Referral, Visitation
 
     db = Database(db_url)
     try:
@@ -116,7 +116,7 @@ def _soak(db_url: str, tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_soak_sqlite(sqlite_database: object, tmp_path: Path) -> None:
-    from jobbutik.db import Database
+    from jobbutik.store.db import Database
 
     assert isinstance(sqlite_database, Database)
     _soak(sqlite_database.url, tmp_path)
@@ -125,7 +125,7 @@ def test_soak_sqlite(sqlite_database: object, tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_soak_postgresql(database: object, db_backend: str, tmp_path: Path) -> None:
-    from jobbutik.db import Database
+    from jobbutik.store.db import Database
 
     if db_backend != "postgresql":
         pytest.skip("the SQLite soak is test_soak_sqlite")

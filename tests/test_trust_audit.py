@@ -12,10 +12,10 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 from trust_helpers import cli, one_line_error, path_mode
 
-from jobbutik.db import Database
-from jobbutik.models import AuditAction, AuditEntry, Setting
 from jobbutik.services import arrivals, audit, citizens
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
+from jobbutik.store.db import Database
+from jobbutik.store.models import AuditAction, AuditEntry, Setting
 
 CPR = "0101901234"
 

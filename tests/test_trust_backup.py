@@ -13,9 +13,9 @@ from factories import make_ctx
 from sqlmodel import func, select
 from trust_helpers import cli, one_line_error, path_mode, register_and_visit, setup_visits
 
-from jobbutik.db import Database
-from jobbutik.models import AuditEntry, Citizen, Visitation
 from jobbutik.services import audit, backup
+from jobbutik.store.db import Database
+from jobbutik.store.models import AuditEntry, Citizen, Visitation
 
 
 def _count(db: Database, table: type) -> int:

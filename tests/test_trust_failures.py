@@ -22,12 +22,12 @@ from sqlalchemy import event
 from sqlmodel import func, select
 from trust_helpers import cli, one_line_error
 
-from jobbutik import db as db_module
-from jobbutik.db import Database
-from jobbutik.errors import DatabaseBusy, DatabaseUnavailable
-from jobbutik.models import AuditEntry, Citizen
+from jobbutik.domain.errors import DatabaseBusy, DatabaseUnavailable
 from jobbutik.services import arrivals, citizens, staff
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
+from jobbutik.store import db as db_module
+from jobbutik.store.db import Database
+from jobbutik.store.models import AuditEntry, Citizen
 
 
 def _form(n: int = 1) -> ArrivalForm:

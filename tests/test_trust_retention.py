@@ -9,9 +9,11 @@ from factories import NOW, make_ctx, on_day
 from sqlmodel import Session, col, func, select
 from trust_helpers import cli, cpr_for, register_and_visit, setup_visits
 
-from jobbutik.clock import LOCAL_TZ
-from jobbutik.db import Database
-from jobbutik.models import (
+from jobbutik.domain.clock import LOCAL_TZ
+from jobbutik.services import arrivals, audit, citizens, retention, visitation
+from jobbutik.services.arrivals import ArrivalForm, NewCitizen
+from jobbutik.store.db import Database
+from jobbutik.store.models import (
     Activation,
     AuditEntry,
     Citizen,
@@ -21,8 +23,6 @@ from jobbutik.models import (
     Setting,
     Visitation,
 )
-from jobbutik.services import arrivals, audit, citizens, retention, visitation
-from jobbutik.services.arrivals import ArrivalForm, NewCitizen
 
 LATER = datetime(2032, 3, 1, 9, 0, tzinfo=LOCAL_TZ)  # more than 5 years after NOW
 

@@ -13,12 +13,12 @@ from factories import make_ctx
 from sqlmodel import select
 from trust_helpers import cli, one_line_error, setup_visits
 
-from jobbutik.db import Database
-from jobbutik.errors import FormErrors, PermissionDenied, ValidationError
-from jobbutik.models import AuditEntry, Role, Staff
+from jobbutik.domain.errors import FormErrors, PermissionDenied, ValidationError
 from jobbutik.services import arrivals, audit, backup, citizens, retention, staff, visitation
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
 from jobbutik.services.context import ROLE_PERMISSIONS, Permission, ServiceContext
+from jobbutik.store.db import Database
+from jobbutik.store.models import AuditEntry, Role, Staff
 
 SERVICES = Path(__file__).resolve().parents[1] / "jobbutik" / "services"
 # Public ctx functions that need no permission of their own: pure computations, or a thin wrapper

@@ -9,9 +9,8 @@ from typing import Any
 from click.testing import CliRunner, Result
 from factories import NOW, add_company, add_opening, add_site, make_ctx
 
-from jobbutik.cli import main
-from jobbutik.db import Database
-from jobbutik.i18n import set_language
+from jobbutik.cli.main import main
+from jobbutik.domain.i18n import set_language
 from jobbutik.services import arrivals, visitation
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
 from jobbutik.services.context import ServiceContext
@@ -21,6 +20,7 @@ from jobbutik.services.visitation import (
     ReferralChoice,
     VisitationPlan,
 )
+from jobbutik.store.db import Database
 
 TODAY = "2026-11-23"
 

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 
 from sqlmodel import Session
 
-from jobbutik.models import AuditAction, Setting
 from jobbutik.services import audit
 from jobbutik.services.context import ServiceContext
+from jobbutik.store.models import AuditAction, Setting
 
 MUNICIPALITY_KEY = "municipality"
 DEFAULT_MUNICIPALITY = "Jobcentret"

@@ -21,9 +21,14 @@ from sqlalchemy import ColumnElement, case, func, or_
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col
 
-from jobbutik.clock import LOCAL_TZ, local
-from jobbutik.i18n import _
-from jobbutik.models import (
+from jobbutik.domain.clock import LOCAL_TZ, local
+from jobbutik.domain.i18n import _
+from jobbutik.reports import fmt, labels
+from jobbutik.reports.common import municipality
+from jobbutik.reports.document import Column, Document, Figures, Note, Section, Table
+from jobbutik.reports.starts import SiteStarts, site_contact, starters_table, starts_on
+from jobbutik.services.context import ServiceContext
+from jobbutik.store.models import (
     Citizen,
     Company,
     FollowUp,
@@ -35,11 +40,6 @@ from jobbutik.models import (
     Visitation,
     Withdrawal,
 )
-from jobbutik.reports import fmt, labels
-from jobbutik.reports.common import municipality
-from jobbutik.reports.document import Column, Document, Figures, Note, Section, Table
-from jobbutik.reports.starts import SiteStarts, site_contact, starters_table, starts_on
-from jobbutik.services.context import ServiceContext
 
 # A visit is booked at most this many days after the arrival (the legal limit is 7).
 BOOKING_LOOKBACK_DAYS = 31

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from jobbutik.clock import local
-from jobbutik.i18n import _, language
-from jobbutik.identity import mask_cpr
+from jobbutik.domain.clock import local
+from jobbutik.domain.i18n import _, language
+from jobbutik.domain.identity import mask_cpr
 
 DASH = "–"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from jobbutik.i18n import _
+from jobbutik.domain.i18n import _
 from jobbutik.reports import fmt, labels
 from jobbutik.reports.common import municipality
 from jobbutik.reports.document import Column, Document, Note, Section, Table

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jobbutik.i18n import _
+from jobbutik.domain.i18n import _
 
 _STATUS = {
     "waiting": "waiting",

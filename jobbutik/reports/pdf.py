@@ -22,7 +22,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from jobbutik.i18n import _
+from jobbutik.domain.i18n import _
 from jobbutik.reports import fmt
 from jobbutik.reports.document import Chart, Document, Figures, Note, Section, Table
 

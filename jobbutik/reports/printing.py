@@ -7,8 +7,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from jobbutik.errors import JobbutikError
-from jobbutik.i18n import _
+from jobbutik.domain.errors import JobbutikError
+from jobbutik.domain.i18n import _
 
 TIMEOUT_SECONDS = 30
 

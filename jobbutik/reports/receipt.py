@@ -16,9 +16,13 @@ from pathlib import Path
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col
 
-from jobbutik.errors import NotFound
-from jobbutik.i18n import _
-from jobbutik.models import (
+from jobbutik.domain.errors import NotFound
+from jobbutik.domain.i18n import _
+from jobbutik.reports import fmt
+from jobbutik.reports.common import log_report, municipality
+from jobbutik.reports.document import Column, Document, Figures, Note, Section, Table
+from jobbutik.services.context import Permission, ServiceContext
+from jobbutik.store.models import (
     Activation,
     ActivationSite,
     ActivationStatus,
@@ -32,10 +36,6 @@ from jobbutik.models import (
     Staff,
     Visitation,
 )
-from jobbutik.reports import fmt
-from jobbutik.reports.common import log_report, municipality
-from jobbutik.reports.document import Column, Document, Figures, Note, Section, Table
-from jobbutik.services.context import Permission, ServiceContext
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from jobbutik.errors import ValidationError
-from jobbutik.i18n import _
-from jobbutik.models import AuditAction
+from jobbutik.domain.errors import ValidationError
+from jobbutik.domain.i18n import _
 from jobbutik.reports.common import log_report
 from jobbutik.reports.document import Document
 from jobbutik.services.context import Permission, ServiceContext
+from jobbutik.store.models import AuditAction
 
 REPORTS = ("daily", "starts", "followups", "stats")
 FORMATS = ("text", "csv", "pdf")

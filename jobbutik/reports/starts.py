@@ -14,8 +14,12 @@ from datetime import date
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col
 
-from jobbutik.i18n import _
-from jobbutik.models import (
+from jobbutik.domain.i18n import _
+from jobbutik.reports import fmt
+from jobbutik.reports.common import municipality
+from jobbutik.reports.document import Column, Document, Figures, Note, Section, Table
+from jobbutik.services.context import ServiceContext
+from jobbutik.store.models import (
     Activation,
     ActivationSite,
     ActivationStatus,
@@ -23,10 +27,6 @@ from jobbutik.models import (
     Staff,
     Visitation,
 )
-from jobbutik.reports import fmt
-from jobbutik.reports.common import municipality
-from jobbutik.reports.document import Column, Document, Figures, Note, Section, Table
-from jobbutik.services.context import ServiceContext
 
 STARTING = (ActivationStatus.PLANNED, ActivationStatus.STARTED)
 

@@ -31,22 +31,8 @@ from sqlalchemy import case, func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col
 
-from jobbutik.errors import ValidationError
-from jobbutik.i18n import _
-from jobbutik.models import (
-    Activation,
-    ActivationOutcome,
-    ActivationSite,
-    ActivationStatus,
-    FollowUp,
-    Referral,
-    ReferralOutcome,
-    Request,
-    RequestStatus,
-    Visitation,
-    Withdrawal,
-    WithdrawalReason,
-)
+from jobbutik.domain.errors import ValidationError
+from jobbutik.domain.i18n import _
 from jobbutik.reports import fmt, labels
 from jobbutik.reports.common import municipality
 from jobbutik.reports.document import (
@@ -60,6 +46,20 @@ from jobbutik.reports.document import (
     Table,
 )
 from jobbutik.services.context import ServiceContext
+from jobbutik.store.models import (
+    Activation,
+    ActivationOutcome,
+    ActivationSite,
+    ActivationStatus,
+    FollowUp,
+    Referral,
+    ReferralOutcome,
+    Request,
+    RequestStatus,
+    Visitation,
+    Withdrawal,
+    WithdrawalReason,
+)
 
 MAX_DAYS = 3 * 366  # a longer period is refused: ask for it a year at a time
 WEEKLY_AFTER_DAYS = 31  # the arrivals chart shows weeks beyond a month, months beyond half a year

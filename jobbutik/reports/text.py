@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import textwrap
 
-from jobbutik.i18n import _
+from jobbutik.domain.i18n import _
 from jobbutik.reports import fmt
 from jobbutik.reports.document import Chart, Column, Document, Figures, Note, Section, Table
 

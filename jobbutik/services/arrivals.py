@@ -8,20 +8,10 @@ from datetime import date, datetime, time
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, func, or_, select
 
-from jobbutik.contact import check_email, check_name, check_phone, check_postcode
-from jobbutik.errors import FormErrors, NotFound, ValidationError
-from jobbutik.i18n import _
-from jobbutik.identity import mask_cpr, parse_cpr
-from jobbutik.models import (
-    AuditAction,
-    Benefit,
-    Citizen,
-    Request,
-    RequestStatus,
-    Role,
-    Setting,
-    Staff,
-)
+from jobbutik.domain.contact import check_email, check_name, check_phone, check_postcode
+from jobbutik.domain.errors import FormErrors, NotFound, ValidationError
+from jobbutik.domain.i18n import _
+from jobbutik.domain.identity import mask_cpr, parse_cpr
 from jobbutik.services import audit
 from jobbutik.services.citizens import (
     CitizenCard,
@@ -33,6 +23,16 @@ from jobbutik.services.citizens import (
     parse_cpr_field,
 )
 from jobbutik.services.context import Permission, ServiceContext
+from jobbutik.store.models import (
+    AuditAction,
+    Benefit,
+    Citizen,
+    Request,
+    RequestStatus,
+    Role,
+    Setting,
+    Staff,
+)
 
 # Local practice, overridable in the Setting table: how many visitation conversations a consultant
 # holds a day, and the last time of day a same-day slot is still offered.

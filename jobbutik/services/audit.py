@@ -24,10 +24,10 @@ from sqlalchemy import Table, bindparam, delete, func, insert, or_, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
-from jobbutik.db import Database
-from jobbutik.errors import NotFound
-from jobbutik.i18n import _
-from jobbutik.models import AuditAction, AuditEntry, AuditHead, Citizen, Setting
+from jobbutik.domain.errors import NotFound
+from jobbutik.domain.i18n import _
+from jobbutik.store.db import Database
+from jobbutik.store.models import AuditAction, AuditEntry, AuditHead, Citizen, Setting
 
 if TYPE_CHECKING:
     from jobbutik.reports.document import Document
@@ -305,7 +305,7 @@ def purge(ctx: ServiceContext, *, apply: bool = False) -> AuditPurge:
     Only a prefix of the chain goes, up to the first entry that must be kept, so the kept part
     still verifies from the anchor. Needs the retention permission; the purge is itself logged.
     """
-    from jobbutik.clock import LOCAL_TZ
+    from jobbutik.domain.clock import LOCAL_TZ
     from jobbutik.services.context import Permission
 
     staff = ctx.require(Permission.RETENTION)
@@ -385,7 +385,7 @@ def citizen_log(ctx: ServiceContext, cpr_text: str, *, action: AuditAction) -> C
     is logged with its term, not its hits). The export is logged first, in the same transaction,
     so it lists itself. Needs the audit permission (admin).
     """
-    from jobbutik.identity import fold_name, mask_cpr
+    from jobbutik.domain.identity import fold_name, mask_cpr
     from jobbutik.services.citizens import parse_cpr_field
     from jobbutik.services.context import Permission
 
@@ -486,7 +486,7 @@ def citizen_log_document(log: CitizenLog, municipality_name: str) -> Document:
     birth date identify them; the full number on paper that passes desks and printers adds risk
     and no information.
     """
-    from jobbutik.clock import local
+    from jobbutik.domain.clock import local
     from jobbutik.reports.document import Column, Document, Figures, Note, Section, Table
 
     rows = tuple(

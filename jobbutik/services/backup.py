@@ -28,13 +28,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jobbutik.errors import DatabaseUnavailable, JobbutikError, ValidationError
-from jobbutik.i18n import _
-from jobbutik.models import AuditAction
+from jobbutik.domain.errors import DatabaseUnavailable, JobbutikError, ValidationError
+from jobbutik.domain.i18n import _
+from jobbutik.store.models import AuditAction
 
 if TYPE_CHECKING:
-    from jobbutik.db import Database
     from jobbutik.services.context import ServiceContext
+    from jobbutik.store.db import Database
 
 PAGES_PER_STEP = 256
 Progress = Callable[[int, int], None]
@@ -230,7 +230,7 @@ def backup(
 
 def inspect_file(path: Path) -> DatabaseSummary:
     """Check that `path` is a sound jobbutik database this version can open; say what it holds."""
-    from jobbutik import schema
+    from jobbutik.store import schema
 
     if not path.is_file():
         raise ValidationError(_("{path} is not a file.").format(path=path), field="file")

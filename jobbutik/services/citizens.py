@@ -10,10 +10,12 @@ from sqlalchemy import Integer, and_, bindparam, exists, func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
-from jobbutik.errors import NotFound, ValidationError
-from jobbutik.i18n import _
-from jobbutik.identity import CprError, fold_name, mask_cpr, parse_cpr
-from jobbutik.models import (
+from jobbutik.domain.errors import NotFound, ValidationError
+from jobbutik.domain.i18n import _
+from jobbutik.domain.identity import CprError, fold_name, mask_cpr, parse_cpr
+from jobbutik.services import audit
+from jobbutik.services.context import Permission, ServiceContext
+from jobbutik.store.models import (
     Activation,
     ActivationSite,
     AuditAction,
@@ -28,8 +30,6 @@ from jobbutik.models import (
     Visitation,
     Withdrawal,
 )
-from jobbutik.services import audit
-from jobbutik.services.context import Permission, ServiceContext
 
 SEARCH_LIMIT = 50
 

@@ -15,11 +15,13 @@ from sqlalchemy import func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
-from jobbutik.contact import check_email, check_name, check_phone, check_postcode
-from jobbutik.errors import FormErrors, NotFound, ValidationError
-from jobbutik.i18n import _
-from jobbutik.identity import CvrError, fold_name, mask_cpr, parse_cvr
-from jobbutik.models import (
+from jobbutik.domain.contact import check_email, check_name, check_phone, check_postcode
+from jobbutik.domain.errors import FormErrors, NotFound, ValidationError
+from jobbutik.domain.i18n import _
+from jobbutik.domain.identity import CvrError, fold_name, mask_cpr, parse_cvr
+from jobbutik.services import audit
+from jobbutik.services.context import Permission, ServiceContext
+from jobbutik.store.models import (
     Agreement,
     AuditAction,
     Citizen,
@@ -28,8 +30,6 @@ from jobbutik.models import (
     Referral,
     ReferralOutcome,
 )
-from jobbutik.services import audit
-from jobbutik.services.context import Permission, ServiceContext
 
 SEARCH_LIMIT = 500
 AGREEMENTS = tuple(a.value for a in Agreement)

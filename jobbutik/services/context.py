@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from jobbutik.clock import Clock
-from jobbutik.errors import PermissionDenied
-from jobbutik.i18n import _
-from jobbutik.models import Role
+from jobbutik.domain.clock import Clock
+from jobbutik.domain.errors import PermissionDenied
+from jobbutik.domain.i18n import _
+from jobbutik.store.models import Role
 
 if TYPE_CHECKING:
-    from jobbutik.db import Database
-    from jobbutik.rules import RuleBook
+    from jobbutik.domain.rules import RuleBook
+    from jobbutik.store.db import Database
 
 
 class Permission(StrEnum):
@@ -94,7 +94,7 @@ class ServiceContext:
     @property
     def rulebook(self) -> RuleBook:
         if self.rules is None:
-            from jobbutik.rules import load_rulebook
+            from jobbutik.domain.rules import load_rulebook
 
             self.rules = load_rulebook()
         return self.rules

@@ -23,15 +23,15 @@ from datetime import date
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
-from jobbutik.contact import check_email, check_phone, check_postcode
-from jobbutik.i18n import _
-from jobbutik.identity import CvrError, fold_name, parse_cvr
-from jobbutik.models import AuditAction, Company, JobOpening, OpeningStatus
+from jobbutik.domain.contact import check_email, check_phone, check_postcode
+from jobbutik.domain.i18n import _
+from jobbutik.domain.identity import CvrError, fold_name, parse_cvr
 from jobbutik.services import audit
 from jobbutik.services.companies import AGREEMENTS, CompanyForm, danish_sort_key
 from jobbutik.services.context import ServiceContext
 from jobbutik.services.csvio import Column, CsvKind, RowError, add_imported, register
 from jobbutik.services.openings import MAX_HOURS, OpeningForm, build_opening
+from jobbutik.store.models import AuditAction, Company, JobOpening, OpeningStatus
 
 __all__ = ["COMPANIES", "OPENINGS", "parse_csv_date"]
 

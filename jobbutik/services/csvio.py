@@ -33,12 +33,12 @@ from typing import Any, Generic, Protocol, TypeVar
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
-from jobbutik.errors import JobbutikError, NotFound
-from jobbutik.i18n import _
-from jobbutik.identity import parse_cpr
-from jobbutik.models import AuditAction, Citizen
+from jobbutik.domain.errors import JobbutikError, NotFound
+from jobbutik.domain.i18n import _
+from jobbutik.domain.identity import parse_cpr
 from jobbutik.services import audit
 from jobbutik.services.context import Permission, ServiceContext
+from jobbutik.store.models import AuditAction, Citizen
 
 __all__ = [
     "KINDS",
@@ -440,7 +440,7 @@ _MAX_NAME = 200
 
 
 def _parse_citizen(values: Mapping[str, str], ctx: ServiceContext) -> CitizenRow:
-    from jobbutik.identity import CprError
+    from jobbutik.domain.identity import CprError
 
     reasons: list[str] = []
     cpr_text = values.get("cpr", "")

@@ -13,10 +13,14 @@ from sqlalchemy import and_, func, or_
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
-from jobbutik.errors import NotFound, ValidationError
-from jobbutik.i18n import _
-from jobbutik.identity import mask_cpr
-from jobbutik.models import (
+from jobbutik.domain.errors import NotFound, ValidationError
+from jobbutik.domain.i18n import _
+from jobbutik.domain.identity import mask_cpr
+from jobbutik.domain.rules import RuleBook
+from jobbutik.services import audit
+from jobbutik.services.context import Permission, ServiceContext
+from jobbutik.services.staff import staff_info
+from jobbutik.store.models import (
     Activation,
     ActivationOutcome,
     ActivationSite,
@@ -31,10 +35,6 @@ from jobbutik.models import (
     ReferralOutcome,
     Staff,
 )
-from jobbutik.rules import RuleBook
-from jobbutik.services import audit
-from jobbutik.services.context import Permission, ServiceContext
-from jobbutik.services.staff import staff_info
 
 # Outcomes per kind of follow-up. Activation outcomes name what happened at the start.
 STARTED = "started"

@@ -7,11 +7,11 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from jobbutik.i18n import _
-from jobbutik.identity import fold_name
-from jobbutik.models import Citizen, Company, JobOpening, OpeningStatus, Referral
+from jobbutik.domain.i18n import _
+from jobbutik.domain.identity import fold_name
 from jobbutik.services.context import Permission, ServiceContext
 from jobbutik.services.visitation import Facts
+from jobbutik.store.models import Citizen, Company, JobOpening, OpeningStatus, Referral
 
 # Weights: a wished industry matters most; a requirement the citizen cannot meet sinks an opening.
 W_INDUSTRY = 40

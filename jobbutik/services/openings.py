@@ -9,13 +9,13 @@ from sqlalchemy import func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col
 
-from jobbutik.contact import check_postcode
-from jobbutik.errors import FormErrors, NotFound, ValidationError
-from jobbutik.i18n import _
-from jobbutik.identity import fold_name
-from jobbutik.models import AuditAction, Company, JobOpening, OpeningStatus, Referral
+from jobbutik.domain.contact import check_postcode
+from jobbutik.domain.errors import FormErrors, NotFound, ValidationError
+from jobbutik.domain.i18n import _
+from jobbutik.domain.identity import fold_name
 from jobbutik.services import audit
 from jobbutik.services.context import Permission, ServiceContext
+from jobbutik.store.models import AuditAction, Company, JobOpening, OpeningStatus, Referral
 
 STATUSES = tuple(s.value for s in OpeningStatus)
 # Danish needed for the job: "" (no requirement), then increasing.

@@ -26,10 +26,13 @@ from sqlalchemy import and_, delete, exists, func, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
-from jobbutik.clock import LOCAL_TZ, local
-from jobbutik.errors import ValidationError
-from jobbutik.i18n import _
-from jobbutik.models import (
+from jobbutik.domain.clock import LOCAL_TZ, local
+from jobbutik.domain.errors import ValidationError
+from jobbutik.domain.i18n import _
+from jobbutik.services import audit
+from jobbutik.services.audit import AuditPurge, years_before
+from jobbutik.services.context import Permission, ServiceContext
+from jobbutik.store.models import (
     Activation,
     ActivationStatus,
     AuditAction,
@@ -41,9 +44,6 @@ from jobbutik.models import (
     Visitation,
     Withdrawal,
 )
-from jobbutik.services import audit
-from jobbutik.services.audit import AuditPurge, years_before
-from jobbutik.services.context import Permission, ServiceContext
 
 YEARS_KEY = "retention_years"
 MODE_KEY = "retention_mode"
@@ -168,7 +168,7 @@ def _closed_on(session: Session, ids: list[int]) -> dict[int, date]:
 
 
 def _candidates(session: Session, cutoff_at: datetime, cutoff_day: date) -> list[Candidate]:
-    from jobbutik.identity import mask_cpr
+    from jobbutik.domain.identity import mask_cpr
 
     rows = session.execute(
         select_columns(col(Citizen.id), col(Citizen.cpr), col(Citizen.name))

@@ -14,16 +14,9 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from jobbutik.contact import check_email, check_name, check_phone, check_postcode
-from jobbutik.errors import FormErrors, NotFound, ValidationError
-from jobbutik.i18n import _
-from jobbutik.models import (
-    Activation,
-    ActivationSite,
-    AuditAction,
-    SiteKind,
-    Visitation,
-)
+from jobbutik.domain.contact import check_email, check_name, check_phone, check_postcode
+from jobbutik.domain.errors import FormErrors, NotFound, ValidationError
+from jobbutik.domain.i18n import _
 from jobbutik.services import audit
 from jobbutik.services.context import Permission, ServiceContext
 from jobbutik.services.visitation import (
@@ -32,6 +25,13 @@ from jobbutik.services.visitation import (
     _assign_activation,
     _seats_taken,
     site_availability,
+)
+from jobbutik.store.models import (
+    Activation,
+    ActivationSite,
+    AuditAction,
+    SiteKind,
+    Visitation,
 )
 
 KINDS = tuple(k.value for k in SiteKind)

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, func, select
 
-from jobbutik.contact import check_name
-from jobbutik.db import Database
-from jobbutik.errors import FormErrors, NotFound, PermissionDenied, ValidationError
-from jobbutik.i18n import _
-from jobbutik.models import AuditAction, Role, Staff
+from jobbutik.domain.contact import check_name
+from jobbutik.domain.errors import FormErrors, NotFound, PermissionDenied, ValidationError
+from jobbutik.domain.i18n import _
 from jobbutik.services.context import Permission, ServiceContext, StaffInfo
+from jobbutik.store.db import Database
+from jobbutik.store.models import AuditAction, Role, Staff
 
 
 def staff_info(staff: Staff) -> StaffInfo:

@@ -10,9 +10,19 @@ from sqlalchemy import BindParameter, Connection, Table, bindparam, insert, upda
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, func, select
 
-from jobbutik.errors import CapacityFull, FormErrors, NotFound, ValidationError
-from jobbutik.i18n import _
-from jobbutik.models import (
+from jobbutik.domain.errors import CapacityFull, FormErrors, NotFound, ValidationError
+from jobbutik.domain.i18n import _
+from jobbutik.domain.rules import (
+    Proposal,
+    RuleBook,
+    category_needs_reason,
+    override_needs_reason,
+    propose_category,
+)
+from jobbutik.services import audit
+from jobbutik.services.citizens import CitizenCard, age_on, citizen_at, load_card
+from jobbutik.services.context import Permission, ServiceContext, StaffInfo
+from jobbutik.store.models import (
     Activation,
     ActivationSite,
     ActivationStatus,
@@ -32,16 +42,6 @@ from jobbutik.models import (
     WithdrawalReason,
     parse_weekdays,
 )
-from jobbutik.rules import (
-    Proposal,
-    RuleBook,
-    category_needs_reason,
-    override_needs_reason,
-    propose_category,
-)
-from jobbutik.services import audit
-from jobbutik.services.citizens import CitizenCard, age_on, citizen_at, load_card
-from jobbutik.services.context import Permission, ServiceContext, StaffInfo
 
 # Activations that hold a seat. An open-ended activation holds it from its start onwards.
 SEAT_HOLDING = (ActivationStatus.PLANNED, ActivationStatus.STARTED)

@@ -15,9 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from factories import ALL_ROLES, NOW, TODAY, add_staff
 
-from jobbutik.clock import Clock
-from jobbutik.config import Settings
-from jobbutik.db import Database
+from jobbutik.domain.clock import Clock
+from jobbutik.services.config import Settings
+from jobbutik.store.db import Database
 
 SIZE = (120, 40)
 
@@ -31,7 +31,7 @@ def tui_database(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
     except pytest.FixtureLookupError:
         from sqlmodel import SQLModel
 
-        import jobbutik.models  # noqa: F401  (registers the tables)
+        import jobbutik.store.models  # noqa: F401  (registers the tables)
 
         db = Database(str(tmp_path / "tui.sqlite"))
         SQLModel.metadata.create_all(db.engine)
@@ -52,7 +52,7 @@ def make_app(tui_database: Database) -> AppFactory:
         now: datetime = NOW,
         today: date = TODAY,
     ) -> Any:
-        from jobbutik.app import create_app
+        from jobbutik.tui.app import create_app
 
         add_staff(tui_database, user, roles)
         settings = Settings(db=tui_database.url, user=user, today=today, lang=lang)

@@ -8,7 +8,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 from textual.worker import WorkerFailed
 
-from jobbutik.errors import JobbutikError
+from jobbutik.domain.errors import JobbutikError
 
 
 async def settle(pilot: Pilot[Any]) -> None:
@@ -46,7 +46,7 @@ async def type_into(pilot: Pilot[Any], selector: str, text: str) -> None:
 
 
 def field_error(pilot: Pilot[Any], field: str) -> str:
-    from jobbutik.widgets.fields import FormField
+    from jobbutik.tui.widgets.fields import FormField
 
     return pilot.app.screen.query_one(f"#f-{field}", FormField).error
 

@@ -5,18 +5,18 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from jobbutik.i18n import load_catalog
+from jobbutik.domain.i18n import load_catalog
 
 ROOT = Path(__file__).resolve().parents[2] / "jobbutik"
 # The reception/consultant TUI (other screens keep their own catalogs and checks).
 SCREENS = ("base", "forms", "today", "register", "withdraw", "conversation", "citizen", "search")
 TUI_FILES = [
-    ROOT / "app.py",
-    ROOT / "messages.py",
-    ROOT / "contact.py",  # the form fields' name and contact checks
-    *(ROOT / "screens" / f"{name}.py" for name in SCREENS),
-    ROOT / "screens" / "receipt.py",
-    *sorted((ROOT / "widgets").glob("*.py")),
+    ROOT / "tui" / "app.py",
+    ROOT / "tui" / "messages.py",
+    ROOT / "domain" / "contact.py",  # the form fields' name and contact checks
+    *(ROOT / "tui" / "screens" / f"{name}.py" for name in SCREENS),
+    ROOT / "tui" / "screens" / "receipt.py",
+    *sorted((ROOT / "tui" / "widgets").glob("*.py")),
 ]
 
 

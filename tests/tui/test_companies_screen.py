@@ -9,10 +9,10 @@ from factories import add_company, make_ctx, valid_cvr
 from helpers import field_error, screen_text, settle, start, type_into
 from sqlmodel import select
 
-from jobbutik.db import Database
-from jobbutik.models import Company, JobOpening
 from jobbutik.services import companies
 from jobbutik.services.companies import CompanyForm
+from jobbutik.store.db import Database
+from jobbutik.store.models import Company, JobOpening
 
 
 def openings(db: Database) -> list[JobOpening]:

@@ -9,10 +9,10 @@ from factories import add_company, add_opening, add_site, make_ctx
 from helpers import field_error, notices, screen_text, settle, start, type_into
 from sqlmodel import func, select
 
-from jobbutik.models import Activation, FollowUp, Referral, Request, Visitation, Withdrawal
 from jobbutik.services import arrivals, visitation
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
 from jobbutik.services.visitation import ActivationChoice, Facts, VisitationPlan
+from jobbutik.store.models import Activation, FollowUp, Referral, Request, Visitation, Withdrawal
 
 ADULT = "0101901234"  # 36 on 2026-11-23
 YOUNG = "0101024234"  # born 2002: 24, youth track

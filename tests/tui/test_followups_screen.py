@@ -11,8 +11,8 @@ from helpers import field_error, screen_text, settle, start
 from sqlmodel import select
 from test_followups import visit
 
-from jobbutik.db import Database
-from jobbutik.models import Activation, Citizen, FollowUp
+from jobbutik.store.db import Database
+from jobbutik.store.models import Activation, Citizen, FollowUp
 
 JENS, METTE, ALI, LISE, PETER = (
     "0101901234",
@@ -300,7 +300,7 @@ async def test_consultant_cannot_reassign(make_app, tui_database: Database) -> N
 async def test_a_long_list_shows_the_first_rows_and_says_so(
     make_app, tui_database: Database, monkeypatch
 ) -> None:
-    import jobbutik.screens.followups as screen_module
+    import jobbutik.tui.screens.followups as screen_module
 
     monkeypatch.setattr(screen_module, "SHOWN", 2)
     ctx = make_ctx(tui_database, "ab")

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from sqlmodel import func, select
 from textual.widgets import Input
 
-from jobbutik.models import AuditEntry, Citizen, Request, Staff
-from jobbutik.widgets.fields import FormField
+from jobbutik.store.models import AuditEntry, Citizen, Request, Staff
+from jobbutik.tui.widgets.fields import FormField
 
 # Printable text a keyboard can type: Danish letters, digits, punctuation, some other scripts.
 ALPHABET = st.characters(

@@ -6,9 +6,9 @@ from factories import make_ctx
 from helpers import field_error, screen_text, settle, start, type_into
 from sqlmodel import func, select
 
-from jobbutik.models import Citizen, Request
 from jobbutik.services import arrivals
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
+from jobbutik.store.models import Citizen, Request
 
 
 def count(db, model) -> int:

@@ -9,7 +9,7 @@ from test_reports import D23, PHASE1_NOW, build_phase1
 from textual.widgets import Checkbox, Select
 from textual_plotext import PlotextPlot
 
-from jobbutik.db import Database
+from jobbutik.store.db import Database
 
 
 async def open_reports(pilot) -> None:  # type: ignore[no-untyped-def]

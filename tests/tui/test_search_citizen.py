@@ -73,7 +73,7 @@ async def test_waiting_minutes_tick_without_reading_the_database(make_app, tui_d
 
     from factories import NOW
 
-    from jobbutik.clock import Clock
+    from jobbutik.domain.clock import Clock
 
     ctx = make_ctx(tui_database, "ab")
     register(ctx, "0101901234", "Jens Møller")

@@ -10,8 +10,8 @@ from helpers import field_error, screen_text, settle, start, type_into
 from sqlmodel import select
 from test_followups import visit
 
-from jobbutik.db import Database
-from jobbutik.models import Activation, ActivationSite
+from jobbutik.store.db import Database
+from jobbutik.store.models import Activation, ActivationSite
 
 JENS, METTE = "0101901234", "0202851236"
 

@@ -8,8 +8,8 @@ from typing import Any
 from helpers import field_error, notices, settle, start, type_into
 from sqlmodel import select
 
-from jobbutik.db import Database
-from jobbutik.models import Staff
+from jobbutik.store.db import Database
+from jobbutik.store.models import Staff
 
 
 async def test_not_offered_without_the_admin_role(make_app: Any) -> None:

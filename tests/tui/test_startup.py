@@ -7,12 +7,18 @@ import sys
 
 from helpers import screen_text, start
 
-HEAVY = ("sqlalchemy", "sqlmodel", "jobbutik.db", "jobbutik.models", "jobbutik.services")
+HEAVY = (
+    "sqlalchemy",
+    "sqlmodel",
+    "jobbutik.store.db",
+    "jobbutik.store.models",
+    "jobbutik.services",
+)
 
 
 def test_importing_the_app_does_not_import_the_database_layer() -> None:
     code = (
-        "import sys, jobbutik.app, jobbutik.screens.today, jobbutik.screens.register;"
+        "import sys, jobbutik.tui.app, jobbutik.tui.screens.today, jobbutik.tui.screens.register;"
         f"print([m for m in sys.modules if m.split('.')[0] in {HEAVY!r} or m in {HEAVY!r}"
         " or m.startswith('jobbutik.services')])"
     )
@@ -43,8 +49,8 @@ async def test_unknown_user_is_told_on_the_board(make_app, tui_database) -> None
 
     add_staff(tui_database, "boss")
     app = make_app(user="ab")
-    from jobbutik.app import create_app
-    from jobbutik.config import Settings
+    from jobbutik.services.config import Settings
+    from jobbutik.tui.app import create_app
 
     app = create_app(Settings(db=tui_database.url, user="nobody", lang="en"), database=tui_database)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from sqlmodel import func, select
 
-from jobbutik import db as db_module
-from jobbutik.db import Database
-from jobbutik.models import Citizen
+from jobbutik.store import db as db_module
+from jobbutik.store.db import Database
+from jobbutik.store.models import Citizen
 
 
 def _count(db: Database, table: type) -> int:
@@ -95,8 +95,8 @@ async def test_locked_in_the_tui_keeps_the_typed_form(
 async def test_postgresql_unreachable_at_start_in_the_tui(tmp_path: Path) -> None:
     from helpers import screen_text, settle
 
-    from jobbutik.app import create_app
-    from jobbutik.config import Settings
+    from jobbutik.services.config import Settings
+    from jobbutik.tui.app import create_app
 
     url = f"postgresql+psycopg://nobody@127.0.0.1:{_free_port()}/jobbutik"
     app = create_app(Settings(db=url, user="ab", lang="en"))
@@ -110,8 +110,8 @@ async def test_postgresql_unreachable_at_start_in_the_tui(tmp_path: Path) -> Non
 async def test_newer_database_in_the_tui(tui_database: Database) -> None:
     from helpers import screen_text, settle
 
-    from jobbutik.app import create_app
-    from jobbutik.config import Settings
+    from jobbutik.services.config import Settings
+    from jobbutik.tui.app import create_app
 
     _make_newer(tui_database)
     tui_database.dispose()

@@ -1,0 +1,1 @@
+"""The command line (Click): one-line errors, never a traceback."""

@@ -1,0 +1,366 @@
+"""The admin's commands: `audit verify|citizen`, `backup`, `restore`, `retention`, `staff …`.
+
+Light at import (click and the settings only); the services load when a command runs, so
+`jobbutik --help` stays fast. Errors reach the main group's handler: one line, a non-zero exit.
+Each command checks the role in its service: a user without it is told so and the exit code is 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from jobbutik.domain.i18n import _
+from jobbutik.services.config import Settings
+
+if TYPE_CHECKING:
+    from jobbutik.services.context import ServiceContext
+
+
+def _say(message: str) -> None:
+    click.echo(f"jobbutik: {message}", err=True)
+
+
+def _settings() -> Settings:
+    settings = click.get_current_context().find_object(Settings)
+    if settings is None:  # pragma: no cover - the main group always sets it
+        raise click.UsageError("run this through `jobbutik`")
+    return settings
+
+
+def _context() -> ServiceContext:
+    from jobbutik.services.config import build_context
+
+    return build_context(_settings(), notify=_say)
+
+
+# -- audit -----------------------------------------------------------------------------------------
+
+
+@click.group(name="audit")
+def audit_group() -> None:
+    """The audit log: check its hash chain, or export one citizen's log (access request)."""
+
+
+@audit_group.command(name="verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain from its oldest kept entry to the newest.
+
+    Names the first entry that was changed or removed and exits with 1; prints how many entries
+    were checked when the log is intact. Needs the admin role.
+    """
+    from jobbutik.services import audit
+    from jobbutik.services.context import Permission
+
+    ctx = _context()
+    ctx.require(Permission.AUDIT)
+    result = audit.verify(ctx.db)
+    if not result.ok:
+        raise click.ClickException(result.message)
+    click.echo(result.message)
+
+
+@audit_group.command(name="citizen")
+@click.argument("cpr")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "csv", "pdf"], case_sensitive=False),
+    default="text",
+    show_default=True,
+    help="text, csv (; between fields) or pdf.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE (readable by you only) instead of standard output. Needed for pdf.",
+)
+def audit_citizen(cpr: str, fmt: str, output: Path | None) -> None:
+    """Every logged use of one citizen's data, for an access request (indsigt).
+
+    Lists when, by whom, what kind of use and for what purpose. The CPR number is masked in the
+    export like on every printout. The export is itself written to the log. Needs the admin role.
+    """
+    from sqlmodel import Session
+
+    from jobbutik.reports import run
+    from jobbutik.reports.common import municipality
+    from jobbutik.services import audit
+    from jobbutik.store.models import AuditAction
+
+    fmt = fmt.lower()
+    if fmt == "pdf" and output is None:
+        raise click.UsageError(_("A PDF needs --output FILE."))
+    ctx = _context()
+    action = AuditAction.EXPORT if output is not None else AuditAction.READ
+    log = audit.citizen_log(ctx, cpr, action=action)
+
+    def name(session: Session) -> str:
+        return municipality(session)
+
+    doc = audit.citizen_log_document(log, ctx.db.read(name))
+    if output is not None:
+        path = run.write(doc, fmt, output)
+        click.echo(
+            _("{count} logged uses written to {path}.").format(count=len(log.entries), path=path)
+        )
+        return
+    click.echo(run.render(doc, fmt), nl=False)
+
+
+# -- backup / restore ------------------------------------------------------------------------------
+
+
+def _pg_guidance(exc: Exception) -> None:
+    from jobbutik.services.backup import PgDumpNeeded
+
+    if isinstance(exc, PgDumpNeeded):
+        click.echo(exc.command)
+        raise click.ClickException(str(exc))
+    raise exc
+
+
+@click.command(name="backup")
+@click.argument("file", type=click.Path(path_type=Path))
+def backup_command(file: Path) -> None:
+    """Copy the live database to FILE (or, for a folder, to a dated file in it).
+
+    The copy is consistent while the desks keep working, readable by you only (0600), and
+    written whole or not at all. For PostgreSQL it prints the pg_dump command to use instead and
+    exits with 1. Needs the admin role.
+    """
+    from jobbutik.cli.main import _progress
+    from jobbutik.services import backup
+    from jobbutik.services.context import Permission
+
+    ctx = _context()
+    ctx.require(Permission.BACKUP)
+    try:
+        with _progress(_("Backing up"), enabled=True) as progress:
+            result = backup.backup(ctx, file, progress=progress)
+    except backup.PgDumpNeeded as exc:
+        _pg_guidance(exc)
+        return
+    click.echo(
+        _("Backup written to {path} ({size} kB in {seconds:.1f} s).").format(
+            path=result.path, size=max(1, result.size // 1024), seconds=result.seconds
+        )
+    )
+
+
+@click.command(name="restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
+def restore_command(file: Path, yes: bool) -> None:
+    """Replace the database by the backup FILE, after checking it and keeping a safety copy.
+
+    FILE must be a sound jobbutik database that this version can open. The current database is
+    first copied beside itself (…before-restore-<time>.bak). Asks for confirmation unless --yes.
+    Needs the admin role (when the current database cannot be opened at all, the right to its
+    file is enough).
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    from jobbutik.domain.clock import Clock
+    from jobbutik.domain.errors import DatabaseUnavailable
+    from jobbutik.services import backup
+    from jobbutik.services.config import build_context
+    from jobbutik.services.context import Permission
+    from jobbutik.store.db import Database
+
+    settings = _settings()
+    from jobbutik.store.db import resolve_url, sqlite_path
+
+    current = sqlite_path(resolve_url(settings.db))
+    existed = current is not None and current.exists() and current.stat().st_size > 0
+    db = Database(settings.db)
+    if db.backend != "sqlite" or db.path is None:
+        _pg_guidance(
+            backup.PgDumpNeeded(
+                _("A PostgreSQL database is restored with PostgreSQL's own pg_restore; run:"),
+                backup.pg_restore_command(db, file),
+            )
+        )
+        return
+    summary = backup.inspect_file(file)
+    actor = settings.user
+    if existed:
+        try:
+            ctx = build_context(settings, db, notify=_say)
+            actor = ctx.require(Permission.BACKUP).initials
+        except (DatabaseUnavailable, DBAPIError) as exc:
+            # Damaged, foreign or from another version: the role cannot be read from it, and the
+            # right to its file is what counts (the file is kept in the safety copy).
+            reason = str(exc.orig if isinstance(exc, DBAPIError) else exc).rstrip(".")
+            _say(
+                _(
+                    "The current database cannot be opened ({reason}); it is replaced as it is."
+                ).format(reason=reason)
+            )
+    when = (
+        summary.last_change.astimezone().strftime("%d.%m.%Y %H:%M") if summary.last_change else "?"
+    )
+    click.echo(
+        _(
+            "{file}: {citizens} citizens, {staff} staff, last change {when} (schema {revision})."
+        ).format(
+            file=file,
+            citizens=summary.citizens,
+            staff=summary.staff,
+            when=when,
+            revision=summary.revision,
+        )
+    )
+    if not yes:
+        if not sys.stdin.isatty():
+            raise click.UsageError(_("Restoring replaces the database: confirm with --yes."))
+        click.confirm(
+            _("Replace {db} by {file}? A safety copy of the current database is kept.").format(
+                db=db.path, file=file
+            ),
+            abort=True,
+        )
+    result = backup.restore(db, file, actor=actor, now=Clock(settings.today).now())
+    if result.safety_copy is not None:
+        click.echo(_("The previous database is kept in {path}.").format(path=result.safety_copy))
+    click.echo(_("{db} restored from {file}.").format(db=db.path, file=file))
+    db.dispose()
+
+
+# -- retention -------------------------------------------------------------------------------------
+
+
+@click.command(name="retention")
+@click.option("--apply", is_flag=True, help="Anonymise/delete them (default: only list them).")
+def retention_command(apply: bool) -> None:
+    """List the citizens whose cases closed longer ago than the retention period; with --apply,
+    anonymise them (or delete them, if the setting retention_mode is delete) and purge audit
+    entries older than audit_retention_years.
+
+    A dry run is the default. Both the listing and the changes are written to the audit log.
+    Needs the admin role.
+    """
+    from jobbutik.cli.main import _progress
+    from jobbutik.reports import fmt
+    from jobbutik.services import audit, retention
+
+    ctx = _context()
+    with _progress(_("Applying retention"), enabled=apply) as progress:
+        result = retention.retention(ctx, apply=apply, progress=progress)
+    for c in result.candidates:
+        click.echo(f"{c.cpr_masked}  {fmt.day(c.closed_on)}  {c.name}")
+    mode = _("anonymised") if result.mode == "anonymise" else _("deleted")
+    if apply:
+        click.echo(
+            _("{count} citizens {mode} (cases closed before {cutoff}, {years} years).").format(
+                count=result.done, mode=mode, cutoff=fmt.day(result.cutoff), years=result.years
+            )
+        )
+        purged = result.audit
+    else:
+        click.echo(
+            _(
+                "{count} citizens would be {mode} (cases closed before {cutoff}, {years} years). "
+                "Nothing was changed: run with --apply to do it."
+            ).format(
+                count=len(result.candidates),
+                mode=mode,
+                cutoff=fmt.day(result.cutoff),
+                years=result.years,
+            )
+        )
+        purged = audit.purge(ctx, apply=False)
+    if purged is not None:
+        verb = _("purged") if purged.applied else _("would be purged")
+        click.echo(
+            _("Audit log: {count} entries before {cutoff} {verb} ({years} years).").format(
+                count=purged.purged, cutoff=fmt.day(purged.cutoff), verb=verb, years=purged.years
+            )
+        )
+
+
+# -- staff -----------------------------------------------------------------------------------------
+
+
+@click.group(name="staff")
+def staff_group() -> None:
+    """Staff and roles (reception, consultant, supervisor, admin). Needs the admin role.
+
+    On a new database the first user becomes its admin; that admin then adds the others.
+    """
+
+
+@staff_group.command(name="list")
+def staff_list() -> None:
+    """Every member of staff with roles, login and whether active."""
+    from jobbutik.services import staff
+
+    for row in staff.list_staff(_context()):
+        state = "" if row.active else _(" (inactive)")
+        login = row.os_login or "-"
+        click.echo(f"{row.initials:<8} {','.join(row.roles):<40} {login:<16} {row.name}{state}")
+
+
+@staff_group.command(name="add")
+@click.argument("initials")
+@click.argument("name")
+@click.option("--roles", required=True, help="Comma-separated: reception,consultant,…")
+@click.option("--os-login", help="The person's operating-system login, mapped to these initials.")
+def staff_add(initials: str, name: str, roles: str, os_login: str | None) -> None:
+    """Add a member of staff: INITIALS and NAME, with --roles."""
+    from jobbutik.services import staff
+
+    row = staff.add_staff(_context(), initials, name, roles, os_login=os_login)
+    click.echo(
+        _("{initials} added ({roles}).").format(initials=row.initials, roles=",".join(row.roles))
+    )
+
+
+@staff_group.command(name="set-roles")
+@click.argument("initials")
+@click.argument("roles")
+def staff_set_roles(initials: str, roles: str) -> None:
+    """Give INITIALS exactly ROLES (comma-separated)."""
+    from jobbutik.services import staff
+
+    row = staff.set_roles(_context(), initials, roles)
+    click.echo(
+        _("{initials} now has {roles}.").format(initials=row.initials, roles=",".join(row.roles))
+    )
+
+
+@staff_group.command(name="set-login")
+@click.argument("initials")
+@click.argument("login")
+def staff_set_login(initials: str, login: str) -> None:
+    """Map the operating-system LOGIN to INITIALS ("" removes it)."""
+    from jobbutik.services import staff
+
+    row = staff.update_staff(_context(), initials, os_login=login)
+    click.echo(
+        _("{initials}: login {login}.").format(initials=row.initials, login=row.os_login or "-")
+    )
+
+
+@staff_group.command(name="deactivate")
+@click.argument("initials")
+def staff_deactivate(initials: str) -> None:
+    """INITIALS can no longer work in the program; their history stays."""
+    from jobbutik.services import staff
+
+    row = staff.set_active(_context(), initials, False)
+    click.echo(_("{initials} is deactivated.").format(initials=row.initials))
+
+
+@staff_group.command(name="activate")
+@click.argument("initials")
+def staff_activate(initials: str) -> None:
+    """Let a deactivated INITIALS work again."""
+    from jobbutik.services import staff
+
+    row = staff.set_active(_context(), initials, True)
+    click.echo(_("{initials} is active.").format(initials=row.initials))

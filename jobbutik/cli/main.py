@@ -1,0 +1,548 @@
+"""The command line. `jobbutik` alone opens the program; subcommands are for scripts and set-up.
+
+Every failure is one line on stderr and a non-zero exit code, never a traceback: 1 when the work
+was refused or failed, 2 for a usage error. Heavy modules (SQLAlchemy, Textual, Faker) are imported
+inside the commands, so `jobbutik --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from jobbutik import __version__
+from jobbutik.domain.errors import JobbutikError
+from jobbutik.domain.i18n import _, set_language
+from jobbutik.services.config import (
+    ENV_DB,
+    ENV_LANG,
+    ENV_RULES,
+    ENV_TODAY,
+    ENV_USER,
+    Settings,
+    SettingsError,
+    resolve_settings,
+)
+
+if TYPE_CHECKING:
+    from jobbutik.store.db import Database
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+DEBUG_ENV = "JOBBUTIK_DEBUG"
+PROBLEMS_SHOWN = 20
+
+
+def _say(message: str) -> None:
+    click.echo(f"jobbutik: {message}", err=True)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+# Commands kept in their own modules, imported only when one of them runs (or --help lists
+# them): opening the program at the desk does not pay for them.
+LAZY_COMMANDS = {
+    "report": "jobbutik.cli.report:report",
+    "audit": "jobbutik.cli.admin:audit_group",
+    "backup": "jobbutik.cli.admin:backup_command",
+    "restore": "jobbutik.cli.admin:restore_command",
+    "retention": "jobbutik.cli.admin:retention_command",
+    "staff": "jobbutik.cli.admin:staff_group",
+}
+
+
+class JobbutikGroup(click.Group):
+    """A click group whose errors are one line each, whatever goes wrong."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            module, name = LAZY_COMMANDS[cmd_name].split(":")
+            command = getattr(importlib.import_module(module), name)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        _early_language(sys.argv[1:] if args is None else list(args))
+        try:
+            result = super().main(
+                args, prog_name or "jobbutik", complete_var, standalone_mode=False, **extra
+            )
+            code = result if isinstance(result, int) else 0
+        except click.UsageError as exc:
+            hint = f"{exc.ctx.command_path} --help" if exc.ctx is not None else "jobbutik --help"
+            _say(_one_line(f"{exc.format_message()} ({_('see')} {hint})"))
+            code = EXIT_USAGE
+        except click.ClickException as exc:
+            _say(_one_line(exc.format_message()))
+            code = exc.exit_code
+        except click.exceptions.Exit as exc:
+            code = exc.exit_code
+        except (click.Abort, KeyboardInterrupt, EOFError):
+            _say(_("interrupted."))
+            code = EXIT_INTERRUPTED
+        except SettingsError as exc:
+            _say(_one_line(str(exc)))
+            code = EXIT_USAGE
+        except JobbutikError as exc:
+            _say(_one_line(str(exc)))
+            code = EXIT_FAILED
+        except OSError as exc:
+            _say(_one_line(_os_error(exc)))
+            code = EXIT_FAILED
+        except Exception as exc:
+            if os.environ.get(DEBUG_ENV):
+                raise
+            _say(
+                _one_line(
+                    _(
+                        "unexpected error ({kind}: {message}). This is a bug: please report it "
+                        "with the command you ran; {env}=1 shows the details."
+                    ).format(kind=type(exc).__name__, message=exc, env=DEBUG_ENV)
+                )
+            )
+            code = EXIT_FAILED
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _early_language(args: Sequence[str]) -> None:
+    """Choose the language before parsing, so even a usage error speaks it."""
+    choice = os.environ.get(ENV_LANG, "").strip().lower()
+    for i, arg in enumerate(args):
+        if arg == "--lang" and i + 1 < len(args):
+            choice = args[i + 1].lower()
+        elif arg.startswith("--lang="):
+            choice = arg.split("=", 1)[1].lower()
+    try:
+        set_language(choice or "da")
+    except ValueError:
+        set_language("da")
+
+
+def _os_error(exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    if exc.filename:
+        return f"{exc.filename}: {reason}"
+    return reason
+
+
+def _settings() -> Settings:
+    ctx = click.get_current_context()
+    settings = ctx.find_object(Settings)
+    if settings is None:  # pragma: no cover - the group callback always sets it
+        raise click.UsageError("no settings")
+    return settings
+
+
+def _fail(message: str) -> NoReturn:
+    raise click.ClickException(message)
+
+
+@contextmanager
+def _progress(label: str, enabled: bool) -> Iterator[Callable[[int, int], None]]:
+    """A progress callback `(done, total)`: a bar on stderr when it is a terminal, else silent."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda _done, _total: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeElapsedColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total or None)
+
+        yield update
+
+
+def _open(settings: Settings) -> Database:
+    """Open the database named by the settings and upgrade it (with a backup) if it is older."""
+    from jobbutik.services.config import open_database
+
+    return open_database(settings, notify=_say)
+
+
+# -- the group -------------------------------------------------------------------------------------
+
+GLOBAL_HELP = f"""Front desk of a Danish jobcentre's Jobbutik, in the terminal.
+
+Without a command, opens the program. Each global option can also be set by an environment
+variable (the option wins): {ENV_DB}, {ENV_USER}, {ENV_TODAY}, {ENV_LANG}, {ENV_RULES}.
+Errors are one line on stderr; exit code 1 means refused or failed, 2 a usage error.
+"""
+
+
+@click.group(
+    cls=JobbutikGroup,
+    invoke_without_command=True,
+    help=GLOBAL_HELP,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option(
+    "--db",
+    "db",
+    metavar="PATH-or-URL",
+    help=f"SQLite file or postgresql+psycopg://… URL [env {ENV_DB}; default: jobbutik.sqlite "
+    "in the user data directory].",
+)
+@click.option(
+    "--user",
+    metavar="INITIALS",
+    help=f"Your staff initials [env {ENV_USER}; default: your login name]. On a database without "
+    "staff, the first user becomes its admin.",
+)
+@click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    help=f"Work as if today were this date (demos, tests) [env {ENV_TODAY}].",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["da", "en"], case_sensitive=False),
+    default=None,
+    help=f"Language of the program: da (Danish) or en [env {ENV_LANG}; default: da].",
+)
+@click.option(
+    "--rules",
+    metavar="FILE",
+    help=f"Local rule overrides (TOML) on top of the bundled rules [env {ENV_RULES}].",
+)
+@click.version_option(__version__, "--version", prog_name="jobbutik")
+@click.pass_context
+def main(
+    ctx: click.Context,
+    db: str | None,
+    user: str | None,
+    today: str | None,
+    lang: str | None,
+    rules: str | None,
+) -> None:
+    settings = resolve_settings(db=db, user=user, today=today, lang=lang, rules=rules)
+    set_language(settings.lang)
+    ctx.obj = settings
+    if ctx.invoked_subcommand is None:
+        _run_tui(settings)
+
+
+def _run_tui(settings: Settings) -> None:
+    from jobbutik.tui.app import create_app
+
+    create_app(settings).run()
+
+
+# -- demo ------------------------------------------------------------------------------------------
+
+
+def demo_db_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("jobbutik", appauthor=False) / "demo.sqlite"
+
+
+def _remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+@main.command()
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed: same seed, same data.")
+@click.option(
+    "--citizens",
+    type=click.IntRange(min=0),
+    default=300,
+    show_default=True,
+    help="How many citizens to create.",
+)
+@click.option("--no-tui", is_flag=True, help="Only build the database; do not open the program.")
+def demo(seed: int, citizens: int, no_tui: bool) -> None:
+    """Build a realistic demo database, then open the program on it.
+
+    Without --db (or JOBBUTIK_DB) the demo lives in its own file, demo.sqlite in the user data
+    directory, rebuilt fresh each time; your real database is never touched. With --db the
+    database must be empty. Without --user (or JOBBUTIK_USER) you are `demo`, who holds every
+    role.
+    """
+    from jobbutik.demo import DEMO_USER, build_demo
+    from jobbutik.domain.clock import Clock
+    from jobbutik.services.config import build_context
+    from jobbutik.store.schema import refresh_statistics
+
+    settings = _settings().with_defaults(db=str(demo_db_path()), user=DEMO_USER)
+    if settings.db_source == "default":
+        _remove_sqlite(Path(settings.db))
+    db = _open(settings)
+    if not _is_empty(db):
+        _fail(
+            _(
+                "{where} already holds data; the demo is built only into an empty database "
+                "(leave out --db to use the demo's own file)."
+            ).format(where=db.path or db.display_url)
+        )
+    clock = Clock(settings.today)
+    started = time.perf_counter()
+    with _progress(_("Building the demo database"), enabled=True) as progress:
+        summary = build_demo(
+            db, today=clock.today(), seed=seed, citizens=citizens, progress=progress
+        )
+    refresh_statistics(db)  # measured now that the tables are full
+    seconds = time.perf_counter() - started
+    click.echo(
+        _("Demo database with {citizens} citizens built in {seconds:.1f} s: {where}").format(
+            citizens=summary.counts.get("citizen", 0),
+            seconds=seconds,
+            where=db.path or db.display_url,
+        ),
+        err=True,
+    )
+    build_context(settings, db)  # the user must exist here before the program opens
+    db.dispose()
+    if not no_tui:
+        _run_tui(settings)
+
+
+def _is_empty(db: Database) -> bool:
+    from sqlmodel import Session, func, select
+
+    from jobbutik.store.models import Citizen, Staff
+
+    def work(session: Session) -> bool:
+        staff = session.exec(select(func.count()).select_from(Staff)).one()
+        citizens = session.exec(select(func.count()).select_from(Citizen)).one()
+        return staff == 0 and citizens == 0
+
+    return db.read(work)
+
+
+# -- import / export -------------------------------------------------------------------------------
+
+
+def _kinds() -> list[str]:
+    from jobbutik.services import csvio
+
+    return sorted(csvio.KINDS)
+
+
+@main.group(name="import")
+def import_group() -> None:
+    """Import records from a CSV file (header row; ; or , between fields; UTF-8)."""
+
+
+@import_group.command(name="citizens")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Import the good rows and report the bad ones (default: a bad row refuses the file).",
+)
+def import_citizens(file: Path, skip_invalid: bool) -> None:
+    """Import citizens from FILE.csv.
+
+    Columns: cpr and name (required); phone, email, postcode (optional). Every row is checked
+    first; a bad CPR number, an empty name, a CPR number twice in the file or one already
+    registered is reported as `row N: reason` (N is the line in the file; the header is row 1).
+    Nothing is imported unless every row is good, or --skip-invalid is given. Needs the import
+    permission (supervisor or admin).
+    """
+    _import("citizens", file, skip_invalid)
+
+
+def _import(kind: str, file: Path, skip_invalid: bool) -> None:
+    from jobbutik.services import csvio
+    from jobbutik.services.config import build_context
+
+    settings = _settings()
+    ctx = build_context(settings, notify=_say)
+    try:
+        with _progress(_("Importing {kind}").format(kind=kind), enabled=True) as progress:
+            result = csvio.import_csv(ctx, kind, file, skip_invalid=skip_invalid, progress=progress)
+    except csvio.ImportRefused as exc:
+        _report_problems(exc.problems)
+        raise
+    _report_problems(result.skipped)
+    click.echo(
+        _("{count} record(s) imported from {file}.").format(count=result.imported, file=file)
+    )
+    if result.skipped:
+        click.echo(_("{count} row(s) skipped.").format(count=len(result.skipped)))
+
+
+def _report_problems(problems: Sequence[Any]) -> None:
+    for problem in problems[:PROBLEMS_SHOWN]:
+        click.echo(str(problem), err=True)
+    if len(problems) > PROBLEMS_SHOWN:
+        click.echo(_("… and {count} more.").format(count=len(problems) - PROBLEMS_SHOWN), err=True)
+
+
+@main.group(name="export")
+def export_group() -> None:
+    """Export records to a CSV file (; between fields, UTF-8 with BOM, readable by you only)."""
+
+
+@export_group.command(name="citizens")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def export_citizens(file: Path) -> None:
+    """Export every citizen (cpr, name, phone, email, postcode) to FILE.csv.
+
+    The file holds full CPR numbers: it is created readable by you only, and the export is
+    written to the audit log for each citizen. Needs the export permission (supervisor or admin).
+    """
+    from jobbutik.services import csvio
+    from jobbutik.services.config import build_context
+
+    ctx = build_context(_settings(), notify=_say)
+    result = csvio.export_csv(ctx, "citizens", file)
+    click.echo(_("{count} citizens exported to {file}.").format(count=result.exported, file=file))
+
+
+_SKIP_HELP = "Import the good rows and report the bad ones (default: a bad row refuses the file)."
+
+
+@import_group.command(name="companies")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help=_SKIP_HELP)
+def import_companies(file: Path, skip_invalid: bool) -> None:
+    """Import companies from FILE.csv.
+
+    Columns: cvr and name (required); address, postcode, industry, contact, phone, email,
+    agreement (none/trains/hires/both). A bad CVR number or one already registered is reported
+    as `row N: reason`; nothing is imported unless every row is good, or --skip-invalid is given.
+    Needs the import permission (supervisor or admin).
+    """
+    import jobbutik.services.csv_companies  # noqa: F401  (registers the kinds)
+
+    _import("companies", file, skip_invalid)
+
+
+@import_group.command(name="openings")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help=_SKIP_HELP)
+def import_openings(file: Path, skip_invalid: bool) -> None:
+    """Import job openings from FILE.csv.
+
+    Columns: cvr, title, hours, postcode, apply_by (dd-mm-yyyy or yyyy-mm-dd) required; industry,
+    requirements optional. The company (by CVR) must be registered. Bad rows are reported as
+    `row N: reason`; nothing is imported unless every row is good, or --skip-invalid is given.
+    Needs the import permission (supervisor or admin).
+    """
+    import jobbutik.services.csv_companies  # noqa: F401  (registers the kinds)
+
+    _import("openings", file, skip_invalid)
+
+
+@export_group.command(name="companies")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def export_companies(file: Path) -> None:
+    """Export every company to FILE.csv (the columns the import reads).
+
+    Needs the export permission (supervisor or admin)."""
+    _export_kind("companies", file)
+
+
+@export_group.command(name="openings")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def export_openings(file: Path) -> None:
+    """Export the open job openings to FILE.csv (the columns the import reads).
+
+    Needs the export permission (supervisor or admin)."""
+    _export_kind("openings", file)
+
+
+def _export_kind(kind: str, file: Path) -> None:
+    import jobbutik.services.csv_companies  # noqa: F401  (registers the kinds)
+    from jobbutik.services import csvio
+    from jobbutik.services.config import build_context
+
+    ctx = build_context(_settings(), notify=_say)
+    result = csvio.export_csv(ctx, kind, file)
+    click.echo(_("{count} record(s) exported to {file}.").format(count=result.exported, file=file))
+
+
+# -- db --------------------------------------------------------------------------------------------
+
+
+@main.group(name="db")
+def db_group() -> None:
+    """Database maintenance: schema upgrade and integrity check."""
+
+
+@db_group.command(name="upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema up to date (after a backup of an older database).
+
+    The program does this by itself on start; this command does only that.
+    """
+    from jobbutik.services.config import open_database, upgrade_schema
+    from jobbutik.store import schema
+
+    db = open_database(_settings(), upgrade=False)
+    before = schema.current_revision(db)
+    backup = upgrade_schema(db, notify=_say)
+    after = schema.current_revision(db)
+    where = db.path or db.display_url
+    if before == after and backup is None:
+        click.echo(_("{where} is up to date ({revision}).").format(where=where, revision=after))
+    else:
+        click.echo(
+            _("{where} upgraded from {before} to {after}.").format(
+                where=where, before=before or _("empty"), after=after
+            )
+        )
+
+
+@db_group.command(name="check")
+def db_check() -> None:
+    """Check the database: the schema against the program, and the audit log's hash chain.
+
+    Exits with 1 when anything is wrong, naming each problem on its own line.
+    """
+    from jobbutik.services import audit
+    from jobbutik.store import schema
+
+    db = _open(_settings())
+    problems = [str(p) for p in schema.check(db)]
+    verification = audit.verify(db)
+    if not verification.ok:
+        problems.append(verification.message)
+    where = db.path or db.display_url
+    for problem in problems:
+        click.echo(f"{where}: {_one_line(problem)}", err=True)
+    if problems:
+        _fail(_("{count} problem(s) found in {where}.").format(count=len(problems), where=where))
+    click.echo(
+        _("{where}: schema up to date; {audit}").format(where=where, audit=verification.message)
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,184 @@
+"""`jobbutik report daily|starts|followups|stats`: the supervisor's reports on the command line.
+
+Light at import (click and the settings only): the report code loads when a report runs, so
+`jobbutik --help` stays fast. Errors reach the main group's handler: one line, a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from jobbutik.domain.errors import JobbutikError
+from jobbutik.domain.i18n import _
+from jobbutik.services.config import Settings, parse_today
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class DateType(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return parse_today(str(value))
+        except JobbutikError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+DATE = DateType()
+
+
+def _output_options(command: F) -> F:
+    command = click.option(
+        "--print",
+        "to_printer",
+        is_flag=True,
+        help="Send the report to the default printer with lp (says so when there is none).",
+    )(command)
+    command = click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write the report to FILE (readable by you only) instead of standard output. "
+        "Needed for pdf unless --print.",
+    )(command)
+    command = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "csv", "pdf"], case_sensitive=False),
+        default="text",
+        show_default=True,
+        help="text (80 columns, fits A4), csv (; between fields) or pdf.",
+    )(command)
+    return command
+
+
+@click.group(name="report")
+def report() -> None:
+    """Supervisor reports: daily list, starts per site, follow-ups due, statistics.
+
+    Every report masks CPR numbers and is written to the audit log. Needs the supervisor role.
+    """
+
+
+def _settings() -> Settings:
+    settings = click.get_current_context().find_object(Settings)
+    if settings is None:
+        raise click.UsageError("run this through `jobbutik report …`")
+    return settings
+
+
+def _today(settings: Settings) -> date:
+    from jobbutik.domain.clock import Clock
+
+    return Clock(settings.today).today()
+
+
+def _run(
+    name: str,
+    start: date,
+    end: date | None,
+    consultant: str | None,
+    fmt: str,
+    output: Path | None,
+    to_printer: bool,
+) -> None:
+    from jobbutik.reports import run
+    from jobbutik.services.config import build_context
+    from jobbutik.store.models import AuditAction
+
+    fmt = fmt.lower()
+    if fmt == "pdf" and output is None and not to_printer:
+        raise click.UsageError(_("A PDF needs --output FILE (or --print)."))
+    if output is not None and output.exists() and output.is_dir():
+        raise click.UsageError(_("--output names a folder: give a file name."))
+    settings = _settings()
+    ctx = build_context(settings, notify=lambda text: click.echo(f"jobbutik: {text}", err=True))
+    request = run.ReportRequest(name, start, end, consultant)
+    action = AuditAction.PRINT if to_printer else AuditAction.EXPORT
+    doc = run.run_report(ctx, request, action)
+    if to_printer:
+        from jobbutik.reports.printing import print_file
+
+        if output is not None:
+            path = run.write(doc, fmt, output)
+            click.echo(_("Written to {path}.").format(path=path))
+            click.echo(print_file(path))
+            return
+        folder = Path(tempfile.mkdtemp(prefix="jobbutik-"))
+        try:
+            path = run.write(doc, fmt, folder / f"{name}{run.suffix(fmt)}")
+            click.echo(print_file(path))
+        finally:
+            for leftover in folder.iterdir():
+                leftover.unlink(missing_ok=True)
+            os.rmdir(folder)
+        return
+    if output is not None:
+        path = run.write(doc, fmt, output)
+        click.echo(_("Written to {path}.").format(path=path))
+        return
+    click.echo(run.render(doc, fmt), nl=False)
+
+
+@report.command()
+@click.option("--date", "day", type=DATE, help="The day [default: today].")
+@_output_options
+def daily(day: date | None, fmt: str, output: Path | None, to_printer: bool) -> None:
+    """The daily list: the day's arrivals and visits (times, waiting, masked CPR, category,
+    consultant, outcome), the next working day's starts per site, referrals made, follow-ups due
+    and overdue per consultant, and the day's totals."""
+    _run("daily", day or _today(_settings()), None, None, fmt, output, to_printer)
+
+
+@report.command()
+@click.option(
+    "--date",
+    "day",
+    type=DATE,
+    help="List who starts on the first working day after this day [default: today].",
+)
+@_output_options
+def starts(day: date | None, fmt: str, output: Path | None, to_printer: bool) -> None:
+    """Who starts at each activation site on the next working day after --date: one page per
+    site with its contact, hours and the citizens starting, ready to send to the site."""
+    _run("starts", day or _today(_settings()), None, None, fmt, output, to_printer)
+
+
+@report.command()
+@click.option("--consultant", metavar="INITIALS", help="Only this consultant's follow-ups.")
+@click.option("--date", "day", type=DATE, help="Due on or before this day [default: today].")
+@_output_options
+def followups(
+    consultant: str | None, day: date | None, fmt: str, output: Path | None, to_printer: bool
+) -> None:
+    """Follow-ups due and overdue per consultant, overdue first."""
+    _run("followups", day or _today(_settings()), None, consultant, fmt, output, to_printer)
+
+
+@report.command()
+@click.option("--from", "start", type=DATE, help="First day [default: the first of --to's month].")
+@click.option("--to", "end", type=DATE, help="Last day [default: today].")
+@_output_options
+def stats(
+    start: date | None,
+    end: date | None,
+    fmt: str,
+    output: Path | None,
+    to_printer: bool,
+) -> None:
+    """Statistics for a period: arrivals, time to the visitation conversation, category mix,
+    immediate activation, turned at the door, the referral funnel, follow-ups on time and
+    outcomes per activation site against its target."""
+    last = end or _today(_settings())
+    first = start or last.replace(day=1)
+    _run("stats", first, last, None, fmt, output, to_printer)

@@ -1,0 +1,3 @@
+"""Domain: the vocabulary, permissions, identity numbers, dates, errors and the rules.
+
+Standard library (plus stdnum and holidays) only: no SQLAlchemy, no Textual."""

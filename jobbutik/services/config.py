@@ -1,0 +1,206 @@
+"""Global settings: each option comes from its flag, else its environment variable, else a default.
+
+| option     | environment variable | default                                      |
+|------------|----------------------|----------------------------------------------|
+| `--db`     | `JOBBUTIK_DB`        | `jobbutik.sqlite` in the user data directory |
+| `--user`   | `JOBBUTIK_USER`      | the operating-system login name              |
+| `--today`  | `JOBBUTIK_TODAY`     | the real date                                |
+| `--lang`   | `JOBBUTIK_LANG`      | `da`                                         |
+| `--rules`  | `JOBBUTIK_RULES`     | none (the bundled rules only)                |
+
+No Textual and no SQLAlchemy at import time: the TUI and the scripted commands both start here.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from jobbutik.domain.errors import JobbutikError
+from jobbutik.domain.i18n import DEFAULT_LANGUAGE, LANGUAGES, _
+
+if TYPE_CHECKING:
+    from jobbutik.services.context import ServiceContext
+    from jobbutik.store.db import Database
+
+ENV_DB = "JOBBUTIK_DB"
+ENV_USER = "JOBBUTIK_USER"
+ENV_TODAY = "JOBBUTIK_TODAY"
+ENV_LANG = "JOBBUTIK_LANG"
+ENV_RULES = "JOBBUTIK_RULES"
+
+Source = Literal["flag", "env", "default"]
+
+
+class SettingsError(JobbutikError):
+    """A global option (flag or environment variable) has a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The resolved global options. `*_source` says where a value came from."""
+
+    db: str  # a file path or a SQLAlchemy URL
+    user: str
+    today: date | None = None  # None: the real date
+    lang: str = DEFAULT_LANGUAGE
+    rules: Path | None = None
+    db_source: Source = "default"
+    user_source: Source = "default"
+
+    def with_defaults(self, *, db: str | None = None, user: str | None = None) -> Settings:
+        """A copy where `db` / `user` replace the values that were only defaults (a demo
+        database and its `demo` user replace the defaults, never an explicit choice)."""
+        changed = self
+        if db is not None and self.db_source == "default":
+            changed = replace(changed, db=db)
+        if user is not None and self.user_source == "default":
+            changed = replace(changed, user=user)
+        return changed
+
+
+def _pick(flag: str | None, environ: Mapping[str, str], name: str) -> tuple[str | None, Source]:
+    if flag is not None and flag != "":
+        return flag, "flag"
+    value = environ.get(name, "")
+    if value.strip():
+        return value.strip(), "env"
+    return None, "default"
+
+
+def parse_today(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise SettingsError(
+            _("{value!r} is not a date: write it as YYYY-MM-DD, like 2026-11-23.").format(
+                value=text
+            )
+        ) from None
+
+
+def os_login() -> str:
+    """The operating-system login name ('' when the system cannot tell)."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):
+        return ""
+
+
+def resolve_settings(
+    *,
+    db: str | None = None,
+    user: str | None = None,
+    today: str | date | None = None,
+    lang: str | None = None,
+    rules: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Settings from flag values (None: not given), the environment, then the defaults."""
+    env = os.environ if environ is None else environ
+
+    db_value, db_source = _pick(db, env, ENV_DB)
+    if db_value is None:
+        from jobbutik.store.db import default_db_path
+
+        db_value = str(default_db_path())
+
+    user_value, user_source = _pick(user, env, ENV_USER)
+    if user_value is None:
+        user_value = os_login()
+
+    if isinstance(today, date):
+        today_value: date | None = today
+    else:
+        today_text, today_source = _pick(today, env, ENV_TODAY)
+        today_value = None
+        if today_text is not None:
+            try:
+                today_value = parse_today(today_text)
+            except SettingsError as exc:
+                where = "--today" if today_source == "flag" else ENV_TODAY
+                raise SettingsError(f"{where}: {exc}") from None
+
+    lang_value, lang_source = _pick(lang, env, ENV_LANG)
+    lang_value = (lang_value or DEFAULT_LANGUAGE).lower()
+    if lang_value not in LANGUAGES:
+        where = "--lang" if lang_source == "flag" else ENV_LANG
+        raise SettingsError(
+            _("{where}: unknown language {value!r}; choose one of {choices}.").format(
+                where=where, value=lang_value, choices=", ".join(LANGUAGES)
+            )
+        )
+
+    rules_value, _rules_source = _pick(None if rules is None else str(rules), env, ENV_RULES)
+    return Settings(
+        db=db_value,
+        user=user_value,
+        today=today_value,
+        lang=lang_value,
+        rules=Path(rules_value).expanduser() if rules_value else None,
+        db_source=db_source,
+        user_source=user_source,
+    )
+
+
+Notify = Callable[[str], None]
+
+
+def open_database(
+    settings: Settings, *, upgrade: bool = True, notify: Notify | None = None
+) -> Database:
+    """Open the database and bring its schema up to date (after a backup of an older file).
+
+    `notify` gets one sentence when a backup was taken, saying where it went.
+    """
+    from jobbutik.store.db import Database
+
+    db = Database(settings.db)
+    if upgrade:
+        upgrade_schema(db, notify=notify)
+        from jobbutik.store.schema import refresh_statistics
+
+        refresh_statistics(db)
+    return db
+
+
+def upgrade_schema(db: Database, *, notify: Notify | None = None) -> Path | None:
+    """Run the schema upgrade; tell `notify` where the backup of the older database went."""
+    from jobbutik.store import schema
+
+    backup = schema.upgrade(db)
+    if backup is not None and notify is not None:
+        notify(
+            _("The database was upgraded; a backup of the old one is in {path}.").format(
+                path=backup
+            )
+        )
+    return Path(backup) if backup is not None else None
+
+
+def build_context(
+    settings: Settings, db: Database | None = None, *, notify: Notify | None = None
+) -> ServiceContext:
+    """The ServiceContext for `settings`: database (upgraded), user, clock and rule book.
+
+    The user is checked at once, so an unknown user is refused before any work starts.
+    """
+    from jobbutik.domain.clock import Clock
+    from jobbutik.domain.rules import load_rulebook
+    from jobbutik.services.context import ServiceContext
+
+    if not settings.user:
+        raise SettingsError(
+            _("Who are you? Give your initials with --user or {env}.").format(env=ENV_USER)
+        )
+    rules = load_rulebook(settings.rules)
+    if db is None:
+        db = open_database(settings, notify=notify)
+    ctx = ServiceContext(db=db, user=settings.user, clock=Clock(settings.today), rules=rules)
+    ctx.staff()
+    return ctx

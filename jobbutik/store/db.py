@@ -1,0 +1,216 @@
+"""Engine and sessions for SQLite and PostgreSQL.
+
+SQLite: WAL, synchronous=FULL, busy_timeout, foreign keys, and every write transaction opened with
+BEGIN IMMEDIATE (SQLAlchemy's documented recipe for pysqlite): with the stock deferred BEGIN two
+desks can both read, then one loses its write with "database is locked" mid-transaction. Reads
+stay deferred so they never wait for a writer.
+
+PostgreSQL: writes run SERIALIZABLE and are retried on serialization failure or deadlock, so
+capacity checks and the audit chain stay correct with many desks.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
+from jobbutik.domain.errors import DatabaseBusy, DatabaseUnavailable, JobbutikError
+from jobbutik.domain.i18n import _
+
+T = TypeVar("T")
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+# SQLite already waits busy_timeout for the write lock; one more try covers the rare BUSY that
+# skips the busy handler, without making a desk wait minutes before it hears "busy".
+WRITE_ATTEMPTS = 2
+# PostgreSQL: many desks booking the same site conflict often under SERIALIZABLE; each retry
+# waits a little longer (with jitter), so a transaction gets through instead of failing.
+PG_WRITE_ATTEMPTS = 25
+# PostgreSQL SQLSTATEs worth a retry: serialization_failure, deadlock_detected.
+_PG_RETRY_STATES = {"40001", "40P01"}
+_READ = "jobbutik_read"
+
+
+def resolve_url(db: str | os.PathLike[str]) -> str:
+    """A SQLAlchemy URL from `--db`: a URL is kept, a path becomes an absolute sqlite URL."""
+    text = os.fspath(db)
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def default_db_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("jobbutik", appauthor=False) / "jobbutik.sqlite"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a sqlite URL, or None for another backend or an in-memory database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    if parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def create_private_file(path: Path) -> None:
+    """Create `path` readable by its owner only (0600), its folder 0700 if new."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Hand transaction control to the "begin" hook below instead of pysqlite's own BEGIN.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        switch_to_wal(cursor)
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+
+
+def switch_to_wal(cursor: Any) -> None:
+    """Put the file in WAL mode (it stays so). Switching a new file needs it to itself for a
+    moment and SQLite does not wait for that, so two programs opening a new database at once
+    would see "locked": the second tries again briefly, and then finds WAL already set."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def _sqlite_on_begin(connection: Any) -> None:
+    if connection.get_execution_options().get(_READ):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """One database, by URL. Work runs through `write()` and `read()` with a fresh session."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = resolve_url(url)
+        parsed = make_url(self.url)
+        self.backend = parsed.get_backend_name()
+        self.path = sqlite_path(self.url)
+        if self.backend == "sqlite":
+            if self.path is not None:
+                create_private_file(self.path)
+            engine = create_engine(self.url, echo=echo)
+            event.listen(engine, "connect", _sqlite_on_connect)
+            event.listen(engine, "begin", _sqlite_on_begin)
+            self.engine: Engine = engine
+            self._write_engine: Engine = engine
+        elif self.backend == "postgresql":
+            self.engine = create_engine(self.url, echo=echo, pool_pre_ping=True)
+            self._write_engine = self.engine.execution_options(isolation_level="SERIALIZABLE")
+        else:
+            raise DatabaseUnavailable(
+                _("Unsupported database {url}: use a file path or postgresql+psycopg://…").format(
+                    url=parsed.render_as_string(hide_password=True)
+                )
+            )
+        if self.backend == "postgresql":
+            # One snapshot for every statement of a read (a report's figures agree with each other).
+            self._read_engine = self.engine.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+        else:
+            self._read_engine = self.engine.execution_options(**{_READ: True})
+
+    @property
+    def display_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def write(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in one write transaction and commit; retried whole when the database asks.
+
+        `work` may run more than once, so it must build everything it writes inside itself.
+        """
+        attempts = PG_WRITE_ATTEMPTS if self.backend == "postgresql" else WRITE_ATTEMPTS
+        for attempt in range(attempts):
+            try:
+                with Session(self._write_engine, expire_on_commit=False) as session:
+                    result = work(session)
+                    session.commit()
+                    return result
+            except DBAPIError as exc:
+                if attempt + 1 < attempts and self._retryable(exc):
+                    time.sleep(min(0.5, 0.01 * 2**attempt) * (0.5 + random.random()))
+                    continue
+                self._raise_translated(exc)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def read(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in a read transaction (deferred on SQLite, never waits for writers)."""
+        try:
+            # Closing (not rolling back) ends the transaction and keeps loaded rows usable.
+            with Session(self._read_engine, expire_on_commit=False) as session:
+                return work(session)
+        except DBAPIError as exc:
+            self._raise_translated(exc)
+
+    def _raise_translated(self, exc: DBAPIError) -> NoReturn:
+        translated = self.translate(exc)
+        if translated is exc:
+            raise exc
+        raise translated from exc
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def _retryable(self, exc: DBAPIError) -> bool:
+        if self.backend == "postgresql":
+            return getattr(exc.orig, "sqlstate", None) in _PG_RETRY_STATES
+        message = str(exc.orig).lower()
+        return "database is locked" in message or "database is busy" in message
+
+    def translate(self, exc: DBAPIError) -> JobbutikError | DBAPIError:
+        """The one clear sentence for a database failure; other errors pass through unchanged."""
+        message = str(exc.orig).lower()
+        where = str(self.path) if self.path else self.display_url
+        if (
+            "database is locked" in message
+            or "database is busy" in message
+            or getattr(exc.orig, "sqlstate", None) in _PG_RETRY_STATES  # retried, still in conflict
+        ):
+            return DatabaseBusy(
+                _("The database is busy at another desk. Nothing was lost: try again.")
+            )
+        if "file is not a database" in message or "malformed" in message:
+            return DatabaseUnavailable(
+                _("{where} is not a jobbutik database, or it is damaged.").format(where=where)
+            )
+        if "disk is full" in message or "no space left" in message:
+            return DatabaseUnavailable(_("The disk is full: nothing was saved."))
+        if "readonly database" in message or "unable to open database" in message:
+            return DatabaseUnavailable(_("Cannot write to {where}.").format(where=where))
+        if exc.connection_invalidated or (
+            self.backend == "postgresql" and getattr(exc.orig, "sqlstate", None) is None
+        ):
+            return DatabaseUnavailable(
+                _("Cannot reach the database server {where}.").format(where=where)
+            )
+        return exc

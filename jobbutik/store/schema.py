@@ -1,0 +1,413 @@
+"""The database schema's version: Alembic migrations that ship inside the package.
+
+The program upgrades a database itself when it opens it (`upgrade()`); a SQLite file that holds
+data is first copied next to itself with SQLite's online backup API. Alembic is configured here in
+code (no alembic.ini): the scripts live in `jobbutik/migrations/`, and `env.py` runs them on the
+connection passed in `config.attributes["connection"]`, inside the transaction opened here:
+
+* SQLite: foreign keys are switched off on that connection for the migration (the documented way
+  to rebuild tables, which batch mode does), BEGIN IMMEDIATE takes the write lock (db.py's hook),
+  `PRAGMA foreign_key_check` runs before the commit, and foreign keys are switched back on.
+* PostgreSQL: DDL is transactional; an advisory lock keeps two programs from upgrading at once.
+Either way the revision is read again under the lock, so a second program simply finds it done.
+
+Until the first release the initial revision may be regenerated from `jobbutik.store.models`:
+
+    .venv/bin/python -m jobbutik.store.schema --regenerate-initial
+
+After the first release never edit a shipped revision; add one instead:
+
+    .venv/bin/python -m jobbutik.store.schema --revision "add citizen.language"
+
+then review the generated file (autogenerate misses renames and data moves). `tests/test_schema.py`
+fails when the models and the migrations disagree.
+
+Only standard-library modules are imported at module level: Alembic and SQLAlchemy load inside
+the functions, so importing this module costs nothing at start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jobbutik.domain.errors import DatabaseUnavailable, JobbutikError
+from jobbutik.domain.i18n import _
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import Connection
+
+    from jobbutik.store.db import Database
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# pg_advisory_xact_lock key for "a jobbutik schema upgrade is running" ('jobb').
+_PG_UPGRADE_LOCK = 0x6A6F6262
+
+Check = Callable[["Database"], list[str]]
+_EXTRA_CHECKS: list[Check] = []
+
+
+def register_check(check_fn: Check) -> Check:
+    """Add a check to `check()` (e.g. the audit chain); usable as a decorator.
+
+    A check gets the Database and returns its problems as sentences. Extra checks run only
+    when the file is sound and the schema is at head, so they may rely on the current tables.
+    """
+    if check_fn not in _EXTRA_CHECKS:
+        _EXTRA_CHECKS.append(check_fn)
+    return check_fn
+
+
+# -- Alembic plumbing ---------------------------------------------------------------------------
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic Config for the package's migrations, running on `connection`."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
+    config.set_main_option("truncate_slug_length", "40")
+    config.attributes["connection"] = connection
+    return config
+
+
+def _script() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head_revision() -> str:
+    """The newest revision this program knows."""
+    head = _script().get_current_head()
+    if head is None:  # pragma: no cover - the package always ships a revision
+        raise RuntimeError("jobbutik ships no migrations")
+    return head
+
+
+def _known_revisions() -> set[str]:
+    return {script.revision for script in _script().walk_revisions()}
+
+
+def _revision_on(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _user_tables(connection: Connection) -> list[str]:
+    from sqlalchemy import inspect
+
+    return [t for t in inspect(connection).get_table_names() if t != "alembic_version"]
+
+
+def _where(db: Database) -> str:
+    return str(db.path) if db.path else db.display_url
+
+
+def _newer(db: Database, revision: str) -> DatabaseUnavailable:
+    return DatabaseUnavailable(
+        _(
+            "{where} was written by a newer version of jobbutik (schema revision {revision}); "
+            "this version only knows revisions up to {head}. Open it with the newer version."
+        ).format(where=_where(db), revision=revision, head=head_revision())
+    )
+
+
+@contextmanager
+def _translated(db: Database) -> Iterator[None]:
+    """Turn a raw database error into the one clear sentence db.py gives it."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except DBAPIError as exc:
+        translated = db.translate(exc)
+        if translated is exc:
+            raise
+        raise translated from exc
+
+
+@contextmanager
+def _locked_connection(db: Database) -> Iterator[Connection]:
+    """A connection in a write transaction that holds the upgrade lock; commits on success."""
+    with _translated(db), db.engine.connect() as connection:
+        raw: Any = None
+        if db.backend == "sqlite":
+            # Outside any transaction (PRAGMA foreign_keys is a no-op inside one); the driver
+            # connection runs in autocommit mode (db.py), so this starts no transaction itself.
+            raw = connection.connection.driver_connection
+            raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with connection.begin():  # BEGIN IMMEDIATE on SQLite, through db.py's hook
+                if db.backend == "postgresql":
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_UPGRADE_LOCK})")
+                yield connection
+        finally:
+            if raw is not None:
+                try:
+                    raw.execute("PRAGMA foreign_keys = ON")
+                except sqlite3.Error:
+                    connection.invalidate()  # never hand a connection without FKs back to the pool
+
+
+# -- public API ---------------------------------------------------------------------------------
+
+
+def current_revision(db: Database) -> str | None:
+    """The schema revision stored in the database; None for an empty (or pre-Alembic) one."""
+    with _translated(db):
+        return db.read(lambda session: _revision_on(session.connection()))
+
+
+def needs_upgrade(db: Database) -> bool:
+    """True when `upgrade()` would change the database; raises for a newer database."""
+    current = current_revision(db)
+    if current is not None and current not in _known_revisions():
+        raise _newer(db, current)
+    return current != head_revision()
+
+
+def upgrade(db: Database, *, backup: bool = True) -> str | None:
+    """Bring the database to the newest schema. Returns the backup's path, if one was taken.
+
+    An empty database is created from scratch. A SQLite file that holds an older schema is first
+    copied to `<file>.before-<rev>-<YYYYmmddHHMMSS>.bak` (0600) when `backup` is true. A database
+    written by a newer program, or one with tables but no jobbutik revision, is left untouched
+    and DatabaseUnavailable says why.
+    """
+    from alembic import command
+
+    head = head_revision()
+    backup_path: Path | None = None
+    with _locked_connection(db) as connection:
+        current = _revision_on(connection)
+        if current == head:
+            return None
+        if current is not None and current not in _known_revisions():
+            raise _newer(db, current)
+        if current is None and _user_tables(connection):
+            raise DatabaseUnavailable(
+                _(
+                    "{where} holds tables but no jobbutik schema version: it is not a jobbutik "
+                    "database, so it was left untouched."
+                ).format(where=_where(db))
+            )
+        if backup and current is not None and db.backend == "sqlite" and db.path is not None:
+            backup_path = backup_sqlite(db.path, current)
+        command.upgrade(alembic_config(connection), "head")
+        if db.backend == "sqlite":
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                raise DatabaseUnavailable(
+                    _(
+                        "Upgrading {where} would break {count} references between rows, so "
+                        "nothing was changed."
+                    ).format(where=_where(db), count=len(broken))
+                )
+    return str(backup_path) if backup_path else None
+
+
+def refresh_statistics(db: Database) -> None:
+    """Tell SQLite's query planner how big the tables and indexes are (PostgreSQL's autovacuum
+    does this itself). Without these statistics it prefers a unique index to a covering one and
+    reads the wide rows. The sampling is bounded (SQLite 3.32+), so it takes milliseconds on any
+    size (about 30 ms on the 1,000,000-citizen demo). The statistics are an optimisation only:
+    while another desk is writing, on a full disk or a read-only file, they are left for the
+    next start, without waiting and without an error."""
+    if db.backend != "sqlite" or db.path is None:
+        return
+    try:
+        connection = sqlite3.connect(db.path, timeout=0, isolation_level=None)
+    except sqlite3.Error:
+        return
+    try:
+        connection.execute("PRAGMA analysis_limit = 1000")
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("ANALYZE")
+        connection.execute("COMMIT")
+    except sqlite3.Error:
+        with suppress(sqlite3.Error):
+            connection.execute("ROLLBACK")
+    finally:
+        connection.close()
+
+
+def backup_sqlite(path: Path, revision: str, *, now: datetime | None = None) -> Path:
+    """Copy a live SQLite database with the online backup API into a new 0600 file beside it."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d%H%M%S")
+    base = path.with_name(f"{path.name}.before-{revision}-{stamp}")
+    target = base.with_name(base.name + ".bak")
+    for n in range(1, 100):
+        try:
+            fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            break
+        except FileExistsError:
+            target = base.with_name(f"{base.name}-{n}.bak")
+    else:  # pragma: no cover
+        raise DatabaseUnavailable(_("Cannot create a backup next to {path}.").format(path=path))
+    os.close(fd)
+    os.chmod(target, 0o600)
+    source = sqlite3.connect(path, timeout=15)
+    destination = sqlite3.connect(target)
+    try:
+        source.backup(destination)
+        # One self-contained file: no -wal beside the backup.
+        destination.execute("PRAGMA journal_mode = DELETE")
+    except sqlite3.Error as exc:
+        destination.close()
+        target.unlink(missing_ok=True)
+        raise DatabaseUnavailable(
+            _("Could not back up {path} before upgrading it: {error}").format(path=path, error=exc)
+        ) from exc
+    finally:
+        source.close()
+        destination.close()
+    return target
+
+
+def check(db: Database) -> list[str]:
+    """The database's problems as sentences; an empty list means it is fine.
+
+    SQLite: `PRAGMA integrity_check` and `foreign_key_check`. Both: the schema is at head. Then
+    the checks added with `register_check()` (the audit chain), only if all else is fine.
+    """
+    problems: list[str] = []
+    try:
+        if db.backend == "sqlite":
+            problems += _sqlite_problems(db)
+        current = current_revision(db)
+        head = head_revision()
+        if current is None:
+            problems.append(
+                _("The database has no jobbutik schema yet: open it with jobbutik to create it.")
+            )
+        elif current not in _known_revisions():
+            problems.append(str(_newer(db, current)))
+        elif current != head:
+            problems.append(
+                _(
+                    "The database schema is at revision {current}, but this version of jobbutik "
+                    "needs {head}: open it with jobbutik to upgrade it (a backup is made first)."
+                ).format(current=current, head=head)
+            )
+        if not problems:
+            for extra in _EXTRA_CHECKS:
+                problems += extra(db)
+    except JobbutikError as exc:
+        problems.append(str(exc))
+    return problems
+
+
+def _sqlite_problems(db: Database) -> list[str]:
+    def run(session: Any) -> tuple[list[Any], list[Any]]:
+        connection = session.connection()
+        integrity = [row[0] for row in connection.exec_driver_sql("PRAGMA integrity_check")]
+        foreign = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        return integrity, foreign
+
+    with _translated(db):
+        integrity, foreign = db.read(run)
+    problems: list[str] = []
+    if integrity != ["ok"]:
+        problems += [
+            _("The database file is damaged: {detail}").format(detail=line)
+            for line in integrity[:20]
+        ]
+    problems += [
+        _("Row {rowid} of table {table} refers to a row of {parent} that does not exist.").format(
+            rowid=row[1], table=row[0], parent=row[2]
+        )
+        for row in foreign[:50]
+    ]
+    if len(foreign) > 50:
+        problems.append(_("… and {count} more broken references.").format(count=len(foreign) - 50))
+    return problems
+
+
+# -- developer commands -------------------------------------------------------------------------
+
+
+def _write_revision(message: str, *, upgrade_first: bool) -> None:
+    """Autogenerate a revision from jobbutik.store.models against a scratch SQLite database."""
+    import tempfile
+
+    from alembic import command
+
+    from jobbutik.store.db import Database
+
+    config_hooks: dict[str, str] = {}
+    ruff = Path(sys.executable).with_name("ruff")
+    ruff_exe = str(ruff) if ruff.exists() else shutil.which("ruff")
+    if ruff_exe:
+        config_hooks = {
+            "hooks": "ruff_format, ruff_fix",
+            "ruff_fix.type": "exec",
+            "ruff_fix.executable": ruff_exe,
+            "ruff_fix.options": "check --fix --quiet REVISION_SCRIPT_FILENAME",
+            "ruff_format.type": "exec",
+            "ruff_format.executable": ruff_exe,
+            "ruff_format.options": "format --quiet REVISION_SCRIPT_FILENAME",
+        }
+    with tempfile.TemporaryDirectory() as scratch:
+        db = Database(str(Path(scratch) / "scratch.sqlite"))
+        try:
+            if upgrade_first:
+                upgrade(db, backup=False)
+            with _locked_connection(db) as connection:
+                config = alembic_config(connection)
+                for key, value in config_hooks.items():
+                    config.set_section_option("post_write_hooks", key, value)
+                command.revision(config, message=message, autogenerate=True)
+        finally:
+            db.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m jobbutik.store.schema", description=__doc__)
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument(
+        "--regenerate-initial",
+        action="store_true",
+        help="replace the (only) initial revision with one generated from jobbutik.store.models",
+    )
+    group.add_argument("--revision", metavar="MESSAGE", help="autogenerate a new revision")
+    group.add_argument("--head", action="store_true", help="print the head revision")
+    args = parser.parse_args(argv)
+    if args.head:
+        print(head_revision())
+        return 0
+    if args.revision:
+        _write_revision(args.revision, upgrade_first=True)
+        return 0
+    versions = MIGRATIONS_DIR / "versions"
+    existing = sorted(versions.glob("*.py"))
+    if len(existing) > 1:
+        print(
+            "There is more than one revision: the initial one is released and must not change. "
+            'Add a revision instead: python -m jobbutik.store.schema --revision "what changed"',
+            file=sys.stderr,
+        )
+        return 1
+    for old in existing:
+        old.unlink()
+    shutil.rmtree(versions / "__pycache__", ignore_errors=True)
+    _write_revision("initial schema", upgrade_first=False)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The Textual app: sections, screens, forms, widgets, styles."""

@@ -1,0 +1,135 @@
+"""Search by CPR number or name: results as you type (debounced, one worker at a time), Danish
+letters folded (Møller = Moeller, Åse = Aase). CPR numbers are masked in the list."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.worker import get_current_worker
+
+from jobbutik.domain.i18n import _
+from jobbutik.tui.messages import OpenCitizen
+from jobbutik.tui.screens.base import BaseScreen
+
+if TYPE_CHECKING:
+    from jobbutik.services.citizens import CitizenHit
+
+DEBOUNCE_SECONDS = 0.25
+
+
+class ResultsLoaded(Message):
+    def __init__(self, term: str, hits: list[CitizenHit]) -> None:
+        super().__init__()
+        self.term = term
+        self.hits = hits
+
+
+class SearchScreen(BaseScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("f8", "citizen", "Citizen"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="search")
+        self.hits: list[CitizenHit] = []
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder=_("CPR number or name"), id="search-box")
+        yield Static(_("Type a CPR number or a name."), id="search-status")
+        yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.title = _("Jobbutik")
+        self.sub_title = self.japp.header_text(_("Search"))
+        table = self.query_one("#results", DataTable)
+        table.add_column(_("CPR"), key="cpr", width=11)
+        table.add_column(_("Name"), key="name", width=40)
+        table.add_column(_("Age"), key="age", width=5)
+        table.add_column(_("Postcode"), key="postcode", width=10)
+        self.query_one("#search-box", Input).focus()
+
+    @on(Input.Changed, "#search-box")
+    def term_changed(self, event: Input.Changed) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        term = event.value
+        self._timer = self.set_timer(DEBOUNCE_SECONDS, lambda: self.run_search(term))
+
+    @on(Input.Submitted, "#search-box")
+    def term_submitted(self, event: Input.Submitted) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self.run_search(event.value)
+        self.action_to_results()
+
+    def run_search(self, term: str) -> None:
+        if not term.strip():
+            self.show([], term)
+            return
+        self.search(term)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="search")
+    def search(self, term: str) -> None:
+        from jobbutik.services import citizens
+
+        hits = citizens.search(self.ctx, term)
+        if not get_current_worker().is_cancelled:
+            self.post_message(ResultsLoaded(term, hits))
+
+    def on_results_loaded(self, message: ResultsLoaded) -> None:
+        if message.term != self.query_one("#search-box", Input).value:
+            return  # typed on since: a newer search is coming
+        self.show(message.hits, message.term)
+
+    def show(self, hits: list[CitizenHit], term: str) -> None:
+        self.hits = hits
+        table = self.query_one("#results", DataTable)
+        table.clear()
+        for hit in hits:
+            table.add_row(
+                hit.cpr_masked, hit.name, str(hit.age), hit.postcode or "", key=str(hit.id)
+            )
+        status = self.query_one("#search-status", Static)
+        if not term.strip():
+            status.update(_("Type a CPR number or a name."))
+        elif hits:
+            status.update(_("{count} found. Enter opens the citizen.").format(count=len(hits)))
+        else:
+            status.update(_("No citizen matches {term!r}.").format(term=term.strip()))
+        self.refresh_bindings()
+
+    def action_to_results(self) -> None:
+        if self.hits:
+            self.query_one("#results", DataTable).focus()
+
+    @on(DataTable.RowSelected, "#results")
+    def result_chosen(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.post_message(OpenCitizen(int(event.row_key.value)))
+
+    def action_citizen(self) -> None:
+        table = self.query_one("#results", DataTable)
+        if self.hits and 0 <= table.cursor_row < len(self.hits):
+            self.post_message(OpenCitizen(self.hits[table.cursor_row].id))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "citizen":
+            return True if self.hits else None
+        return True
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def worker_failed(self, worker: Any, error: BaseException) -> bool:
+        self.query_one("#search-status", Static).update(str(error))
+        return True

@@ -1,0 +1,99 @@
+"""CPR and date inputs with their validators."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING
+
+from textual.widgets import Input
+
+from jobbutik.domain.i18n import _
+from jobbutik.tui.widgets.fields import Check, check_date, format_date, parse_date
+
+if TYPE_CHECKING:
+    from jobbutik.domain.identity import Cpr
+
+# `jobbutik.domain.identity` (python-stdnum) is imported on first use, not at start-up.
+
+
+class CprInput(Input):
+    """A CPR number, `DDMMYY-SSSS` or ten digits. Validated by `identity.parse_cpr` as of `today`:
+    bad date, future birth date, wrong length, non-ASCII digits each give their own sentence.
+
+    A number failing modulus 11 is accepted (issued since 2007); `cpr` tells the caller so it can
+    show a notice."""
+
+    DEFAULT_CSS = "CprInput { width: 20; }"
+
+    def __init__(
+        self, today: Callable[[], date], value: str = "", *, id: str | None = None
+    ) -> None:
+        self._today = today
+        super().__init__(
+            value=value,
+            placeholder=_("DDMMYY-SSSS"),
+            max_length=11,
+            validators=[Check(self._problem)],
+            validate_on=["changed", "blur", "submitted"],
+            id=id,
+        )
+
+    def _problem(self, value: str) -> str | None:
+        from jobbutik.domain.identity import CprError, parse_cpr
+
+        try:
+            parse_cpr(value, self._today())
+        except CprError as exc:
+            return exc.reason
+        return None
+
+    @property
+    def cpr(self) -> Cpr | None:
+        """The checked number, or None while it is not valid."""
+        from jobbutik.domain.identity import CprError, parse_cpr
+
+        try:
+            return parse_cpr(self.value, self._today())
+        except CprError:
+            return None
+
+    def show_error_while_typing(self, value: str) -> bool:
+        """Say what is wrong as soon as the number is complete, or has a character no CPR
+        number has: not at the first keystroke."""
+        text = value.strip()
+        digits = text.replace("-", "")
+        return (
+            len(digits) >= 10
+            or not all(c.isdigit() or c == "-" for c in text)
+            or (any(c.isdigit() and not c.isascii() for c in text))
+        )
+
+
+class DateInput(Input):
+    """A date typed as DD.MM.YYYY (also 24-11-2026, 24112026, 2026-11-24)."""
+
+    DEFAULT_CSS = "DateInput { width: 16; }"
+
+    def __init__(self, value: date | None = None, *, id: str | None = None) -> None:
+        super().__init__(
+            value=format_date(value),
+            placeholder=_("DD.MM.YYYY"),
+            max_length=10,
+            validators=[Check(check_date)],
+            validate_on=["changed", "blur", "submitted"],
+            id=id,
+        )
+
+    @property
+    def day(self) -> date | None:
+        try:
+            return parse_date(self.value)
+        except ValueError:
+            return None
+
+    def set_date(self, day: date | None) -> None:
+        self.value = format_date(day)
+
+    def show_error_while_typing(self, value: str) -> bool:
+        return len(value.strip()) >= 10
