@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench
+.PHONY: demo test lint bench messages
 
 demo: $(STAMP) ## build a demo database and open the program on it
 	$(BIN)/jobbutik demo
@@ -13,7 +13,31 @@ test: $(STAMP) ## lint, type-check and run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+# The message catalogs: Babel extracts every message (babel.cfg) into the English template,
+# updates the Danish catalog (new messages come in untranslated, or fuzzy when one is close:
+# translate them, drop the fuzzy flag, and run this again) and compiles the .mo files the program
+# reads. Click's own texts (help, usage errors) have their own catalog, from the installed Click.
+# tests/test_i18n.py fails `make test` until every message is translated and compiled.
+LOCALE := jobbutik/locale
+VERSION = $(shell $(BIN)/python -c 'import jobbutik; print(jobbutik.__version__)')
+CLICK_DIR = $(shell $(BIN)/python -c 'import click, os; print(os.path.dirname(click.__file__))')
+messages: $(STAMP) ## extract the messages, update the Danish catalogs, compile them
+	$(BIN)/pybabel extract -F babel.cfg --add-location=file --sort-output --no-wrap \
+	  --project=jobbutik --version=$(VERSION) --copyright-holder=jobbutik \
+	  -o $(LOCALE)/jobbutik.pot.new jobbutik
+	$(BIN)/pybabel extract --no-location --sort-output --no-wrap --project=click \
+	  -o $(LOCALE)/click.pot.new $(CLICK_DIR)
+	for domain in jobbutik click; do \
+	  pot=$(LOCALE)/$$domain.pot; \
+	  if diff -q -I '^"POT-Creation-Date' $$pot.new $$pot >/dev/null 2>&1; \
+	  then rm $$pot.new; else mv $$pot.new $$pot; fi; \
+	  $(BIN)/pybabel update -D $$domain -i $$pot -d $(LOCALE) \
+	    --ignore-obsolete --no-wrap --ignore-pot-creation-date && \
+	  $(BIN)/pybabel compile -D $$domain -d $(LOCALE) --statistics || exit 1; \
+	done
 
 bench: $(STAMP) ## run the performance benchmarks and print the table
 	$(BIN)/python -m benchmarks

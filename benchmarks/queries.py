@@ -79,15 +79,15 @@ def run(path: Path, *, full_scale: bool) -> list[Result]:
     from jobbutik.domain.rules import load_rulebook
     from jobbutik.reports.run import ReportRequest, run_report
     from jobbutik.services import citizens, followups
-    from jobbutik.services.context import ServiceContext
+    from jobbutik.services.config import context_for
     from jobbutik.store.db import Database
 
     sample = _sample(path, random.Random(SAMPLE_SEED))
     db = Database(str(path))
     rules = load_rulebook()
     clock = Clock(TODAY)
-    desk = ServiceContext(db=db, user="demo", clock=clock, rules=rules)
-    consultant = ServiceContext(db=db, user=sample.consultant, clock=clock, rules=rules)
+    desk = context_for(db, "demo", clock, rules)
+    consultant = context_for(db, sample.consultant, clock, rules)
     verdict: Callable[[bool], bool | None] = lambda ok: ok if full_scale else None  # noqa: E731
     results: list[Result] = []
     try:

@@ -33,7 +33,7 @@ def _prepare(template: Path, path: Path) -> tuple[int, list[int], list[list[int]
     from jobbutik.domain.rules import load_rulebook
     from jobbutik.services import arrivals
     from jobbutik.services.arrivals import ArrivalForm, NewCitizen
-    from jobbutik.services.context import ServiceContext
+    from jobbutik.services.config import context_for
     from jobbutik.store.db import Database
     from jobbutik.store.models import ActivationSite
 
@@ -45,7 +45,7 @@ def _prepare(template: Path, path: Path) -> tuple[int, list[int], list[list[int]
     source.close()
     target.close()
     db = Database(str(path))
-    ctx = ServiceContext(db=db, user="demo", clock=Clock(TODAY), rules=load_rulebook())
+    ctx = context_for(db, "demo", Clock(TODAY), load_rulebook())
 
     def add_site(session: object) -> int:
         site = ActivationSite(
@@ -95,14 +95,13 @@ def _worker(
     from jobbutik.domain.clock import Clock
     from jobbutik.domain.rules import load_rulebook
     from jobbutik.services import visitation
-    from jobbutik.services.context import ServiceContext
+    from jobbutik.services.config import context_for
     from jobbutik.services.visitation import ActivationChoice, Facts, ReferralChoice, VisitationPlan
     from jobbutik.store.db import Database
 
     db = Database(path)
     rules = load_rulebook()
-    ctx = ServiceContext(db=db, user="demo", clock=Clock(TODAY), rules=rules)
-    ctx.staff()
+    ctx = context_for(db, "demo", Clock(TODAY), rules)
     first_day: date = visitation.deadlines(rules, TODAY).default_activation_start
     plans = [
         VisitationPlan(

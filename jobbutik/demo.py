@@ -56,8 +56,11 @@ from jobbutik.store.models import (
     Citizen,
     CitizenNameTail,
     Company,
+    DanishLevel,
+    DigitalSkills,
     FollowUp,
     FollowUpKind,
+    FollowUpOutcome,
     JobOpening,
     OpeningStatus,
     Referral,
@@ -95,14 +98,17 @@ WRITTEN_IN_ORDER = frozenset(
 
 Progress = Callable[[int, int], None]
 
-# Follow-up outcomes, as `services.followups` names them.
-STARTED, DID_NOT_SHOW, ENDED_EARLY = "started", "did_not_show", "ended_early"
+STARTED, DID_NOT_SHOW, ENDED_EARLY = (
+    FollowUpOutcome.STARTED,
+    FollowUpOutcome.DID_NOT_SHOW,
+    FollowUpOutcome.ENDED_EARLY,
+)
 CV_DONE, CV_MISSING, REVIEWED, CONTINUES, ENDED = (
-    "cv_done",
-    "cv_missing",
-    "reviewed",
-    "continues",
-    "ended",
+    FollowUpOutcome.CV_DONE,
+    FollowUpOutcome.CV_MISSING,
+    FollowUpOutcome.REVIEWED,
+    FollowUpOutcome.CONTINUES,
+    FollowUpOutcome.ENDED,
 )
 
 POSTCODES = ("2730", "2730", "2730", "2750", "2740", "2860", "2610", "2600", "2700", "2760")
@@ -175,7 +181,14 @@ EXEMPTION_REASONS = (
     "Har skriftlig jobaftale fra den 1. i næste måned",
     "Indlagt; aktivering åbenlyst formålsløs lige nu",
 )
-DIGITAL_SKILLS = ("good", "good", "good", "some", "some", "none")
+DIGITAL_SKILLS = (
+    DigitalSkills.GOOD,
+    DigitalSkills.GOOD,
+    DigitalSkills.GOOD,
+    DigitalSkills.SOME,
+    DigitalSkills.SOME,
+    DigitalSkills.NONE,
+)
 REFERRAL_OUTCOMES = tuple(ReferralOutcome)
 ACTIVATION_OUTCOMES = tuple(ActivationOutcome)
 ACTIVATION_WEEKS = {  # shortest and longest, by kind of site
@@ -595,7 +608,14 @@ class _Builder:
                         ("", "", "Ren straffeattest", "Kan tale dansk", "Erfaring er en fordel")
                     ),
                     "driving_licence_required": industry == "Transport" or rng.random() < 0.05,
-                    "danish_level": rng.choice(("", "", "basis", "god")),
+                    "danish_level": rng.choice(
+                        (
+                            DanishLevel.NOT_NEEDED,
+                            DanishLevel.NOT_NEEDED,
+                            DanishLevel.SOME,
+                            DanishLevel.GOOD,
+                        )
+                    ).value,
                     "skaanehensyn_possible": rng.random() < 0.2,
                     "status": status.value,
                     "created_at": datetime.combine(created, time(9), tzinfo=LOCAL_TZ),

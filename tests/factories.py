@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 from sqlmodel import Session, select
@@ -9,6 +10,7 @@ from sqlmodel import Session, select
 from jobbutik.domain.clock import LOCAL_TZ, Clock
 from jobbutik.domain.identity import fold_name
 from jobbutik.domain.rules import load_rulebook
+from jobbutik.services.config import context_for
 from jobbutik.services.context import ServiceContext
 from jobbutik.store.db import Database
 from jobbutik.store.models import ActivationSite, Company, JobOpening, Role, SiteKind, Staff
@@ -42,12 +44,12 @@ def make_ctx(
 ) -> ServiceContext:
     """A context for `user` (created with `roles`) on a fixed clock."""
     add_staff(db, user, roles)
-    return ServiceContext(db, user, Clock(fixed_now=now), RULES)
+    return context_for(db, user, Clock(fixed_now=now), RULES)
 
 
 def on_day(ctx: ServiceContext, now: datetime) -> ServiceContext:
     """The same user and database at another moment."""
-    return ServiceContext(ctx.db, ctx.user, Clock(fixed_now=now), ctx.rules)
+    return replace(ctx, clock=Clock(fixed_now=now))
 
 
 def valid_cvr(seed: int) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,8 @@ from click.testing import CliRunner, Result
 from sqlmodel import select
 
 from jobbutik.cli import main as cli
-from jobbutik.cli.main import main
-from jobbutik.domain.i18n import set_language
+from jobbutik.cli.main import Frontend, main
+from jobbutik.cli.translated import speak
 from jobbutik.services.config import Settings, SettingsError, resolve_settings
 from jobbutik.store.db import Database
 from jobbutik.store.models import AuditEntry, Citizen, Role, Staff
@@ -29,7 +30,9 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     yield
-    set_language("en")  # the CLI switches the process language; leave it as other tests expect
+    speak(
+        "en"
+    )  # the CLI switches the process language (and Click's): leave English, as others expect
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
@@ -69,7 +72,7 @@ def csv_file(tmp_path: Path, text: str = CSV) -> str:
     ],
 )
 def test_help(command: list[str]) -> None:
-    result = run(*command, "--help")
+    result = run("--lang", "en", *command, "--help")
     assert result.exit_code == 0, result.output
     assert "Usage: " in result.stdout
     if not command:
@@ -92,7 +95,7 @@ def test_bad_today_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_bad_env_today_and_lang_are_usage_errors(tmp_path: Path) -> None:
-    result = run("db", "check", env={"JOBBUTIK_TODAY": "23.11.2026"})
+    result = run("db", "check", env={"JOBBUTIK_TODAY": "31.11.2026"})
     assert result.exit_code == 2 and "JOBBUTIK_TODAY" in one_line_error(result)
     result = run("db", "check", env={"JOBBUTIK_LANG": "sv"})
     assert result.exit_code == 2 and "JOBBUTIK_LANG" in one_line_error(result)
@@ -113,7 +116,7 @@ def test_unknown_command_and_option_are_usage_errors() -> None:
 def test_first_user_becomes_admin_then_unknown_user_is_refused(tmp_path: Path) -> None:
     result = run(*base(tmp_path, "ab"), "import", "citizens", csv_file(tmp_path))
     assert result.exit_code == 0, result.output
-    assert "2 record(s) imported" in result.stdout
+    assert "2 records imported" in result.stdout
     db = Database(str(tmp_path / "j.sqlite"))
     staff = db.read(lambda s: s.exec(select(Staff)).all())
     assert [(s.initials, s.role_set) for s in staff] == [("ab", frozenset({Role.ADMIN}))]
@@ -189,7 +192,7 @@ def test_import_refused_lists_rows_and_exits_1(tmp_path: Path) -> None:
     assert lines[-1].startswith("jobbutik: ") and "nothing imported" in lines[-1]
     result = run(*base(tmp_path), "import", "citizens", bad, "--skip-invalid")
     assert result.exit_code == 0
-    assert "1 record(s) imported" in result.stdout and "2 row(s) skipped" in result.stdout
+    assert "1 record imported" in result.stdout and "2 rows skipped" in result.stdout
 
 
 def test_missing_import_file_is_one_line(tmp_path: Path) -> None:
@@ -257,36 +260,119 @@ def test_danish_is_the_default_language(tmp_path: Path) -> None:
     assert "er opdateret" in result.stdout
 
 
-def test_no_command_opens_the_program(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import jobbutik.tui.app
+ENGLISH_HELP = (
+    "Usage:",
+    "Options:",
+    "OPTIONS",
+    "Commands:",
+    "COMMAND",
+    "Show this message",
+    "Build a",
+)
 
+
+def test_help_is_in_danish_by_default() -> None:
+    result = run("--help")
+    assert result.exit_code == 0, result.output
+    for danish in ("Brug:", "Indstillinger:", "Kommandoer:", "Vis denne hjælp og afslut."):
+        assert danish in result.stdout
+    assert "Skranken i et dansk jobcenters Jobbutik" in result.stdout
+    assert "Byg en realistisk demodatabase" in result.stdout  # a command's short help
+    assert not [text for text in ENGLISH_HELP if text in result.stdout]
+
+
+def test_a_commands_help_is_in_danish_and_then_english_in_one_process() -> None:
+    danish = run("demo", "--help").stdout
+    assert "Brug: main demo [INDSTILLINGER]" in danish  # CliRunner names the program main
+    assert "Hvor mange borgere der skal oprettes." in danish
+    assert "[standard: 300; x>=0]" in " ".join(danish.split())
+    english = run("--lang", "en", "demo", "--help").stdout
+    assert "How many citizens to create." in english
+    assert "[default: 300; x>=0]" in " ".join(english.split())
+    assert "Show this message and exit." in english
+
+
+@pytest.mark.parametrize(
+    ("args", "danish"),
+    [
+        (["--no-such-option"], "Indstillingen '--no-such-option' findes ikke."),
+        (["frobnicate"], "Kommandoen 'frobnicate' findes ikke."),
+        (["import", "citizens"], "Manglende argument 'FIL'."),
+        (["demo", "--citizens", "many"], "'many' er ikke et gyldigt tal."),
+        (["import", "citizens", "nowhere.csv"], "'nowhere.csv' findes ikke."),
+    ],
+)
+def test_usage_errors_are_in_danish(args: list[str], danish: str) -> None:
+    result = run(*args)
+    assert result.exit_code == 2
+    line = one_line_error(result)
+    assert danish in line and "(se main" in line  # CliRunner names the program main
+
+
+def test_counts_are_in_danish_plural_forms(tmp_path: Path) -> None:
+    danish = [*base(tmp_path)[:-2], "--lang", "da"]
+    result = run(*danish, "import", "citizens", csv_file(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "2 poster importeret fra" in result.stdout
+    one = csv_file(tmp_path, "cpr;name\n0303801235;Ole Olsen\n")
+    assert "1 post importeret fra" in run(*danish, "import", "citizens", one).stdout
+
+
+def opening(opened: list[Settings], status: int = 0) -> Frontend:
+    """A front end that records what it was asked to open, as `jobbutik.__main__` hands in the
+    real one."""
+
+    def open_program(settings: Settings) -> int:
+        opened.append(settings)
+        return status
+
+    return Frontend(open_program)
+
+
+def test_no_command_opens_the_program(tmp_path: Path) -> None:
     opened: list[Settings] = []
-
-    class FakeApp:
-        def __init__(self, settings: Settings) -> None:
-            self.settings = settings
-
-        def run(self) -> None:
-            opened.append(self.settings)
-
-    monkeypatch.setattr(jobbutik.tui.app, "create_app", lambda settings, **_kw: FakeApp(settings))
-    result = run("--db", str(tmp_path / "j.sqlite"), "--user", "ab", "--today", TODAY)
+    args = ["--db", str(tmp_path / "j.sqlite"), "--user", "ab", "--today", TODAY]
+    result = CliRunner().invoke(main, args, obj=opening(opened))
     assert result.exit_code == 0, result.output
     assert opened and opened[0].user == "ab" and opened[0].today == date(2026, 11, 23)
+    # The program's exit status is the command's: a desk that had to stop says so.
+    assert CliRunner().invoke(main, args, obj=opening([], status=1)).exit_code == 1
+    # Without the program's entry (a script importing the command line alone) nothing opens.
+    assert run(*args).exit_code == 2
+
+
+def test_the_entry_opens_the_textual_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    import jobbutik.tui.app
+    from jobbutik.__main__ import open_program
+
+    class FakeApp:
+        return_code = 1
+
+        def __init__(self, settings: Settings) -> None:
+            self.settings = settings
+            self.ran = False
+
+        def run(self) -> None:
+            self.ran = True
+
+    built: list[FakeApp] = []
+    monkeypatch.setattr(
+        jobbutik.tui.app,
+        "create_app",
+        lambda settings, **_kw: built.append(FakeApp(settings)) or built[-1],
+    )
+    settings = resolve_settings(db="x.sqlite", user="ab", environ={})
+    assert open_program(settings) == 1
+    assert built[0].ran and built[0].settings is settings
 
 
 def test_demo_defaults_to_its_own_file_and_user(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import jobbutik.tui.app
-
     opened: list[Settings] = []
-    monkeypatch.setattr(
-        jobbutik.tui.app,
-        "create_app",
-        lambda settings, **_kw: type("A", (), {"run": lambda self: opened.append(settings)})(),
+    result = CliRunner().invoke(
+        main, ["--today", TODAY, "--lang", "en", "demo", "--citizens", "40"], obj=opening(opened)
     )
-    result = run("--today", TODAY, "--lang", "en", "demo", "--citizens", "40")
     assert result.exit_code == 0, result.output
     demo_path = cli.demo_db_path()
     assert demo_path.exists() and str(tmp_path) in str(demo_path)
@@ -298,3 +384,78 @@ def test_demo_defaults_to_its_own_file_and_user(
     # An explicit database that holds data is never overwritten.
     result = run("--db", str(demo_path), "--lang", "en", "demo", "--no-tui")
     assert result.exit_code == 1 and "empty" in one_line_error(result)
+
+
+def test_restore_asks_in_danish_and_takes_a_danish_yes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from jobbutik.cli import admin
+
+    danish = [*base(tmp_path)[:-2], "--lang", "da"]
+    assert run(*danish, "import", "citizens", csv_file(tmp_path)).exit_code == 0
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    assert run(*danish, "backup", str(folder)).exit_code == 0
+    (copy,) = folder.glob("*.sqlite")
+    monkeypatch.setattr(admin, "_interactive", lambda: True)  # as at a terminal
+
+    kept = CliRunner().invoke(main, [*danish, "restore", str(copy)], input="n\n")
+    assert kept.exit_code == 130
+    assert "Erstat " in kept.output and "[j/N]" in kept.output and "afbrudt." in kept.stderr
+    assert not list(tmp_path.glob("*.before-restore-*"))
+
+    done = CliRunner().invoke(main, [*danish, "restore", str(copy)], input="j\n")
+    assert done.exit_code == 0, done.output
+    assert list(tmp_path.glob("*.before-restore-*"))
+
+
+def command_paths() -> list[list[str]]:
+    """Every command and group of the program, as the words that name it."""
+    import click
+
+    paths: list[list[str]] = []
+
+    def walk(command: click.Command, path: list[str]) -> None:
+        paths.append(path)
+        if isinstance(command, click.Group):
+            ctx = click.Context(command)
+            for name in command.list_commands(ctx):
+                sub = command.get_command(ctx, name)
+                assert sub is not None
+                walk(sub, [*path, name])
+
+    walk(main, [])
+    return paths
+
+
+def english_phrases() -> set[str]:
+    """Runs of four or more words from every message whose Danish text differs from it."""
+    from jobbutik.domain.i18n import load_catalog
+
+    messages = {m for m, t in load_catalog("da").items() if t != m}
+    messages |= {m for m, t in load_catalog("da", "click").items() if t != m}
+    phrases = set()
+    for message in messages:
+        for part in re.split(r"\{[^}]*\}|%\([^)]*\)s|\n", message):
+            words = part.split()
+            if len(words) >= 4:
+                phrases.add(" ".join(words))
+    return phrases
+
+
+def test_every_help_page_is_in_danish() -> None:
+    phrases = english_phrases()
+    assert len(phrases) > 100
+    for path in command_paths():
+        result = run(*path, "--help")
+        assert result.exit_code == 0, (path, result.output)
+        shown = " ".join(result.stdout.split())
+        assert "Brug:" in shown
+        assert not [p for p in phrases if p in shown], path
+
+
+def test_a_group_lists_only_its_own_commands() -> None:
+    assert sorted(p[-1] for p in command_paths() if p[:1] == ["db"] and len(p) == 2) == [
+        "check",
+        "upgrade",
+    ]

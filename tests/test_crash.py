@@ -114,7 +114,8 @@ def test_killed_writers_never_leave_half_a_visitation(
         children = []
         for w in range(WRITERS):
             before = ack_files[w].read_text().count("ready") if ack_files[w].exists() else 0
-            base = (round_no * WRITERS + w) * 200
+            # far apart: a writer may run alone for a while before the other is ready
+            base = (round_no * WRITERS + w) * 5_000
             child = subprocess.Popen(
                 [sys.executable, __file__, db.url, str(ack_files[w]), str(base)], env=env
             )

@@ -163,7 +163,7 @@ def test_register_and_hold_the_conversation_with_keys_only(tmp_path: Path, tmux:
     tmux.keys("Tab")
     tmux.type("37")
     tmux.keys("C-NPage")
-    tmux.wait_for("Reglernes forslag: jobparat")
+    tmux.wait_for("Reglernes forslag: Jobparat")
     tmux.keys("C-NPage")
     tmux.wait_for("Startdato")
     tmux.wait_for(lambda s: "Ledig" in s and "Intet sted valgt" in s)
@@ -188,14 +188,16 @@ def test_register_and_hold_the_conversation_with_keys_only(tmp_path: Path, tmux:
     from jobbutik.domain.clock import Clock
     from jobbutik.domain.rules import load_rulebook
     from jobbutik.services import citizens
-    from jobbutik.services.context import ServiceContext
+    from jobbutik.services.config import context_for
     from jobbutik.store.db import Database
 
     db = Database(str(db_file))
     try:
         from datetime import date
 
-        ctx = ServiceContext(db, USER, Clock(date.fromisoformat(TODAY)), load_rulebook())
+        from jobbutik.domain.vocabulary import Category, RequestStatus
+
+        ctx = context_for(db, USER, Clock(date.fromisoformat(TODAY)), load_rulebook())
         [hit] = citizens.search(ctx, cpr)
         assert hit.name == "Testa Tmuxsen"
         history = citizens.history(ctx, hit.id)
@@ -204,8 +206,8 @@ def test_register_and_hold_the_conversation_with_keys_only(tmp_path: Path, tmux:
         assert kinds.count("activation") == 1
         assert kinds.count("referral") == 2
         [request] = [e for e in history.events if e.kind == "request"]
-        assert request.status == "done"
+        assert request.status == RequestStatus.DONE.label
         [visit] = [e for e in history.events if e.kind == "visitation"]
-        assert visit.text.startswith("jobparat")
+        assert visit.text.startswith(Category.JOBPARAT.label)
     finally:
         db.dispose()

@@ -132,7 +132,6 @@ def test_due_list_is_overdue_first_with_the_kind(database: Database, ctx: Servic
     assert referral.assignee == "kon"
     # Working days overdue, not calendar days: 07.12 → 14.12 is five working days.
     assert referral.working_days_overdue == 5
-    assert followups.kind_label("cv_deadline") == "CV on Jobnet"
     # Everything open, for a supervisor sharing out an absent consultant's work.
     assert len(followups.due_list(later, all_open=True)) == 4
     assert followups.due_list(later, assignee="someone-else") == []

@@ -27,7 +27,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -262,7 +262,7 @@ def build_all(db: Database) -> World:
 
 
 def sup_at(w: World, moment: datetime) -> ServiceContext:
-    return ServiceContext(w.db, "sup", Clock(fixed_now=moment), w.sup.rules)
+    return replace(w.sup, clock=Clock(fixed_now=moment))
 
 
 # -- reading the three formats back ------------------------------------------------------------
@@ -322,8 +322,8 @@ def test_daily_list_of_a_day_in_progress(database: Database, english: None, tmp_
         "Daily list", "Herlev Kommune", "23.11.2026", False,
     )  # fmt: skip
     assert table(doc, "Arrivals and visits").rows == (
-        ("08:30", "45", "040494-XXXX", "Mette Østergaard", "jobparat", "CD", "visited"),
-        ("09:00", "180", "050595-XXXX", "Lars Kjær", "", "", "waiting"),
+        ("08:30", "45", "040494-XXXX", "Mette Østergaard", "Jobparat", "CD", "Visited"),
+        ("09:00", "180", "050595-XXXX", "Lars Kjær", "", "", "Waiting"),
     )
     starts = [b for b in doc.sections[1].blocks if isinstance(b, Table)]
     assert doc.sections[1].heading == "Starting on 24.11.2026"
@@ -356,8 +356,8 @@ def test_daily_list_of_a_day_in_progress(database: Database, english: None, tmp_
     assert figures(doc) == totals
     assert_in_all_formats(doc, tmp_path, totals)
     assert_row_everywhere(
-        doc, tmp_path, ("08:30", "45", "040494-XXXX", "Mette Østergaard", "jobparat", "CD",
-                        "visited"),
+        doc, tmp_path, ("08:30", "45", "040494-XXXX", "Mette Østergaard", "Jobparat", "CD",
+                        "Visited"),
     )  # fmt: skip
     assert_row_everywhere(doc, tmp_path, ("AB", "0", "1", "1"))
     text = render(doc, "text")
@@ -370,9 +370,9 @@ def test_daily_list_of_a_past_day_counts_follow_ups_as_they_stood(
     w = build_all(database)
     doc = run_report(sup_at(w, REPORT_NOW), ReportRequest("daily", D20))
     assert table(doc, "Arrivals and visits").rows == (
-        ("19.11.", "", "201288-XXXX", "Ole Sørensen", "aktivitetsparat", "AB", "visited"),
-        ("09:30", "15", "111180-XXXX", "Peter Bæk", "", "", "turned at the door (education)"),
-        ("11:00", "120", "030393-XXXX", "Karin Holm", "", "", "no-show"),
+        ("19.11.", "", "201288-XXXX", "Ole Sørensen", "Aktivitetsparat", "AB", "Visited"),
+        ("09:30", "15", "111180-XXXX", "Peter Bæk", "", "", "Turned at the door: Education"),
+        ("11:00", "120", "030393-XXXX", "Karin Holm", "", "", "No-show"),
     )
     # A1's activation start was due on the 20th and recorded only on the 24th: open that evening.
     assert table(doc, "Follow-ups due and overdue").rows == (("AB", "1", "0", "1"),)
@@ -395,11 +395,11 @@ def test_daily_list_of_a_past_day_counts_follow_ups_as_they_stood(
     doc19 = run_report(sup_at(w, REPORT_NOW), ReportRequest("daily", D19))
     rows = table(doc19, "Arrivals and visits").rows
     assert [r[:2] + r[6:] for r in rows] == [
-        ("16.11.", "", "visited"),
-        ("09:00", "40", "visited"),
-        ("09:10", "20", "turned at the door (job)"),
-        ("10:00", "50", "visited"),
-        ("15:00", "", "visited"),
+        ("16.11.", "", "Visited"),
+        ("09:00", "40", "Visited"),
+        ("09:10", "20", "Turned at the door: Job"),
+        ("10:00", "50", "Visited"),
+        ("15:00", "", "Visited"),
     ]
     assert figures(doc19)["Booked for a later day"] == "1"
     assert figures(doc19)["Visitation conversations held"] == "3"
@@ -469,8 +469,8 @@ STATS = {
     "Turned at the door (share of arrivals)": "2 (22.2 %)",
     "Hire rate": "25.0 %",
     "Rejected": "1",
-    "Did not apply, good reason": "0",
-    "Did not apply, no good reason": "1",
+    "Did not apply, with good reason": "0",
+    "Did not apply, without good reason": "1",
     "Awaiting an outcome": "1",
     "Due in the period (until today)": "5",
     "Done on time": "2 (40.0 %)",
@@ -489,13 +489,13 @@ def test_statistics_figures_in_all_formats(
     assert figures(doc) == STATS
     assert_in_all_formats(doc, tmp_path, STATS)
     assert table(doc, "Category mix").rows == (
-        ("jobparat", "3", "60.0 %"),
-        ("aktivitetsparat", "1", "20.0 %"),
-        ("åbenlyst uddannelsesparat", "1", "20.0 %"),
+        ("Jobparat", "3", "60.0 %"),
+        ("Aktivitetsparat", "1", "20.0 %"),
+        ("Åbenlyst uddannelsesparat", "1", "20.0 %"),
     )
     assert table(doc, "Turned at the door").rows == (
-        ("job", "1", "11.1 %"),
-        ("education", "1", "11.1 %"),
+        ("Job", "1", "11.1 %"),
+        ("Education", "1", "11.1 %"),
     )
     assert table(doc, "Referrals to jobs").rows == (
         ("Referred", "4", "100.0 %"),
@@ -508,10 +508,13 @@ def test_statistics_figures_in_all_formats(
         ("Café Kompasset", "1", "0", "0", "1", "0", "0.0 %", "30.0 %", "no"),
         ("Materielgården", "2", "1", "0", "0", "1", "100.0 %", "40.0 %", "yes"),
     )
-    for row in (*sites, ("jobparat", "3", "60.0 %"), ("Interview", "1", "25.0 %")):
+    for row in (*sites, ("Jobparat", "3", "60.0 %"), ("Interview", "1", "25.0 %")):
         assert_row_everywhere(doc, tmp_path, row)
     assert [(b.label, b.value) for b in doc.chart_data["funnel"]] == [
         ("Referred", 4.0), ("Applied", 2.0), ("Interview", 1.0), ("Hired", 1.0),
+    ]  # fmt: skip
+    assert [b.label for b in doc.chart_data["categories"]] == [
+        "Jobparat", "Aktivitetsparat", "Åbenlyst uddannelsesparat",
     ]  # fmt: skip
     per_day = {b.label: b.value for b in doc.chart_data["arrivals"]}
     assert (per_day["16.11."], per_day["19.11."], per_day["20.11."], per_day["23.11."]) == (

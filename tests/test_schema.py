@@ -367,21 +367,6 @@ def test_check_reports_broken_references(sqlite_database: Database) -> None:
     assert problems == ["Row 1 of table request refers to a row of citizen that does not exist."]
 
 
-def test_check_runs_registered_checks_last(
-    database: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(schema, "_EXTRA_CHECKS", [])
-    seen: list[Database] = []
-
-    @schema.register_check
-    def audit_chain(db: Database) -> list[str]:
-        seen.append(db)
-        return ["The audit log's chain is broken at entry 7."]
-
-    assert schema.check(database) == ["The audit log's chain is broken at entry 7."]
-    assert seen == [database]
-
-
 def test_check_and_upgrade_of_a_file_that_is_no_database(tmp_path: Path) -> None:
     path = tmp_path / "notes.sqlite"
     path.write_text(textwrap.dedent("Dear diary, this is not a database.\n") * 200)

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from trust_helpers import cli, one_line_error, path_mode
 
 from jobbutik.services import arrivals, audit, citizens
+from jobbutik.services.access_request import citizen_log
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
 from jobbutik.store.db import Database
 from jobbutik.store.models import AuditAction, AuditEntry, Setting
@@ -109,7 +110,7 @@ def test_retention_setting_for_the_log(sqlite_database: Database) -> None:
 def test_citizen_export_lists_every_use_and_logs_itself(database: Database, tmp_path: Path) -> None:
     fill(database)
     admin = make_ctx(database, "boss", roles="admin")
-    log = audit.citizen_log(admin, CPR, action=AuditAction.EXPORT)
+    log = citizen_log(admin, CPR, action=AuditAction.EXPORT)
     kinds = [(e.action, e.entity) for e in log.entries]
     assert kinds == [
         ("create", "citizen"),
@@ -129,7 +130,7 @@ def test_citizen_export_lists_every_use_and_logs_itself(database: Database, tmp_
     text = out.read_text(encoding="utf-8-sig")
     assert path_mode(out) == 0o600
     assert "010190-XXXX" in text and CPR not in text and "0101901234"[:6] + "1234" not in text
-    assert "registration" in text and "looked up" in text
+    assert "Registration" in text and "Looked up" in text
     pdf = tmp_path / "indsigt.pdf"
     assert (
         cli(
@@ -157,4 +158,4 @@ def test_export_in_danish(sqlite_database: Database, lang: str) -> None:
     make_ctx(sqlite_database, "boss", roles="admin")
     result = cli(sqlite_database, "boss", "--lang", lang, "audit", "citizen", CPR)
     assert result.exit_code == 0, result.output
-    assert "slået op" in result.stdout and "registrering" in result.stdout
+    assert "Slået op" in result.stdout and "Registrering" in result.stdout

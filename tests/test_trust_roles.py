@@ -14,11 +14,20 @@ from sqlmodel import select
 from trust_helpers import cli, one_line_error, setup_visits
 
 from jobbutik.domain.errors import FormErrors, PermissionDenied, ValidationError
-from jobbutik.services import arrivals, audit, backup, citizens, retention, staff, visitation
+from jobbutik.services import (
+    access_request,
+    arrivals,
+    audit,
+    backup,
+    citizens,
+    retention,
+    staff,
+    visitation,
+)
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
 from jobbutik.services.context import ROLE_PERMISSIONS, Permission, ServiceContext
 from jobbutik.store.db import Database
-from jobbutik.store.models import AuditEntry, Role, Staff
+from jobbutik.store.models import AuditAction, AuditEntry, Role, Staff
 
 SERVICES = Path(__file__).resolve().parents[1] / "jobbutik" / "services"
 # Public ctx functions that need no permission of their own: pure computations, or a thin wrapper
@@ -63,8 +72,8 @@ CALLS: dict[Permission, Call] = {
     Permission.READ_CITIZEN: lambda ctx, _t: citizens.lookup_cpr(ctx, "0101901234"),
     Permission.VISIT: lambda ctx, _t: visitation.free_sites(ctx, ctx.clock.today()),
     Permission.MANAGE_STAFF: lambda ctx, _t: staff.list_staff(ctx),
-    Permission.AUDIT: lambda ctx, _t: audit.citizen_log(
-        ctx, "0101901234", action=audit.AuditAction.READ
+    Permission.AUDIT: lambda ctx, _t: access_request.citizen_log(
+        ctx, "0101901234", action=AuditAction.READ
     ),
     Permission.BACKUP: lambda ctx, tmp: backup.backup(ctx, tmp / "b.sqlite"),
     Permission.RETENTION: lambda ctx, _t: retention.retention(ctx),

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from jobbutik.domain.i18n import _
+from jobbutik.cli.translated import argument, command, group, option
+from jobbutik.domain.i18n import N_, _, ngettext
 from jobbutik.services.config import Settings
 
 if TYPE_CHECKING:
@@ -31,6 +32,23 @@ def _settings() -> Settings:
     return settings
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def _confirm(question: str) -> None:
+    """Ask a yes/no question in the program's language (Click's own confirm wants y/n); anything
+    but yes stops the command."""
+    answer = click.prompt(
+        _("{question} [y/N]").format(question=question),
+        default="",
+        show_default=False,
+        prompt_suffix=" ",
+    )
+    if answer.strip().lower() not in {_("y"), _("yes"), "y", "yes"}:
+        raise click.Abort
+
+
 def _context() -> ServiceContext:
     from jobbutik.services.config import build_context
 
@@ -40,18 +58,23 @@ def _context() -> ServiceContext:
 # -- audit -----------------------------------------------------------------------------------------
 
 
-@click.group(name="audit")
+@group(
+    name="audit",
+    help=N_("The audit log: check its hash chain, or export one citizen's log (access request)."),
+)
 def audit_group() -> None:
-    """The audit log: check its hash chain, or export one citizen's log (access request)."""
+    pass
 
 
-@audit_group.command(name="verify")
+@audit_group.command(
+    name="verify",
+    help=N_(
+        "Check the audit log's hash chain from its oldest kept entry to the newest.\n\n"
+        "Names the first entry that was changed or removed and exits with 1; prints how many "
+        "entries were checked when the log is intact. Needs the admin role."
+    ),
+)
 def audit_verify() -> None:
-    """Check the audit log's hash chain from its oldest kept entry to the newest.
-
-    Names the first entry that was changed or removed and exits with 1; prints how many entries
-    were checked when the log is intact. Needs the admin role.
-    """
     from jobbutik.services import audit
     from jobbutik.services.context import Permission
 
@@ -63,33 +86,38 @@ def audit_verify() -> None:
     click.echo(result.message)
 
 
-@audit_group.command(name="citizen")
-@click.argument("cpr")
-@click.option(
+@audit_group.command(
+    name="citizen",
+    help=N_(
+        "Every logged use of one citizen's data, for an access request (indsigt).\n\n"
+        "Lists when, by whom, what kind of use and for what purpose. The CPR number is masked "
+        "in the export like on every printout. The export is itself written to the log. Needs "
+        "the admin role."
+    ),
+)
+@argument("cpr", metavar=N_("CPR"))
+@option(
     "--format",
     "fmt",
     type=click.Choice(["text", "csv", "pdf"], case_sensitive=False),
     default="text",
     show_default=True,
-    help="text, csv (; between fields) or pdf.",
+    help=N_("text, csv (; between fields) or pdf."),
 )
-@click.option(
+@option(
     "--output",
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to FILE (readable by you only) instead of standard output. Needed for pdf.",
+    metavar=N_("FILE"),
+    help=N_("Write to FILE (readable by you only) instead of standard output. Needed for pdf."),
 )
 def audit_citizen(cpr: str, fmt: str, output: Path | None) -> None:
-    """Every logged use of one citizen's data, for an access request (indsigt).
-
-    Lists when, by whom, what kind of use and for what purpose. The CPR number is masked in the
-    export like on every printout. The export is itself written to the log. Needs the admin role.
-    """
     from sqlmodel import Session
 
     from jobbutik.reports import run
+    from jobbutik.reports.access_request import citizen_log_document
     from jobbutik.reports.common import municipality
-    from jobbutik.services import audit
+    from jobbutik.services.access_request import citizen_log
     from jobbutik.store.models import AuditAction
 
     fmt = fmt.lower()
@@ -97,16 +125,20 @@ def audit_citizen(cpr: str, fmt: str, output: Path | None) -> None:
         raise click.UsageError(_("A PDF needs --output FILE."))
     ctx = _context()
     action = AuditAction.EXPORT if output is not None else AuditAction.READ
-    log = audit.citizen_log(ctx, cpr, action=action)
+    log = citizen_log(ctx, cpr, action=action)
 
     def name(session: Session) -> str:
         return municipality(session)
 
-    doc = audit.citizen_log_document(log, ctx.db.read(name))
+    doc = citizen_log_document(log, ctx.db.read(name))
     if output is not None:
         path = run.write(doc, fmt, output)
         click.echo(
-            _("{count} logged uses written to {path}.").format(count=len(log.entries), path=path)
+            ngettext(
+                "{count} logged use written to {path}.",
+                "{count} logged uses written to {path}.",
+                len(log.entries),
+            ).format(count=len(log.entries), path=path)
         )
         return
     click.echo(run.render(doc, fmt), nl=False)
@@ -124,15 +156,17 @@ def _pg_guidance(exc: Exception) -> None:
     raise exc
 
 
-@click.command(name="backup")
-@click.argument("file", type=click.Path(path_type=Path))
+@command(
+    name="backup",
+    help=N_(
+        "Copy the live database to FILE (or, for a folder, to a dated file in it).\n\n"
+        "The copy is consistent while the desks keep working, readable by you only (0600), "
+        "and written whole or not at all. For PostgreSQL it prints the pg_dump command to use "
+        "instead and exits with 1. Needs the admin role."
+    ),
+)
+@argument("file", metavar=N_("FILE"), type=click.Path(path_type=Path))
 def backup_command(file: Path) -> None:
-    """Copy the live database to FILE (or, for a folder, to a dated file in it).
-
-    The copy is consistent while the desks keep working, readable by you only (0600), and
-    written whole or not at all. For PostgreSQL it prints the pg_dump command to use instead and
-    exits with 1. Needs the admin role.
-    """
     from jobbutik.cli.main import _progress
     from jobbutik.services import backup
     from jobbutik.services.context import Permission
@@ -152,20 +186,24 @@ def backup_command(file: Path) -> None:
     )
 
 
-@click.command(name="restore")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@command(
+    name="restore",
+    help=N_(
+        "Replace the database by the backup FILE, after checking it and keeping a safety "
+        "copy.\n\n"
+        "FILE must be a sound jobbutik database that this version can open. The current "
+        "database is first copied beside itself (…before-restore-<time>.bak). Asks for "
+        "confirmation unless --yes. Needs the admin role (when the current database cannot be "
+        "opened at all, the right to its file is enough)."
+    ),
+)
+@argument("file", metavar=N_("FILE"), type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@option("--yes", "-y", is_flag=True, help=N_("Do not ask for confirmation (for scripts)."))
 def restore_command(file: Path, yes: bool) -> None:
-    """Replace the database by the backup FILE, after checking it and keeping a safety copy.
-
-    FILE must be a sound jobbutik database that this version can open. The current database is
-    first copied beside itself (…before-restore-<time>.bak). Asks for confirmation unless --yes.
-    Needs the admin role (when the current database cannot be opened at all, the right to its
-    file is enough).
-    """
     from sqlalchemy.exc import DBAPIError
 
     from jobbutik.domain.clock import Clock
+    from jobbutik.domain.dates import format_moment
     from jobbutik.domain.errors import DatabaseUnavailable
     from jobbutik.services import backup
     from jobbutik.services.config import build_context
@@ -201,28 +239,27 @@ def restore_command(file: Path, yes: bool) -> None:
                     "The current database cannot be opened ({reason}); it is replaced as it is."
                 ).format(reason=reason)
             )
-    when = (
-        summary.last_change.astimezone().strftime("%d.%m.%Y %H:%M") if summary.last_change else "?"
-    )
+    when = format_moment(summary.last_change) if summary.last_change else "?"
     click.echo(
-        _(
-            "{file}: {citizens} citizens, {staff} staff, last change {when} (schema {revision})."
-        ).format(
+        _("{file}: {citizens}, {staff}, last change {when} (schema {revision}).").format(
             file=file,
-            citizens=summary.citizens,
-            staff=summary.staff,
+            citizens=ngettext("{count} citizen", "{count} citizens", summary.citizens).format(
+                count=summary.citizens
+            ),
+            staff=ngettext(
+                "{count} member of staff", "{count} members of staff", summary.staff
+            ).format(count=summary.staff),
             when=when,
             revision=summary.revision,
         )
     )
     if not yes:
-        if not sys.stdin.isatty():
+        if not _interactive():
             raise click.UsageError(_("Restoring replaces the database: confirm with --yes."))
-        click.confirm(
+        _confirm(
             _("Replace {db} by {file}? A safety copy of the current database is kept.").format(
                 db=db.path, file=file
-            ),
-            abort=True,
+            )
         )
     result = backup.restore(db, file, actor=actor, now=Clock(settings.today).now())
     if result.safety_copy is not None:
@@ -234,16 +271,18 @@ def restore_command(file: Path, yes: bool) -> None:
 # -- retention -------------------------------------------------------------------------------------
 
 
-@click.command(name="retention")
-@click.option("--apply", is_flag=True, help="Anonymise/delete them (default: only list them).")
+@command(
+    name="retention",
+    help=N_(
+        "List the citizens whose cases closed longer ago than the retention period; with "
+        "--apply, anonymise them (or delete them, if the setting retention_mode is delete) "
+        "and purge audit entries older than audit_retention_years.\n\n"
+        "A dry run is the default. Both the listing and the changes are written to the audit "
+        "log. Needs the admin role."
+    ),
+)
+@option("--apply", is_flag=True, help=N_("Anonymise/delete them (default: only list them)."))
 def retention_command(apply: bool) -> None:
-    """List the citizens whose cases closed longer ago than the retention period; with --apply,
-    anonymise them (or delete them, if the setting retention_mode is delete) and purge audit
-    entries older than audit_retention_years.
-
-    A dry run is the default. Both the listing and the changes are written to the audit log.
-    Needs the admin role.
-    """
     from jobbutik.cli.main import _progress
     from jobbutik.reports import fmt
     from jobbutik.services import audit, retention
@@ -256,16 +295,23 @@ def retention_command(apply: bool) -> None:
     mode = _("anonymised") if result.mode == "anonymise" else _("deleted")
     if apply:
         click.echo(
-            _("{count} citizens {mode} (cases closed before {cutoff}, {years} years).").format(
+            ngettext(
+                "{count} citizen {mode} (cases closed before {cutoff}, {years} years).",
+                "{count} citizens {mode} (cases closed before {cutoff}, {years} years).",
+                result.done,
+            ).format(
                 count=result.done, mode=mode, cutoff=fmt.day(result.cutoff), years=result.years
             )
         )
         purged = result.audit
     else:
         click.echo(
-            _(
+            ngettext(
+                "{count} citizen would be {mode} (cases closed before {cutoff}, {years} years). "
+                "Nothing was changed: run with --apply to do it.",
                 "{count} citizens would be {mode} (cases closed before {cutoff}, {years} years). "
-                "Nothing was changed: run with --apply to do it."
+                "Nothing was changed: run with --apply to do it.",
+                len(result.candidates),
             ).format(
                 count=len(result.candidates),
                 mode=mode,
@@ -277,7 +323,11 @@ def retention_command(apply: bool) -> None:
     if purged is not None:
         verb = _("purged") if purged.applied else _("would be purged")
         click.echo(
-            _("Audit log: {count} entries before {cutoff} {verb} ({years} years).").format(
+            ngettext(
+                "Audit log: {count} entry before {cutoff} {verb} ({years} years).",
+                "Audit log: {count} entries before {cutoff} {verb} ({years} years).",
+                purged.purged,
+            ).format(
                 count=purged.purged, cutoff=fmt.day(purged.cutoff), verb=verb, years=purged.years
             )
         )
@@ -286,17 +336,22 @@ def retention_command(apply: bool) -> None:
 # -- staff -----------------------------------------------------------------------------------------
 
 
-@click.group(name="staff")
+@group(
+    name="staff",
+    help=N_(
+        "Staff and roles (reception, consultant, supervisor, admin). Needs the admin role.\n\n"
+        "On a new database the first user becomes its admin; that admin then adds the others."
+    ),
+)
 def staff_group() -> None:
-    """Staff and roles (reception, consultant, supervisor, admin). Needs the admin role.
-
-    On a new database the first user becomes its admin; that admin then adds the others.
-    """
+    pass
 
 
-@staff_group.command(name="list")
+@staff_group.command(
+    name="list",
+    help=N_("Every member of staff with roles, login and whether active."),
+)
 def staff_list() -> None:
-    """Every member of staff with roles, login and whether active."""
     from jobbutik.services import staff
 
     for row in staff.list_staff(_context()):
@@ -305,13 +360,24 @@ def staff_list() -> None:
         click.echo(f"{row.initials:<8} {','.join(row.roles):<40} {login:<16} {row.name}{state}")
 
 
-@staff_group.command(name="add")
-@click.argument("initials")
-@click.argument("name")
-@click.option("--roles", required=True, help="Comma-separated: reception,consultant,…")
-@click.option("--os-login", help="The person's operating-system login, mapped to these initials.")
+@staff_group.command(
+    name="add",
+    help=N_("Add a member of staff: INITIALS and NAME, with --roles."),
+)
+@argument("initials", metavar=N_("INITIALS"))
+@argument("name", metavar=N_("NAME"))
+@option(
+    "--roles",
+    metavar=N_("ROLES"),
+    required=True,
+    help=N_("Comma-separated: reception,consultant,…"),
+)
+@option(
+    "--os-login",
+    metavar=N_("LOGIN"),
+    help=N_("The person's operating-system login, mapped to these initials."),
+)
 def staff_add(initials: str, name: str, roles: str, os_login: str | None) -> None:
-    """Add a member of staff: INITIALS and NAME, with --roles."""
     from jobbutik.services import staff
 
     row = staff.add_staff(_context(), initials, name, roles, os_login=os_login)
@@ -320,11 +386,13 @@ def staff_add(initials: str, name: str, roles: str, os_login: str | None) -> Non
     )
 
 
-@staff_group.command(name="set-roles")
-@click.argument("initials")
-@click.argument("roles")
+@staff_group.command(
+    name="set-roles",
+    help=N_("Give INITIALS exactly ROLES (comma-separated)."),
+)
+@argument("initials", metavar=N_("INITIALS"))
+@argument("roles", metavar=N_("ROLES"))
 def staff_set_roles(initials: str, roles: str) -> None:
-    """Give INITIALS exactly ROLES (comma-separated)."""
     from jobbutik.services import staff
 
     row = staff.set_roles(_context(), initials, roles)
@@ -333,11 +401,13 @@ def staff_set_roles(initials: str, roles: str) -> None:
     )
 
 
-@staff_group.command(name="set-login")
-@click.argument("initials")
-@click.argument("login")
+@staff_group.command(
+    name="set-login",
+    help=N_('Map the operating-system LOGIN to INITIALS ("" removes it).'),
+)
+@argument("initials", metavar=N_("INITIALS"))
+@argument("login", metavar=N_("LOGIN"))
 def staff_set_login(initials: str, login: str) -> None:
-    """Map the operating-system LOGIN to INITIALS ("" removes it)."""
     from jobbutik.services import staff
 
     row = staff.update_staff(_context(), initials, os_login=login)
@@ -346,20 +416,24 @@ def staff_set_login(initials: str, login: str) -> None:
     )
 
 
-@staff_group.command(name="deactivate")
-@click.argument("initials")
+@staff_group.command(
+    name="deactivate",
+    help=N_("INITIALS can no longer work in the program; their history stays."),
+)
+@argument("initials", metavar=N_("INITIALS"))
 def staff_deactivate(initials: str) -> None:
-    """INITIALS can no longer work in the program; their history stays."""
     from jobbutik.services import staff
 
     row = staff.set_active(_context(), initials, False)
     click.echo(_("{initials} is deactivated.").format(initials=row.initials))
 
 
-@staff_group.command(name="activate")
-@click.argument("initials")
+@staff_group.command(
+    name="activate",
+    help=N_("Let a deactivated INITIALS work again."),
+)
+@argument("initials", metavar=N_("INITIALS"))
 def staff_activate(initials: str) -> None:
-    """Let a deactivated INITIALS work again."""
     from jobbutik.services import staff
 
     row = staff.set_active(_context(), initials, True)

@@ -13,20 +13,18 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from jobbutik import __version__
+from jobbutik.cli.translated import Group, Option, argument, option, speak
 from jobbutik.domain.errors import JobbutikError
-from jobbutik.domain.i18n import _, set_language
+from jobbutik.domain.i18n import N_, _, ngettext
 from jobbutik.services.config import (
-    ENV_DB,
     ENV_LANG,
-    ENV_RULES,
-    ENV_TODAY,
-    ENV_USER,
     Settings,
     SettingsError,
     resolve_settings,
@@ -62,7 +60,7 @@ LAZY_COMMANDS = {
 }
 
 
-class JobbutikGroup(click.Group):
+class JobbutikGroup(Group):
     """A click group whose errors are one line each, whatever goes wrong."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -92,7 +90,7 @@ class JobbutikGroup(click.Group):
             code = result if isinstance(result, int) else 0
         except click.UsageError as exc:
             hint = f"{exc.ctx.command_path} --help" if exc.ctx is not None else "jobbutik --help"
-            _say(_one_line(f"{exc.format_message()} ({_('see')} {hint})"))
+            _say(_one_line(_("{error} (see {hint})").format(error=exc.format_message(), hint=hint)))
             code = EXIT_USAGE
         except click.ClickException as exc:
             _say(_one_line(exc.format_message()))
@@ -137,9 +135,9 @@ def _early_language(args: Sequence[str]) -> None:
         elif arg.startswith("--lang="):
             choice = arg.split("=", 1)[1].lower()
     try:
-        set_language(choice or "da")
+        speak(choice or "da")
     except ValueError:
-        set_language("da")
+        speak("da")
 
 
 def _os_error(exc: OSError) -> str:
@@ -195,12 +193,25 @@ def _open(settings: Settings) -> Database:
 
 # -- the group -------------------------------------------------------------------------------------
 
-GLOBAL_HELP = f"""Front desk of a Danish jobcentre's Jobbutik, in the terminal.
 
-Without a command, opens the program. Each global option can also be set by an environment
-variable (the option wins): {ENV_DB}, {ENV_USER}, {ENV_TODAY}, {ENV_LANG}, {ENV_RULES}.
-Errors are one line on stderr; exit code 1 means refused or failed, 2 a usage error.
-"""
+@dataclass(frozen=True)
+class Frontend:
+    """What `jobbutik` without a command opens: the program's entry (`jobbutik.__main__`) hands
+    it in, so the command line never imports the TUI (the layers are checked)."""
+
+    open_program: Callable[[Settings], int]  # returns the exit status
+
+
+FRONTEND = "jobbutik.frontend"
+
+
+GLOBAL_HELP = N_(
+    "Front desk of a Danish jobcentre's Jobbutik, in the terminal.\n\n"
+    "Without a command, opens the program. Each global option can also be set by an environment "
+    "variable (the option wins): JOBBUTIK_DB, JOBBUTIK_USER, JOBBUTIK_TODAY, JOBBUTIK_LANG, "
+    "JOBBUTIK_RULES. Errors are one line on stderr; exit code 1 means refused or failed, 2 a "
+    "usage error."
+)
 
 
 @click.group(
@@ -209,36 +220,46 @@ Errors are one line on stderr; exit code 1 means refused or failed, 2 a usage er
     help=GLOBAL_HELP,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.option(
+@option(
     "--db",
     "db",
-    metavar="PATH-or-URL",
-    help=f"SQLite file or postgresql+psycopg://… URL [env {ENV_DB}; default: jobbutik.sqlite "
-    "in the user data directory].",
+    metavar=N_("PATH-or-URL"),
+    help=N_(
+        "SQLite file or postgresql+psycopg://… URL [env JOBBUTIK_DB; default: jobbutik.sqlite "
+        "in the user data directory]."
+    ),
 )
-@click.option(
+@option(
     "--user",
-    metavar="INITIALS",
-    help=f"Your staff initials [env {ENV_USER}; default: your login name]. On a database without "
-    "staff, the first user becomes its admin.",
+    metavar=N_("INITIALS"),
+    help=N_(
+        "Your staff initials [env JOBBUTIK_USER; default: your login name]. On a database without "
+        "staff, the first user becomes its admin."
+    ),
 )
-@click.option(
+@option(
     "--today",
-    metavar="YYYY-MM-DD",
-    help=f"Work as if today were this date (demos, tests) [env {ENV_TODAY}].",
+    metavar=N_("DD.MM.YYYY"),
+    help=N_("Work as if today were this date (demos, tests) [env JOBBUTIK_TODAY]."),
 )
-@click.option(
+@option(
     "--lang",
     type=click.Choice(["da", "en"], case_sensitive=False),
     default=None,
-    help=f"Language of the program: da (Danish) or en [env {ENV_LANG}; default: da].",
+    help=N_("Language of the program: da (Danish) or en [env JOBBUTIK_LANG; default: da]."),
 )
-@click.option(
+@option(
     "--rules",
-    metavar="FILE",
-    help=f"Local rule overrides (TOML) on top of the bundled rules [env {ENV_RULES}].",
+    metavar=N_("FILE"),
+    help=N_("Local rule overrides (TOML) on top of the bundled rules [env JOBBUTIK_RULES]."),
 )
-@click.version_option(__version__, "--version", prog_name="jobbutik")
+@click.version_option(
+    __version__,
+    "--version",
+    prog_name="jobbutik",
+    cls=Option,
+    help=N_("Show the version and exit."),
+)
 @click.pass_context
 def main(
     ctx: click.Context,
@@ -248,17 +269,23 @@ def main(
     lang: str | None,
     rules: str | None,
 ) -> None:
+    if isinstance(ctx.obj, Frontend):
+        ctx.meta[FRONTEND] = ctx.obj
     settings = resolve_settings(db=db, user=user, today=today, lang=lang, rules=rules)
-    set_language(settings.lang)
+    speak(settings.lang)
     ctx.obj = settings
     if ctx.invoked_subcommand is None:
-        _run_tui(settings)
+        _open_program(settings)
 
 
-def _run_tui(settings: Settings) -> None:
-    from jobbutik.tui.app import create_app
-
-    create_app(settings).run()
+def _open_program(settings: Settings) -> None:
+    ctx = click.get_current_context()
+    frontend = ctx.meta.get(FRONTEND)
+    if frontend is None:
+        raise click.UsageError(_("Only the commands are available here; see --help."))
+    status = frontend.open_program(settings)
+    if status:
+        ctx.exit(status)
 
 
 # -- demo ------------------------------------------------------------------------------------------
@@ -275,24 +302,33 @@ def _remove_sqlite(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-@main.command()
-@click.option("--seed", type=int, default=1, show_default=True, help="Seed: same seed, same data.")
-@click.option(
+@main.command(
+    help=N_(
+        "Build a realistic demo database, then open the program on it.\n\n"
+        "Without --db (or JOBBUTIK_DB) the demo lives in its own file, demo.sqlite in the user "
+        "data directory, rebuilt fresh each time; your real database is never touched. With --db "
+        "the database must be empty. Without --user (or JOBBUTIK_USER) you are `demo`, who holds "
+        "every role."
+    )
+)
+@option(
+    "--seed",
+    type=int,
+    metavar=N_("NUMBER"),
+    default=1,
+    show_default=True,
+    help=N_("Seed: same seed, same data."),
+)
+@option(
     "--citizens",
     type=click.IntRange(min=0),
+    metavar=N_("NUMBER"),
     default=300,
     show_default=True,
-    help="How many citizens to create.",
+    help=N_("How many citizens to create."),
 )
-@click.option("--no-tui", is_flag=True, help="Only build the database; do not open the program.")
+@option("--no-tui", is_flag=True, help=N_("Only build the database; do not open the program."))
 def demo(seed: int, citizens: int, no_tui: bool) -> None:
-    """Build a realistic demo database, then open the program on it.
-
-    Without --db (or JOBBUTIK_DB) the demo lives in its own file, demo.sqlite in the user data
-    directory, rebuilt fresh each time; your real database is never touched. With --db the
-    database must be empty. Without --user (or JOBBUTIK_USER) you are `demo`, who holds every
-    role.
-    """
     from jobbutik.demo import DEMO_USER, build_demo
     from jobbutik.domain.clock import Clock
     from jobbutik.services.config import build_context
@@ -318,7 +354,11 @@ def demo(seed: int, citizens: int, no_tui: bool) -> None:
     refresh_statistics(db)  # measured now that the tables are full
     seconds = time.perf_counter() - started
     click.echo(
-        _("Demo database with {citizens} citizens built in {seconds:.1f} s: {where}").format(
+        ngettext(
+            "Demo database with {citizens} citizen built in {seconds:.1f} s: {where}",
+            "Demo database with {citizens} citizens built in {seconds:.1f} s: {where}",
+            summary.counts.get("citizen", 0),
+        ).format(
             citizens=summary.counts.get("citizen", 0),
             seconds=seconds,
             where=db.path or db.display_url,
@@ -328,7 +368,7 @@ def demo(seed: int, citizens: int, no_tui: bool) -> None:
     build_context(settings, db)  # the user must exist here before the program opens
     db.dispose()
     if not no_tui:
-        _run_tui(settings)
+        _open_program(settings)
 
 
 def _is_empty(db: Database) -> bool:
@@ -347,33 +387,33 @@ def _is_empty(db: Database) -> bool:
 # -- import / export -------------------------------------------------------------------------------
 
 
-def _kinds() -> list[str]:
-    from jobbutik.services import csvio
-
-    return sorted(csvio.KINDS)
-
-
-@main.group(name="import")
-def import_group() -> None:
-    """Import records from a CSV file (header row; ; or , between fields; UTF-8)."""
-
-
-@import_group.command(name="citizens")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--skip-invalid",
-    is_flag=True,
-    help="Import the good rows and report the bad ones (default: a bad row refuses the file).",
+@main.group(
+    name="import",
+    help=N_("Import records from a CSV file (header row; ; or , between fields; UTF-8)."),
 )
-def import_citizens(file: Path, skip_invalid: bool) -> None:
-    """Import citizens from FILE.csv.
+def import_group() -> None:
+    pass
 
-    Columns: cpr and name (required); phone, email, postcode (optional). Every row is checked
-    first; a bad CPR number, an empty name, a CPR number twice in the file or one already
-    registered is reported as `row N: reason` (N is the line in the file; the header is row 1).
-    Nothing is imported unless every row is good, or --skip-invalid is given. Needs the import
-    permission (supervisor or admin).
-    """
+
+_SKIP_HELP = N_(
+    "Import the good rows and report the bad ones (default: a bad row refuses the file)."
+)
+
+
+@import_group.command(
+    name="citizens",
+    help=N_(
+        "Import citizens from FILE.csv.\n\n"
+        "Columns: cpr and name (required); phone, email, postcode (optional). Every row is checked "
+        "first; a bad CPR number, an empty name, a CPR number twice in the file or one already "
+        "registered is reported as `row N: reason` (N is the line in the file; the header is row "
+        "1). Nothing is imported unless every row is good, or --skip-invalid is given. Needs the "
+        "import permission (supervisor or admin)."
+    ),
+)
+@argument("file", metavar=N_("FILE"), type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@option("--skip-invalid", is_flag=True, help=_SKIP_HELP)
+def import_citizens(file: Path, skip_invalid: bool) -> None:
     _import("citizens", file, skip_invalid)
 
 
@@ -391,10 +431,17 @@ def _import(kind: str, file: Path, skip_invalid: bool) -> None:
         raise
     _report_problems(result.skipped)
     click.echo(
-        _("{count} record(s) imported from {file}.").format(count=result.imported, file=file)
+        ngettext(
+            "{count} record imported from {file}.",
+            "{count} records imported from {file}.",
+            result.imported,
+        ).format(count=result.imported, file=file)
     )
     if result.skipped:
-        click.echo(_("{count} row(s) skipped.").format(count=len(result.skipped)))
+        count = len(result.skipped)
+        click.echo(
+            ngettext("{count} row skipped.", "{count} rows skipped.", count).format(count=count)
+        )
 
 
 def _report_problems(problems: Sequence[Any]) -> None:
@@ -404,77 +451,98 @@ def _report_problems(problems: Sequence[Any]) -> None:
         click.echo(_("… and {count} more.").format(count=len(problems) - PROBLEMS_SHOWN), err=True)
 
 
-@main.group(name="export")
+@main.group(
+    name="export",
+    help=N_(
+        "Export records to a CSV file (; between fields, UTF-8 with BOM, readable by you only)."
+    ),
+)
 def export_group() -> None:
-    """Export records to a CSV file (; between fields, UTF-8 with BOM, readable by you only)."""
+    pass
 
 
-@export_group.command(name="citizens")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@export_group.command(
+    name="citizens",
+    help=N_(
+        "Export every citizen (cpr, name, phone, email, postcode) to FILE.csv.\n\n"
+        "The file holds full CPR numbers: it is created readable by you only, and the export is "
+        "written to the audit log for each citizen. Needs the export permission (supervisor or "
+        "admin)."
+    ),
+)
+@argument("file", metavar=N_("FILE"), type=click.Path(dir_okay=False, path_type=Path))
 def export_citizens(file: Path) -> None:
-    """Export every citizen (cpr, name, phone, email, postcode) to FILE.csv.
-
-    The file holds full CPR numbers: it is created readable by you only, and the export is
-    written to the audit log for each citizen. Needs the export permission (supervisor or admin).
-    """
     from jobbutik.services import csvio
     from jobbutik.services.config import build_context
 
     ctx = build_context(_settings(), notify=_say)
     result = csvio.export_csv(ctx, "citizens", file)
-    click.echo(_("{count} citizens exported to {file}.").format(count=result.exported, file=file))
+    click.echo(
+        ngettext(
+            "{count} citizen exported to {file}.",
+            "{count} citizens exported to {file}.",
+            result.exported,
+        ).format(count=result.exported, file=file)
+    )
 
 
-_SKIP_HELP = "Import the good rows and report the bad ones (default: a bad row refuses the file)."
-
-
-@import_group.command(name="companies")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--skip-invalid", is_flag=True, help=_SKIP_HELP)
+@import_group.command(
+    name="companies",
+    help=N_(
+        "Import companies from FILE.csv.\n\n"
+        "Columns: cvr and name (required); address, postcode, industry, contact, phone, email, "
+        "agreement (none/trains/hires/both). A bad CVR number or one already registered is "
+        "reported as `row N: reason`; nothing is imported unless every row is good, or "
+        "--skip-invalid is given. Needs the import permission (supervisor or admin)."
+    ),
+)
+@argument("file", metavar=N_("FILE"), type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@option("--skip-invalid", is_flag=True, help=_SKIP_HELP)
 def import_companies(file: Path, skip_invalid: bool) -> None:
-    """Import companies from FILE.csv.
-
-    Columns: cvr and name (required); address, postcode, industry, contact, phone, email,
-    agreement (none/trains/hires/both). A bad CVR number or one already registered is reported
-    as `row N: reason`; nothing is imported unless every row is good, or --skip-invalid is given.
-    Needs the import permission (supervisor or admin).
-    """
     import jobbutik.services.csv_companies  # noqa: F401  (registers the kinds)
 
     _import("companies", file, skip_invalid)
 
 
-@import_group.command(name="openings")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--skip-invalid", is_flag=True, help=_SKIP_HELP)
+@import_group.command(
+    name="openings",
+    help=N_(
+        "Import job openings from FILE.csv.\n\n"
+        "Columns: cvr, title, hours, postcode, apply_by (dd-mm-yyyy or yyyy-mm-dd) required; "
+        "industry, requirements optional. The company (by CVR) must be registered. Bad rows are "
+        "reported as `row N: reason`; nothing is imported unless every row is good, or "
+        "--skip-invalid is given. Needs the import permission (supervisor or admin)."
+    ),
+)
+@argument("file", metavar=N_("FILE"), type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@option("--skip-invalid", is_flag=True, help=_SKIP_HELP)
 def import_openings(file: Path, skip_invalid: bool) -> None:
-    """Import job openings from FILE.csv.
-
-    Columns: cvr, title, hours, postcode, apply_by (dd-mm-yyyy or yyyy-mm-dd) required; industry,
-    requirements optional. The company (by CVR) must be registered. Bad rows are reported as
-    `row N: reason`; nothing is imported unless every row is good, or --skip-invalid is given.
-    Needs the import permission (supervisor or admin).
-    """
     import jobbutik.services.csv_companies  # noqa: F401  (registers the kinds)
 
     _import("openings", file, skip_invalid)
 
 
-@export_group.command(name="companies")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@export_group.command(
+    name="companies",
+    help=N_(
+        "Export every company to FILE.csv (the columns the import reads).\n\n"
+        "Needs the export permission (supervisor or admin)."
+    ),
+)
+@argument("file", metavar=N_("FILE"), type=click.Path(dir_okay=False, path_type=Path))
 def export_companies(file: Path) -> None:
-    """Export every company to FILE.csv (the columns the import reads).
-
-    Needs the export permission (supervisor or admin)."""
     _export_kind("companies", file)
 
 
-@export_group.command(name="openings")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@export_group.command(
+    name="openings",
+    help=N_(
+        "Export the open job openings to FILE.csv (the columns the import reads).\n\n"
+        "Needs the export permission (supervisor or admin)."
+    ),
+)
+@argument("file", metavar=N_("FILE"), type=click.Path(dir_okay=False, path_type=Path))
 def export_openings(file: Path) -> None:
-    """Export the open job openings to FILE.csv (the columns the import reads).
-
-    Needs the export permission (supervisor or admin)."""
     _export_kind("openings", file)
 
 
@@ -485,23 +553,31 @@ def _export_kind(kind: str, file: Path) -> None:
 
     ctx = build_context(_settings(), notify=_say)
     result = csvio.export_csv(ctx, kind, file)
-    click.echo(_("{count} record(s) exported to {file}.").format(count=result.exported, file=file))
+    click.echo(
+        ngettext(
+            "{count} record exported to {file}.",
+            "{count} records exported to {file}.",
+            result.exported,
+        ).format(count=result.exported, file=file)
+    )
 
 
 # -- db --------------------------------------------------------------------------------------------
 
 
-@main.group(name="db")
+@main.group(name="db", help=N_("Database maintenance: schema upgrade and integrity check."))
 def db_group() -> None:
-    """Database maintenance: schema upgrade and integrity check."""
+    pass
 
 
-@db_group.command(name="upgrade")
+@db_group.command(
+    name="upgrade",
+    help=N_(
+        "Bring the database schema up to date (after a backup of an older database).\n\n"
+        "The program does this by itself on start; this command does only that."
+    ),
+)
 def db_upgrade() -> None:
-    """Bring the database schema up to date (after a backup of an older database).
-
-    The program does this by itself on start; this command does only that.
-    """
     from jobbutik.services.config import open_database, upgrade_schema
     from jobbutik.store import schema
 
@@ -520,12 +596,14 @@ def db_upgrade() -> None:
         )
 
 
-@db_group.command(name="check")
+@db_group.command(
+    name="check",
+    help=N_(
+        "Check the database: the schema against the program, and the audit log's hash chain.\n\n"
+        "Exits with 1 when anything is wrong, naming each problem on its own line."
+    ),
+)
 def db_check() -> None:
-    """Check the database: the schema against the program, and the audit log's hash chain.
-
-    Exits with 1 when anything is wrong, naming each problem on its own line.
-    """
     from jobbutik.services import audit
     from jobbutik.store import schema
 
@@ -538,7 +616,13 @@ def db_check() -> None:
     for problem in problems:
         click.echo(f"{where}: {_one_line(problem)}", err=True)
     if problems:
-        _fail(_("{count} problem(s) found in {where}.").format(count=len(problems), where=where))
+        _fail(
+            ngettext(
+                "{count} problem found in {where}.",
+                "{count} problems found in {where}.",
+                len(problems),
+            ).format(count=len(problems), where=where)
+        )
     click.echo(
         _("{where}: schema up to date; {audit}").format(where=where, audit=verification.message)
     )

@@ -15,21 +15,23 @@ from typing import Any, TypeVar
 
 import click
 
+from jobbutik.cli.translated import group, option
+from jobbutik.domain.dates import parse_day
 from jobbutik.domain.errors import JobbutikError
-from jobbutik.domain.i18n import _
-from jobbutik.services.config import Settings, parse_today
+from jobbutik.domain.i18n import N_, _
+from jobbutik.services.config import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class DateType(click.ParamType):
-    name = "YYYY-MM-DD"
+    name = "DD.MM.YYYY"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
         if isinstance(value, date):
             return value
         try:
-            return parse_today(str(value))
+            return parse_day(str(value))
         except JobbutikError as exc:
             self.fail(str(exc), param, ctx)
 
@@ -38,36 +40,43 @@ DATE = DateType()
 
 
 def _output_options(command: F) -> F:
-    command = click.option(
+    command = option(
         "--print",
         "to_printer",
         is_flag=True,
-        help="Send the report to the default printer with lp (says so when there is none).",
+        help=N_("Send the report to the default printer with lp (says so when there is none)."),
     )(command)
-    command = click.option(
+    command = option(
         "--output",
         "-o",
         type=click.Path(dir_okay=False, path_type=Path),
-        help="Write the report to FILE (readable by you only) instead of standard output. "
-        "Needed for pdf unless --print.",
+        metavar=N_("FILE"),
+        help=N_(
+            "Write the report to FILE (readable by you only) instead of standard output. "
+            "Needed for pdf unless --print."
+        ),
     )(command)
-    command = click.option(
+    command = option(
         "--format",
         "fmt",
         type=click.Choice(["text", "csv", "pdf"], case_sensitive=False),
         default="text",
         show_default=True,
-        help="text (80 columns, fits A4), csv (; between fields) or pdf.",
+        help=N_("text (80 columns, fits A4), csv (; between fields) or pdf."),
     )(command)
     return command
 
 
-@click.group(name="report")
+@group(
+    name="report",
+    help=N_(
+        "Supervisor reports: daily list, starts per site, follow-ups due, statistics.\n\n"
+        "Every report masks CPR numbers and is written to the audit log. Needs the supervisor "
+        "role."
+    ),
+)
 def report() -> None:
-    """Supervisor reports: daily list, starts per site, follow-ups due, statistics.
-
-    Every report masks CPR numbers and is written to the audit log. Needs the supervisor role.
-    """
+    pass
 
 
 def _settings() -> Settings:
@@ -130,44 +139,70 @@ def _run(
     click.echo(run.render(doc, fmt), nl=False)
 
 
-@report.command()
-@click.option("--date", "day", type=DATE, help="The day [default: today].")
+@report.command(
+    help=N_(
+        "The daily list: the day's arrivals and visits (times, waiting, masked CPR, category, "
+        "consultant, outcome), the next working day's starts per site, referrals made, "
+        "follow-ups due and overdue per consultant, and the day's totals."
+    ),
+)
+@option("--date", "day", type=DATE, metavar=N_("DD.MM.YYYY"), help=N_("The day [default: today]."))
 @_output_options
 def daily(day: date | None, fmt: str, output: Path | None, to_printer: bool) -> None:
-    """The daily list: the day's arrivals and visits (times, waiting, masked CPR, category,
-    consultant, outcome), the next working day's starts per site, referrals made, follow-ups due
-    and overdue per consultant, and the day's totals."""
     _run("daily", day or _today(_settings()), None, None, fmt, output, to_printer)
 
 
-@report.command()
-@click.option(
+@report.command(
+    help=N_(
+        "Who starts at each activation site on the next working day after --date: one page "
+        "per site with its contact, hours and the citizens starting, ready to send to the "
+        "site."
+    ),
+)
+@option(
     "--date",
     "day",
     type=DATE,
-    help="List who starts on the first working day after this day [default: today].",
+    help=N_("List who starts on the first working day after this day [default: today]."),
 )
 @_output_options
 def starts(day: date | None, fmt: str, output: Path | None, to_printer: bool) -> None:
-    """Who starts at each activation site on the next working day after --date: one page per
-    site with its contact, hours and the citizens starting, ready to send to the site."""
     _run("starts", day or _today(_settings()), None, None, fmt, output, to_printer)
 
 
-@report.command()
-@click.option("--consultant", metavar="INITIALS", help="Only this consultant's follow-ups.")
-@click.option("--date", "day", type=DATE, help="Due on or before this day [default: today].")
+@report.command(
+    help=N_("Follow-ups due and overdue per consultant, overdue first."),
+)
+@option("--consultant", metavar=N_("INITIALS"), help=N_("Only this consultant's follow-ups."))
+@option(
+    "--date",
+    "day",
+    type=DATE,
+    metavar=N_("DD.MM.YYYY"),
+    help=N_("Due on or before this day [default: today]."),
+)
 @_output_options
 def followups(
     consultant: str | None, day: date | None, fmt: str, output: Path | None, to_printer: bool
 ) -> None:
-    """Follow-ups due and overdue per consultant, overdue first."""
     _run("followups", day or _today(_settings()), None, consultant, fmt, output, to_printer)
 
 
-@report.command()
-@click.option("--from", "start", type=DATE, help="First day [default: the first of --to's month].")
-@click.option("--to", "end", type=DATE, help="Last day [default: today].")
+@report.command(
+    help=N_(
+        "Statistics for a period: arrivals, time to the visitation conversation, category "
+        "mix, immediate activation, turned at the door, the referral funnel, follow-ups on "
+        "time and outcomes per activation site against its target."
+    ),
+)
+@option(
+    "--from",
+    "start",
+    type=DATE,
+    metavar=N_("DD.MM.YYYY"),
+    help=N_("First day [default: the first of --to's month]."),
+)
+@option("--to", "end", type=DATE, metavar=N_("DD.MM.YYYY"), help=N_("Last day [default: today]."))
 @_output_options
 def stats(
     start: date | None,
@@ -176,9 +211,6 @@ def stats(
     output: Path | None,
     to_printer: bool,
 ) -> None:
-    """Statistics for a period: arrivals, time to the visitation conversation, category mix,
-    immediate activation, turned at the door, the referral funnel, follow-ups on time and
-    outcomes per activation site against its target."""
     last = end or _today(_settings())
     first = start or last.replace(day=1)
     _run("stats", first, last, None, fmt, output, to_printer)

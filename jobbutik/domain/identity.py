@@ -17,6 +17,7 @@ from stdnum.dk import cpr as stdnum_cpr
 from stdnum.dk import cvr as stdnum_cvr
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
+from jobbutik.domain.dates import format_day
 from jobbutik.domain.errors import JobbutikError
 from jobbutik.domain.i18n import _
 
@@ -142,7 +143,7 @@ def parse_cpr(text: str, today: date) -> Cpr:
     if birth_date > today:
         raise CprError(
             _("The birth date in the CPR number ({date}) is in the future.").format(
-                date=birth_date.strftime("%d.%m.%Y")
+                date=format_day(birth_date)
             ),
             "future",
         )

@@ -6,17 +6,18 @@ from collections.abc import Iterable
 
 from sqlmodel import Session
 
+from jobbutik.domain.vocabulary import AuditEntity
 from jobbutik.services import audit
 from jobbutik.services.context import ServiceContext
-from jobbutik.store.models import AuditAction, Setting
+from jobbutik.store.models import AuditAction
+from jobbutik.store.settings import setting
 
 MUNICIPALITY_KEY = "municipality"
 DEFAULT_MUNICIPALITY = "Jobcentret"
 
 
 def municipality(session: Session) -> str:
-    row = session.get(Setting, MUNICIPALITY_KEY)
-    return row.value.strip() if row is not None and row.value.strip() else DEFAULT_MUNICIPALITY
+    return setting(session, MUNICIPALITY_KEY) or DEFAULT_MUNICIPALITY
 
 
 def log_report(
@@ -25,13 +26,13 @@ def log_report(
     detail: str,
     citizen_ids: Iterable[int] = (),
     *,
-    entity: str = "report",
+    entity: str = AuditEntity.REPORT,
 ) -> None:
     """Write the audit entry for a report shown, exported or printed.
 
     One entry for the report (`detail`: its name and period), plus one per citizen it shows, so a
     citizen's own log (an access request) lists every report that carried their data."""
-    staff = ctx.staff()
+    staff = ctx.staff
     now = ctx.clock.now()
     ids = sorted(set(citizen_ids))
 

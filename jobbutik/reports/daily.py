@@ -23,7 +23,8 @@ from sqlmodel import Session, col
 
 from jobbutik.domain.clock import LOCAL_TZ, local
 from jobbutik.domain.i18n import _
-from jobbutik.reports import fmt, labels
+from jobbutik.domain.vocabulary import Category, WithdrawalReason
+from jobbutik.reports import fmt
 from jobbutik.reports.common import municipality
 from jobbutik.reports.document import Column, Document, Figures, Note, Section, Table
 from jobbutik.reports.starts import SiteStarts, site_contact, starters_table, starts_on
@@ -247,10 +248,11 @@ def waited_minutes(line: ArrivalLine, day: date, now: datetime, today: date) -> 
 
 def outcome_text(line: ArrivalLine, day: date) -> str:
     if line.status == RequestStatus.WITHDRAWN and line.withdrawal_reason:
-        return f"{labels.status(line.status)} ({labels.withdrawal_reason(line.withdrawal_reason)})"
+        reason = WithdrawalReason.label_of(line.withdrawal_reason)
+        return f"{RequestStatus.WITHDRAWN.label}: {reason}"
     if line.status == RequestStatus.WAITING and line.slot_date > day:
         return _("visit {day}").format(day=fmt.short_day(line.slot_date))
-    return labels.status(line.status)
+    return RequestStatus.label_of(line.status)
 
 
 def build_daily(ctx: ServiceContext, day: date) -> tuple[Document, set[int]]:
@@ -276,7 +278,7 @@ def build_daily(ctx: ServiceContext, day: date) -> tuple[Document, set[int]]:
                 "" if (m := waited_minutes(a, day, now, today)) is None else str(m),
                 a.cpr_masked,
                 a.name,
-                labels.category(a.category),
+                Category.label_of(a.category),
                 a.consultant,
                 outcome_text(a, day),
             )

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from jobbutik.domain.clock import local
+from jobbutik.domain.dates import format_day, format_moment
 from jobbutik.domain.i18n import _, language
 from jobbutik.domain.identity import mask_cpr
 
 DASH = "–"
 
 
-def day(d: date | None) -> str:
-    return d.strftime("%d.%m.%Y") if d is not None else ""
+day = format_day  # reports write dates as everywhere else
 
 
 def short_day(d: date | None) -> str:
@@ -27,8 +27,7 @@ def clock_time(moment: datetime | None) -> str:
     return local(moment).strftime("%H:%M") if moment is not None else ""
 
 
-def stamp(moment: datetime) -> str:
-    return local(moment).strftime("%d.%m.%Y %H:%M")
+stamp = format_moment
 
 
 def cpr(digits: str) -> str:

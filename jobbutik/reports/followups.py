@@ -7,7 +7,8 @@ from collections import defaultdict
 from datetime import date
 
 from jobbutik.domain.i18n import _
-from jobbutik.reports import fmt, labels
+from jobbutik.domain.vocabulary import FollowUpKind
+from jobbutik.reports import fmt
 from jobbutik.reports.common import municipality
 from jobbutik.reports.document import Column, Document, Note, Section, Table
 from jobbutik.services import followups
@@ -59,7 +60,7 @@ def build_followups(
                             (
                                 fmt.short_day(r.due),
                                 _("overdue") if r.overdue else "",
-                                labels.follow_up_kind(r.kind),
+                                FollowUpKind.label_of(r.kind),
                                 r.cpr_masked,
                                 r.name,
                                 r.subject,

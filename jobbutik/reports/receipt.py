@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 
 from jobbutik.domain.errors import NotFound
 from jobbutik.domain.i18n import _
+from jobbutik.domain.vocabulary import AuditEntity, Benefit, Category
 from jobbutik.reports import fmt
 from jobbutik.reports.common import log_report, municipality
 from jobbutik.reports.document import Column, Document, Figures, Note, Section, Table
@@ -171,7 +172,7 @@ def receipt_for(ctx: ServiceContext, visitation_id: int) -> Receipt:
         AuditAction.READ,
         f"receipt visitation {visitation_id}",
         [receipt.citizen_id],
-        entity="receipt",
+        entity=AuditEntity.RECEIPT,
     )
     return receipt
 
@@ -183,7 +184,7 @@ def log_receipt(ctx: ServiceContext, receipt: Receipt, action: AuditAction) -> N
         action,
         f"receipt visitation {receipt.visitation_id}",
         [receipt.citizen_id],
-        entity="receipt",
+        entity=AuditEntity.RECEIPT,
     )
 
 
@@ -203,9 +204,6 @@ def _activation(row: tuple[object, ...]) -> ReceiptActivation:
     )
 
 
-_BENEFITS = {"kontanthjaelp": "kontanthjælp", "uddannelseshjaelp": "uddannelseshjælp"}
-
-
 def receipt_document(receipt: Receipt) -> Document:
     """The receipt as a report document (one renderer per format serves both)."""
     sections: list[Section] = [
@@ -217,8 +215,8 @@ def receipt_document(receipt: Receipt) -> Document:
                         (_("Name"), receipt.citizen_name),
                         (_("CPR number"), receipt.cpr_masked),
                         (_("Date"), fmt.day(receipt.held_on)),
-                        (_("Benefit applied for"), _BENEFITS.get(receipt.benefit, receipt.benefit)),
-                        (_("Category"), receipt.category),
+                        (_("Benefit applied for"), Benefit.label_of(receipt.benefit)),
+                        (_("Category"), Category.label_of(receipt.category)),
                         (_("Your consultant"), receipt.consultant),
                     )
                 ),

@@ -8,13 +8,13 @@ entry per citizen a list shows).
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from jobbutik.domain.errors import ValidationError
+from jobbutik.domain.files import private_file, write_private
 from jobbutik.domain.i18n import _
 from jobbutik.reports.common import log_report
 from jobbutik.reports.document import Document
@@ -128,26 +128,15 @@ def write(doc: Document, fmt: str, path: str | os.PathLike[str]) -> Path:
         raise ValidationError(
             _("The folder {folder} does not exist.").format(folder=folder), field="output"
         )
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
-    tmp = Path(tmp_name)
-    try:
-        if fmt == "pdf":
-            os.close(fd)
-            from jobbutik.reports.pdf import render_pdf
+    if fmt == "pdf":
+        from jobbutik.reports.pdf import render_pdf
 
+        with private_file(target) as tmp:
             render_pdf(doc, tmp)
-        else:
-            from jobbutik.reports.csvout import ENCODING
+        return target
+    from jobbutik.reports.csvout import ENCODING
 
-            encoding = ENCODING if fmt == "csv" else "utf-8"
-            with os.fdopen(fd, "w", encoding=encoding, newline="") as out:
-                out.write(render(doc, fmt))
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target
+    return write_private(target, render(doc, fmt).encode(ENCODING if fmt == "csv" else "utf-8"))
 
 
 def suffix(fmt: str) -> str:

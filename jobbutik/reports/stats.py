@@ -33,7 +33,8 @@ from sqlmodel import Session, col
 
 from jobbutik.domain.errors import ValidationError
 from jobbutik.domain.i18n import _
-from jobbutik.reports import fmt, labels
+from jobbutik.domain.vocabulary import Category
+from jobbutik.reports import fmt
 from jobbutik.reports.common import municipality
 from jobbutik.reports.document import (
     Bar,
@@ -378,13 +379,14 @@ def build_stats(ctx: ServiceContext, start: date, end: date) -> tuple[Document, 
 
     series_title, series = arrivals_series(data)
     category_items = sorted(data.categories.items(), key=lambda kv: (-kv[1], kv[0]))
+    category_labels = [(Category.label_of(c), n) for c, n in category_items]
     funnel_items = [
         (_("Referred"), f.referred),
-        (_("Applied"), f.applied),
-        (_("Interview"), f.interview),
-        (_("Hired"), f.hired),
+        (ReferralOutcome.APPLIED.label, f.applied),
+        (ReferralOutcome.INTERVIEW.label, f.interview),
+        (ReferralOutcome.HIRED.label, f.hired),
     ]
-    reason_order = [r.value for r in WithdrawalReason]
+    reason_order = WithdrawalReason.values()
     reasons = sorted(
         data.withdrawals.items(),
         key=lambda kv: (reason_order.index(kv[0]) if kv[0] in reason_order else 99, kv[0]),
@@ -450,7 +452,7 @@ def build_stats(ctx: ServiceContext, start: date, end: date) -> tuple[Document, 
                             Column(_("Share"), align="right"),
                         ),
                         tuple(
-                            (labels.category(c), str(n), fmt.share(n, visits))
+                            (Category.label_of(c), str(n), fmt.share(n, visits))
                             for c, n in category_items
                         ),
                         empty=_("No visitation conversations."),
@@ -458,7 +460,7 @@ def build_stats(ctx: ServiceContext, start: date, end: date) -> tuple[Document, 
                     Chart(
                         _("Category mix"),
                         tuple(
-                            Bar(labels.category(c), 100.0 * n / visits, fmt.share(n, visits))
+                            Bar(Category.label_of(c), 100.0 * n / visits, fmt.share(n, visits))
                             for c, n in category_items
                         )
                         if visits
@@ -511,7 +513,7 @@ def build_stats(ctx: ServiceContext, start: date, end: date) -> tuple[Document, 
                             Column(_("Share of arrivals"), align="right"),
                         ),
                         tuple(
-                            (labels.withdrawal_reason(r), str(n), fmt.share(n, arrivals))
+                            (WithdrawalReason.label_of(r), str(n), fmt.share(n, arrivals))
                             for r, n in reasons
                         ),
                         empty=_("Nobody was turned at the door."),
@@ -534,9 +536,15 @@ def build_stats(ctx: ServiceContext, start: date, end: date) -> tuple[Document, 
                     Figures(
                         (
                             (_("Hire rate"), fmt.share(f.hired, f.referred)),
-                            (_("Rejected"), str(f.rejected)),
-                            (_("Did not apply, good reason"), str(f.not_applied_good_reason)),
-                            (_("Did not apply, no good reason"), str(f.not_applied_no_reason)),
+                            (ReferralOutcome.REJECTED.label, str(f.rejected)),
+                            (
+                                ReferralOutcome.NOT_APPLIED_GOOD_REASON.label,
+                                str(f.not_applied_good_reason),
+                            ),
+                            (
+                                ReferralOutcome.NOT_APPLIED_NO_REASON.label,
+                                str(f.not_applied_no_reason),
+                            ),
                             (_("Awaiting an outcome"), str(f.awaiting)),
                         )
                     ),
@@ -607,7 +615,7 @@ def build_stats(ctx: ServiceContext, start: date, end: date) -> tuple[Document, 
                 )
                 for d in _days(start, end)
             ),
-            "categories": _bars(category_items, visits) if visits else (),
+            "categories": _bars(category_labels, visits) if visits else (),
             "funnel": _bars(funnel_items, f.referred) if f.referred else (),
         },
     )

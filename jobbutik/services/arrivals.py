@@ -9,9 +9,11 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, func, or_, select
 
 from jobbutik.domain.contact import check_email, check_name, check_phone, check_postcode
+from jobbutik.domain.dates import format_day
 from jobbutik.domain.errors import FormErrors, NotFound, ValidationError
 from jobbutik.domain.i18n import _
 from jobbutik.domain.identity import mask_cpr, parse_cpr
+from jobbutik.domain.vocabulary import AuditEntity, AuditPurpose
 from jobbutik.services import audit
 from jobbutik.services.citizens import (
     CitizenCard,
@@ -30,9 +32,9 @@ from jobbutik.store.models import (
     Request,
     RequestStatus,
     Role,
-    Setting,
     Staff,
 )
+from jobbutik.store.settings import setting_int, setting_time
 
 # Local practice, overridable in the Setting table: how many visitation conversations a consultant
 # holds a day, and the last time of day a same-day slot is still offered.
@@ -82,7 +84,7 @@ class DuplicateSuspected(ValidationError):
 
 def lookup(ctx: ServiceContext, cpr_text: str) -> CitizenCard | None:
     """The known citizen for a typed CPR (None: new). Raises ValidationError on a bad CPR."""
-    return lookup_cpr(ctx, cpr_text, purpose="registration")
+    return lookup_cpr(ctx, cpr_text, purpose=AuditPurpose.REGISTRATION)
 
 
 def validate_new_citizen(new: NewCitizen) -> dict[str, str]:
@@ -100,20 +102,13 @@ def _validate_benefit(benefit: str) -> None:
         raise ValidationError(_("Choose the benefit sought."), field="benefit")
 
 
-def _setting(session: Session, key: str, default: str) -> str:
-    row = session.get(Setting, key)
-    return row.value if row is not None else default
-
-
 def _consultant_free(session: Session, day: date, now: datetime) -> bool:
     """Room for one more visitation today: before the last same-day slot, within capacity."""
-    last = time.fromisoformat(
-        _setting(session, "last_same_day_slot", LAST_SAME_DAY_SLOT.isoformat())
-    )
+    last = setting_time(session, "last_same_day_slot", LAST_SAME_DAY_SLOT)
     if now.date() == day and now.time() >= last:
         return False
-    per_consultant = int(
-        _setting(session, "daily_visits_per_consultant", str(DAILY_VISITS_PER_CONSULTANT))
+    per_consultant = setting_int(
+        session, "daily_visits_per_consultant", DAILY_VISITS_PER_CONSULTANT
     )
     consultants = session.exec(
         select(func.count())
@@ -151,13 +146,13 @@ def register_arrival(ctx: ServiceContext, form: ArrivalForm) -> ArrivalResult:
         if form.slot_date < today or form.slot_date > rules.latest_first_conversation(today):
             raise ValidationError(
                 _("The visitation must be between today and {latest}.").format(
-                    latest=rules.latest_first_conversation(today).isoformat()
+                    latest=format_day(rules.latest_first_conversation(today))
                 ),
                 field="slot_date",
             )
         if not rules.calendar.is_working_day(form.slot_date):
             raise ValidationError(
-                _("The Jobbutik is closed on {day}.").format(day=form.slot_date.isoformat()),
+                _("The Jobbutik is closed on {day}.").format(day=format_day(form.slot_date)),
                 field="slot_date",
             )
 
@@ -199,7 +194,7 @@ def register_arrival(ctx: ServiceContext, form: ArrivalForm) -> ArrivalResult:
                 session,
                 actor=staff.initials,
                 action=AuditAction.CREATE,
-                entity="citizen",
+                entity=AuditEntity.CITIZEN,
                 entity_id=citizen.id,
                 citizen_id=citizen.id,
                 at=now,
@@ -223,7 +218,7 @@ def register_arrival(ctx: ServiceContext, form: ArrivalForm) -> ArrivalResult:
             session,
             actor=staff.initials,
             action=AuditAction.CREATE,
-            entity="request",
+            entity=AuditEntity.REQUEST,
             entity_id=request.id,
             citizen_id=citizen.id,
             at=now,
@@ -281,7 +276,7 @@ def today_board(ctx: ServiceContext, day: date | None = None) -> list[BoardRow]:
             session,
             actor=staff.initials,
             action=AuditAction.READ,
-            entity="today_board",
+            entity=AuditEntity.TODAY_BOARD,
             detail=day.isoformat(),
             at=now,
         )
@@ -345,7 +340,7 @@ def set_status(ctx: ServiceContext, request_id: int, status: str) -> None:
             session,
             actor=staff.initials,
             action=AuditAction.UPDATE,
-            entity="request",
+            entity=AuditEntity.REQUEST,
             entity_id=request_id,
             citizen_id=request.citizen_id,
             detail=status,

@@ -20,24 +20,24 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Table, bindparam, delete, func, insert, or_, update
+from sqlalchemy import Table, bindparam, delete, func, insert, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
-from jobbutik.domain.errors import NotFound
-from jobbutik.domain.i18n import _
+from jobbutik.domain.i18n import _, ngettext
+from jobbutik.domain.vocabulary import AuditEntity, AuditPurpose
 from jobbutik.store.db import Database
-from jobbutik.store.models import AuditAction, AuditEntry, AuditHead, Citizen, Setting
+from jobbutik.store.models import AuditAction, AuditEntry, AuditHead
+from jobbutik.store.settings import put_setting, setting, setting_int
 
 if TYPE_CHECKING:
-    from jobbutik.reports.document import Document
     from jobbutik.services.context import ServiceContext
 
 GENESIS = "0" * 64
 ANCHOR_KEY = "audit_anchor"
 AUDIT_RETENTION_KEY = "audit_retention_years"
 DEFAULT_AUDIT_RETENTION_YEARS = 5
-CHECKPOINT_ENTITY = "audit"
+CHECKPOINT_ENTITY = AuditEntity.AUDIT
 _ANCHOR_MARK = "anchor="
 
 
@@ -175,10 +175,10 @@ def _anchor_text(seq: int, digest: str) -> str:
 
 def read_anchor(session: Session) -> tuple[int, str] | None:
     """(seq, hash) of the last purged entry; None when nothing was ever purged."""
-    row = session.get(Setting, ANCHOR_KEY)
-    if row is None or not row.value.strip():
+    text = setting(session, ANCHOR_KEY)
+    if text is None:
         return None
-    return _parse_anchor(row.value) or (-1, "")
+    return _parse_anchor(text) or (-1, "")
 
 
 def _checkpoint_anchor(session: Session) -> tuple[int, str] | None:
@@ -260,7 +260,11 @@ def verify(db: Database) -> AuditVerification:
                     seq=last_seq
                 ),
             )
-        intact = _("The audit log is intact ({count} entries).").format(count=checked)
+        intact = ngettext(
+            "The audit log is intact ({count} entry).",
+            "The audit log is intact ({count} entries).",
+            checked,
+        ).format(count=checked)
         return AuditVerification(True, checked, None, intact)
 
     return db.read(work)
@@ -269,18 +273,8 @@ def verify(db: Database) -> AuditVerification:
 # -- retention of the log itself -----------------------------------------------------------------
 
 
-def _setting_int(session: Session, key: str, default: int) -> int:
-    row = session.get(Setting, key)
-    if row is None or not row.value.strip():
-        return default
-    try:
-        return max(0, int(row.value.strip()))
-    except ValueError:
-        return default
-
-
 def retention_years(session: Session) -> int:
-    return _setting_int(session, AUDIT_RETENTION_KEY, DEFAULT_AUDIT_RETENTION_YEARS)
+    return setting_int(session, AUDIT_RETENTION_KEY, DEFAULT_AUDIT_RETENTION_YEARS, minimum=1)
 
 
 def years_before(day: date, years: int) -> date:
@@ -335,9 +329,7 @@ def purge(ctx: ServiceContext, *, apply: bool = False) -> AuditPurge:
         tail = session.exec(select(AuditEntry).where(AuditEntry.seq == last)).one()
         session.execute(delete(AuditEntry).where(col(AuditEntry.seq) <= last))
         anchor_text = _anchor_text(last, tail.hash)
-        row = session.get(Setting, ANCHOR_KEY) or Setting(key=ANCHOR_KEY)
-        row.value = anchor_text
-        session.add(row)
+        put_setting(session, ANCHOR_KEY, anchor_text)
         record(
             session,
             actor=staff.initials,
@@ -347,194 +339,9 @@ def purge(ctx: ServiceContext, *, apply: bool = False) -> AuditPurge:
                 f"purged {count} entries before {cutoff.isoformat()} "
                 f"({years} years); {_ANCHOR_MARK}{anchor_text}"
             ),
-            purpose="retention",
+            purpose=AuditPurpose.RETENTION,
             at=now,
         )
         return AuditPurge(cutoff, years, count, last, True)
 
     return ctx.db.write(work) if apply else ctx.db.read(work)
-
-
-# -- a citizen's own log (access request) --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CitizenAccess:
-    at: datetime
-    actor: str
-    action: str
-    entity: str
-    purpose: str
-    detail: str
-
-
-@dataclass(frozen=True)
-class CitizenLog:
-    citizen_id: int
-    name: str
-    cpr_masked: str
-    entries: tuple[CitizenAccess, ...]  # oldest first
-    generated: datetime
-    kept_since: date | None  # the log holds nothing older (retention); None: never purged
-
-
-def citizen_log(ctx: ServiceContext, cpr_text: str, *, action: AuditAction) -> CitizenLog:
-    """Every logged use of one citizen's data, for an access request (indsigt).
-
-    Entries carrying the citizen, plus searches for their exact CPR number or full name (a search
-    is logged with its term, not its hits). The export is logged first, in the same transaction,
-    so it lists itself. Needs the audit permission (admin).
-    """
-    from jobbutik.domain.identity import fold_name, mask_cpr
-    from jobbutik.services.citizens import parse_cpr_field
-    from jobbutik.services.context import Permission
-
-    staff = ctx.require(Permission.AUDIT)
-    digits = parse_cpr_field(ctx, cpr_text)
-    now = ctx.clock.now()
-
-    def work(session: Session) -> CitizenLog:
-        citizen = session.exec(select(Citizen).where(Citizen.cpr == digits)).first()
-        if citizen is None or citizen.id is None:
-            raise NotFound(
-                _("No citizen with CPR number {cpr} (an anonymised one cannot be found).").format(
-                    cpr=mask_cpr(digits)
-                )
-            )
-        record(
-            session,
-            actor=staff.initials,
-            action=action,
-            entity="audit",
-            entity_id=citizen.id,
-            citizen_id=citizen.id,
-            purpose="access request",
-            at=now,
-        )
-        session.flush()
-        terms = {digits, f"{digits[:6]}-{digits[6:]}"}
-        rows = session.exec(
-            select(AuditEntry)
-            .where(
-                or_(
-                    col(AuditEntry.citizen_id) == citizen.id,
-                    (col(AuditEntry.action) == AuditAction.SEARCH.value)
-                    & col(AuditEntry.citizen_id).is_(None)
-                    & col(AuditEntry.detail).in_(terms | {citizen.name, citizen.name.lower()}),
-                )
-            )
-            .order_by(col(AuditEntry.seq))
-        ).all()
-        folded = fold_name(citizen.name)
-        entries = tuple(
-            CitizenAccess(r.at, r.actor, r.action, r.entity, r.purpose, r.detail)
-            for r in rows
-            if r.action != AuditAction.SEARCH.value
-            or r.citizen_id is not None
-            or r.detail in terms
-            or fold_name(r.detail) == folded
-        )
-        anchor = read_anchor(session)
-        kept_since = None
-        if anchor is not None:
-            oldest = session.exec(select(func.min(AuditEntry.at))).one()
-            kept_since = oldest.date() if oldest is not None else None
-        return CitizenLog(citizen.id, citizen.name, mask_cpr(digits), entries, now, kept_since)
-
-    return ctx.db.write(work)
-
-
-_ACTION_LABELS = {
-    AuditAction.READ.value: "looked up",
-    AuditAction.SEARCH.value: "searched for",
-    AuditAction.CREATE.value: "registered",
-    AuditAction.UPDATE.value: "changed",
-    AuditAction.DELETE.value: "deleted or anonymised",
-    AuditAction.EXPORT.value: "exported",
-    AuditAction.PRINT.value: "printed",
-    AuditAction.IMPORT.value: "imported",
-}
-
-_ENTITY_LABELS = {
-    "citizen": "personal details",
-    "request": "application (request)",
-    "visitation": "visitation conversation",
-    "activation": "activation",
-    "referral": "job referral",
-    "follow_up": "follow-up",
-    "followup": "follow-up",
-    "withdrawal": "withdrawal",
-    "report": "report",
-    "receipt": "receipt",
-    "audit": "audit log (access request)",
-    "history": "case history",
-}
-
-
-def _purpose_text(entry: CitizenAccess) -> str:
-    if entry.purpose:
-        return _(entry.purpose)
-    if entry.entity == "report" and entry.detail:
-        return _("report {detail}").format(detail=entry.detail)
-    return _("case work")
-
-
-def citizen_log_document(log: CitizenLog, municipality_name: str) -> Document:
-    """The access-request export as a report document (text, CSV or PDF with the shared renderers).
-
-    The CPR number is masked like on every printout: the subject knows it, and the name and
-    birth date identify them; the full number on paper that passes desks and printers adds risk
-    and no information.
-    """
-    from jobbutik.domain.clock import local
-    from jobbutik.reports.document import Column, Document, Figures, Note, Section, Table
-
-    rows = tuple(
-        (
-            local(e.at).strftime("%d.%m.%Y %H:%M"),
-            e.actor.upper(),
-            _(_ACTION_LABELS.get(e.action, e.action)),
-            _(_ENTITY_LABELS.get(e.entity, e.entity)),
-            _purpose_text(e),
-        )
-        for e in log.entries
-    )
-    first = local(log.entries[0].at).strftime("%d.%m.%Y") if log.entries else ""
-    last = local(log.entries[-1].at).strftime("%d.%m.%Y") if log.entries else ""
-    figures = Figures(
-        (
-            (_("Citizen"), log.name),
-            (_("CPR number"), log.cpr_masked),
-            (_("Logged uses"), str(len(log.entries))),
-        )
-    )
-    blocks: list[Figures | Table | Note] = [figures]
-    if log.kept_since is not None:
-        blocks.append(
-            Note(
-                _("The log is kept for a limited period; it holds nothing before {day}.").format(
-                    day=log.kept_since.strftime("%d.%m.%Y")
-                )
-            )
-        )
-    blocks.append(
-        Table(
-            (
-                Column(_("When")),
-                Column(_("Staff")),
-                Column(_("Use"), shrink=True),
-                Column(_("What"), shrink=True),
-                Column(_("Purpose"), shrink=True),
-            ),
-            rows,
-            empty=_("No use of this citizen's data is logged."),
-        )
-    )
-    return Document(
-        name="audit_citizen",
-        title=_("Log of the use of personal data"),
-        municipality=municipality_name,
-        period=f"{first}–{last}" if first and first != last else first,
-        generated=log.generated,
-        sections=(Section(_("Every logged use"), tuple(blocks)),),
-    )

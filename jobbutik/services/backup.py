@@ -29,7 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jobbutik.domain.errors import DatabaseUnavailable, JobbutikError, ValidationError
+from jobbutik.domain.files import private_file
 from jobbutik.domain.i18n import _
+from jobbutik.domain.vocabulary import AuditEntity, AuditPurpose
 from jobbutik.store.models import AuditAction
 
 if TYPE_CHECKING:
@@ -111,68 +113,40 @@ def _target_path(db_path: Path, target: Path, now: datetime) -> Path:
     return target
 
 
-def _new_private_temp(target: Path) -> Path:
-    folder = target.parent if str(target.parent) else Path(".")
-    for n in range(100):
-        tmp = folder / f".{target.name}.{os.getpid()}.{n}.tmp"
-        try:
-            fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        except FileExistsError:
-            continue
-        os.close(fd)
-        os.chmod(tmp, 0o600)
-        return tmp
-    raise DatabaseUnavailable(_("Cannot create a file beside {path}.").format(path=target))
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def copy_sqlite(
     source: Path, target: Path, *, progress: Progress | None = None, pages: int = PAGES_PER_STEP
 ) -> None:
     """Copy the SQLite database `source` into the new file `target` (0600, written whole).
 
     One read transaction on the source pins a consistent snapshot (WAL: writers go on)."""
-    tmp = _new_private_temp(target)
     src = sqlite3.connect(source, timeout=15, isolation_level=None)
-    dst = sqlite3.connect(tmp, isolation_level=None)
     try:
-        src.execute("BEGIN")
-        src.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the snapshot starts here
+        with (
+            private_file(target) as tmp,
+            contextlib.closing(sqlite3.connect(tmp, isolation_level=None)) as dst,
+        ):
+            src.execute("BEGIN")
+            src.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the snapshot starts here
 
-        def step(status: int, remaining: int, total: int) -> None:
-            if progress is not None:
-                progress(total - remaining, total)
+            def step(status: int, remaining: int, total: int) -> None:
+                if progress is not None:
+                    progress(total - remaining, total)
 
-        src.backup(dst, pages=pages, progress=step, sleep=0.0)
-        src.execute("COMMIT")
-        # One self-contained file: no -wal beside it.
-        dst.execute("PRAGMA journal_mode = DELETE")
-        check = dst.execute("PRAGMA quick_check").fetchone()
-        if check is None or check[0] != "ok":
-            raise DatabaseUnavailable(
-                _("The copy of {path} failed its check: {detail}").format(
-                    path=source, detail=check[0] if check else "?"
+            src.backup(dst, pages=pages, progress=step, sleep=0.0)
+            src.execute("COMMIT")
+            # One self-contained file: no -wal beside it.
+            dst.execute("PRAGMA journal_mode = DELETE")
+            check = dst.execute("PRAGMA quick_check").fetchone()
+            if check is None or check[0] != "ok":
+                raise DatabaseUnavailable(
+                    _("The copy of {path} failed its check: {detail}").format(
+                        path=source, detail=check[0] if check else "?"
+                    )
                 )
-            )
-        dst.close()
-        os.chmod(tmp, 0o600)
-        _fsync(tmp)
-        os.replace(tmp, target)
-        with contextlib.suppress(OSError):  # some file systems cannot sync a folder
-            _fsync(target.parent if str(target.parent) else Path("."))
     except sqlite3.Error as exc:
         raise _sqlite_failure(exc, source) from exc
     finally:
         src.close()
-        dst.close()
-        tmp.unlink(missing_ok=True)
 
 
 def _sqlite_failure(exc: sqlite3.Error, path: Path) -> JobbutikError:
@@ -215,9 +189,9 @@ def backup(
             session,
             actor=staff.initials,
             action=AuditAction.EXPORT,
-            entity="backup",
+            entity=AuditEntity.BACKUP,
             detail=str(path),
-            purpose="backup",
+            purpose=AuditPurpose.BACKUP,
             at=ctx.clock.now(),
         )
     )
@@ -344,8 +318,7 @@ def restore(
             # The current database is damaged (that may be why it is restored): keep its bytes.
             import shutil
 
-            fd = os.open(safety, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-            with os.fdopen(fd, "wb") as out, db.path.open("rb") as live:
+            with private_file(safety) as tmp, tmp.open("wb") as out, db.path.open("rb") as live:
                 shutil.copyfileobj(live, out)
     db.dispose()
     src = sqlite3.connect(f"file:{src_path}?mode=ro", uri=True, timeout=15)
@@ -369,10 +342,10 @@ def restore(
             session,
             actor=actor[:16],
             action=AuditAction.IMPORT,
-            entity="backup",
+            entity=AuditEntity.BACKUP,
             detail=f"restored from {src_path}"
             + (f"; previous database kept in {safety}" if safety else ""),
-            purpose="restore",
+            purpose=AuditPurpose.RESTORE,
             at=now,
         )
     )

@@ -11,8 +11,19 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from jobbutik.domain.errors import NotFound, ValidationError
-from jobbutik.domain.i18n import _
+from jobbutik.domain.i18n import N_, _
 from jobbutik.domain.identity import CprError, fold_name, mask_cpr, parse_cpr
+from jobbutik.domain.vocabulary import (
+    ActivationOutcome,
+    ActivationStatus,
+    AuditEntity,
+    Benefit,
+    Category,
+    FollowUpKind,
+    ReferralOutcome,
+    WithdrawalReason,
+    follow_up_outcome_label,
+)
 from jobbutik.services import audit
 from jobbutik.services.context import Permission, ServiceContext
 from jobbutik.store.models import (
@@ -185,7 +196,7 @@ def lookup_cpr(ctx: ServiceContext, text: str, *, purpose: str = "") -> CitizenC
             session,
             actor=staff.initials,
             action=AuditAction.READ,
-            entity="citizen",
+            entity=AuditEntity.CITIZEN,
             entity_id=citizen.id,
             citizen_id=citizen.id,
             purpose=purpose,
@@ -303,7 +314,7 @@ def search(ctx: ServiceContext, term: str, *, limit: int = SEARCH_LIMIT) -> list
             session,
             actor=staff.initials,
             action=AuditAction.SEARCH,
-            entity="citizen",
+            entity=AuditEntity.CITIZEN,
             detail=text,
             at=now,
         )
@@ -312,12 +323,30 @@ def search(ctx: ServiceContext, term: str, *, limit: int = SEARCH_LIMIT) -> list
     return ctx.db.write(work)
 
 
+# What each history row is a record of.
+_HISTORY_KINDS = {
+    "request": N_("Request"),
+    "visitation": N_("Visitation"),
+    "activation": N_("Activation"),
+    "referral": N_("Job referral"),
+    "follow_up": N_("Follow-up"),
+    "withdrawal": N_("Turned at the door"),
+}
+
+
 @dataclass(frozen=True)
 class HistoryEvent:
+    """One row of a citizen's history; `kind_label`, `text` and `status` are in the language of
+    the call (stored values as their labels, never codes)."""
+
     on: date
     kind: str  # request, visitation, activation, referral, follow_up, withdrawal
     text: str
     status: str
+
+    @property
+    def kind_label(self) -> str:
+        return _(_HISTORY_KINDS[self.kind])
 
 
 @dataclass(frozen=True)
@@ -329,17 +358,29 @@ class CitizenHistory:
 def _history_events(session: Session, citizen_id: int) -> list[HistoryEvent]:
     events: list[HistoryEvent] = []
     for r in session.exec(select(Request).where(Request.citizen_id == citizen_id)).all():
-        events.append(HistoryEvent(r.arrived_on, "request", r.benefit, r.status))
+        events.append(
+            HistoryEvent(
+                r.arrived_on,
+                "request",
+                Benefit.label_of(r.benefit),
+                RequestStatus.label_of(r.status),
+            )
+        )
     for v in session.exec(select(Visitation).where(Visitation.citizen_id == citizen_id)).all():
-        text = v.category + (f" ({v.override_reason})" if v.override_reason else "")
-        events.append(HistoryEvent(v.held_on, "visitation", text, "done"))
+        text = Category.label_of(v.category)
+        if v.override_reason:
+            text += f" ({v.override_reason})"
+        events.append(HistoryEvent(v.held_on, "visitation", text, RequestStatus.DONE.label))
     activations = session.exec(
         select(Activation, ActivationSite.name)
         .join(ActivationSite, col(ActivationSite.id) == Activation.site_id)
         .where(Activation.citizen_id == citizen_id)
     ).all()
     for a, site in activations:
-        events.append(HistoryEvent(a.start_date, "activation", site, a.status))
+        status = ActivationStatus.label_of(a.status)
+        if a.outcome:
+            status += f" ({ActivationOutcome.label_of(a.outcome)})"
+        events.append(HistoryEvent(a.start_date, "activation", site, status))
     referrals = session.exec(
         select(Referral, JobOpening.title, Company.name)
         .join(JobOpening, col(JobOpening.id) == Referral.opening_id)
@@ -347,14 +388,17 @@ def _history_events(session: Session, citizen_id: int) -> list[HistoryEvent]:
         .where(Referral.citizen_id == citizen_id)
     ).all()
     for ref, title, company in referrals:
-        events.append(
-            HistoryEvent(ref.referred_on, "referral", f"{title}, {company}", ref.outcome or "open")
-        )
+        status = ReferralOutcome.label_of(ref.outcome) if ref.outcome else _("Awaiting an outcome")
+        events.append(HistoryEvent(ref.referred_on, "referral", f"{title}, {company}", status))
     for f in session.exec(select(FollowUp).where(FollowUp.citizen_id == citizen_id)).all():
-        status = f.outcome or ("done" if f.done_at else "due")
-        events.append(HistoryEvent(f.due, "follow_up", f.kind, status))
+        if f.outcome:
+            status = follow_up_outcome_label(f.outcome)
+        else:
+            status = _("Done") if f.done_at else _("Due")
+        events.append(HistoryEvent(f.due, "follow_up", FollowUpKind.label_of(f.kind), status))
     for w in session.exec(select(Withdrawal).where(Withdrawal.citizen_id == citizen_id)).all():
-        events.append(HistoryEvent(w.at.date(), "withdrawal", w.reason, w.note))
+        reason = WithdrawalReason.label_of(w.reason)
+        events.append(HistoryEvent(w.at.date(), "withdrawal", reason, w.note))
     events.sort(key=lambda e: e.on, reverse=True)
     return events
 
@@ -371,7 +415,7 @@ def history(ctx: ServiceContext, citizen_id: int) -> CitizenHistory:
             session,
             actor=staff.initials,
             action=AuditAction.READ,
-            entity="citizen_history",
+            entity=AuditEntity.CITIZEN_HISTORY,
             entity_id=citizen_id,
             citizen_id=citizen_id,
             at=now,

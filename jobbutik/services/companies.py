@@ -19,6 +19,7 @@ from jobbutik.domain.contact import check_email, check_name, check_phone, check_
 from jobbutik.domain.errors import FormErrors, NotFound, ValidationError
 from jobbutik.domain.i18n import _
 from jobbutik.domain.identity import CvrError, fold_name, mask_cpr, parse_cvr
+from jobbutik.domain.vocabulary import AuditEntity
 from jobbutik.services import audit
 from jobbutik.services.context import Permission, ServiceContext
 from jobbutik.store.models import (
@@ -27,6 +28,7 @@ from jobbutik.store.models import (
     Citizen,
     Company,
     JobOpening,
+    OpeningStatus,
     Referral,
     ReferralOutcome,
 )
@@ -105,14 +107,6 @@ def danish_sort_key(name: str) -> str:
     return name.casefold().translate(_DANISH_ORDER)
 
 
-def clean_cvr(text: str) -> str:
-    """The 8 digits of a typed CVR number, or a ValidationError for the `cvr` field saying why."""
-    try:
-        return parse_cvr(text)
-    except CvrError as exc:
-        raise ValidationError(exc.reason, field="cvr") from exc
-
-
 def validate_company(form: CompanyForm) -> dict[str, str]:
     """Field → message for everything wrong with the form (empty: it may be saved)."""
     errors: dict[str, str] = {}
@@ -173,7 +167,7 @@ def create_company(ctx: ServiceContext, form: CompanyForm) -> int:
             session,
             actor=staff.initials,
             action=AuditAction.CREATE,
-            entity="company",
+            entity=AuditEntity.COMPANY,
             entity_id=company.id,
             detail=company.cvr,
             at=now,
@@ -200,7 +194,7 @@ def update_company(ctx: ServiceContext, company_id: int, form: CompanyForm) -> N
             session,
             actor=staff.initials,
             action=AuditAction.UPDATE,
-            entity="company",
+            entity=AuditEntity.COMPANY,
             entity_id=company_id,
             detail=company.cvr,
             at=now,
@@ -245,7 +239,7 @@ def search_companies(
     digits = "".join(text.split())
     open_counts = (
         select_columns(col(JobOpening.company_id), func.count().label("n"))
-        .where(col(JobOpening.status) == "open")
+        .where(col(JobOpening.status) == OpeningStatus.OPEN)
         .group_by(col(JobOpening.company_id))
         .subquery()
     )
@@ -355,7 +349,7 @@ def company_history(ctx: ServiceContext, company_id: int) -> CompanyHistory:
                 session,
                 actor=staff.initials,
                 action=AuditAction.READ,
-                entity="company_history",
+                entity=AuditEntity.COMPANY_HISTORY,
                 entity_id=company_id,
                 citizen_id=citizen_id,
                 at=now,

@@ -21,10 +21,13 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from jobbutik.domain.errors import JobbutikError
+from jobbutik.domain.clock import Clock
+from jobbutik.domain.dates import parse_day
+from jobbutik.domain.errors import JobbutikError, ValidationError
 from jobbutik.domain.i18n import DEFAULT_LANGUAGE, LANGUAGES, _
 
 if TYPE_CHECKING:
+    from jobbutik.domain.rules import RuleBook
     from jobbutik.services.context import ServiceContext
     from jobbutik.store.db import Database
 
@@ -73,17 +76,6 @@ def _pick(flag: str | None, environ: Mapping[str, str], name: str) -> tuple[str 
     return None, "default"
 
 
-def parse_today(text: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise SettingsError(
-            _("{value!r} is not a date: write it as YYYY-MM-DD, like 2026-11-23.").format(
-                value=text
-            )
-        ) from None
-
-
 def os_login() -> str:
     """The operating-system login name ('' when the system cannot tell)."""
     try:
@@ -121,8 +113,8 @@ def resolve_settings(
         today_value = None
         if today_text is not None:
             try:
-                today_value = parse_today(today_text)
-            except SettingsError as exc:
+                today_value = parse_day(today_text)
+            except ValidationError as exc:
                 where = "--today" if today_source == "flag" else ENV_TODAY
                 raise SettingsError(f"{where}: {exc}") from None
 
@@ -190,9 +182,7 @@ def build_context(
 
     The user is checked at once, so an unknown user is refused before any work starts.
     """
-    from jobbutik.domain.clock import Clock
     from jobbutik.domain.rules import load_rulebook
-    from jobbutik.services.context import ServiceContext
 
     if not settings.user:
         raise SettingsError(
@@ -201,6 +191,23 @@ def build_context(
     rules = load_rulebook(settings.rules)
     if db is None:
         db = open_database(settings, notify=notify)
-    ctx = ServiceContext(db=db, user=settings.user, clock=Clock(settings.today), rules=rules)
-    ctx.staff()
-    return ctx
+    return context_for(db, settings.user, Clock(settings.today), rules)
+
+
+def context_for(
+    db: Database, user: str, clock: Clock | None = None, rules: RuleBook | None = None
+) -> ServiceContext:
+    """A ServiceContext for `user` on an open database (the bundled rules unless `rules`).
+
+    Looks the staff member up now (on an empty database the first user becomes its admin);
+    PermissionDenied when `user` is not active staff."""
+    from jobbutik.domain.rules import load_rulebook
+    from jobbutik.services.context import ServiceContext
+    from jobbutik.services.staff import resolve_staff
+
+    return ServiceContext(
+        db=db,
+        staff=resolve_staff(db, user),
+        clock=clock or Clock(),
+        rulebook=rules or load_rulebook(),
+    )

@@ -5,10 +5,10 @@ Companies: `cvr`, `name` (required); `address`, `postcode`, `industry`, `contact
 file, is a row error.
 
 Openings: `cvr`, `title`, `hours`, `postcode`, `apply_by` (required); `industry`, `requirements`.
-`apply_by` is `dd-mm-yyyy` (as a Danish spreadsheet writes it; `dd.mm.yyyy` too) or ISO
-`yyyy-mm-dd`, and not in the past. An opening whose company (by CVR) is not registered is a row
-error. Requirements that mention a driving licence (`kørekort`) mark the opening as needing one, so
-matching can use it. Export writes the open openings.
+`apply_by` is `dd-mm-yyyy` (as a Danish spreadsheet writes it) or any form `parse_day` reads
+(`dd.mm.yyyy`, ISO `yyyy-mm-dd`), and not in the past. An opening whose company (by CVR) is not
+registered is a row error. Requirements that mention a driving licence (`kørekort`) mark the
+opening as needing one, so matching can use it. Export writes the open openings.
 
 Importing this module registers both kinds.
 """
@@ -24,8 +24,11 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from jobbutik.domain.contact import check_email, check_phone, check_postcode
+from jobbutik.domain.dates import parse_day
+from jobbutik.domain.errors import ValidationError
 from jobbutik.domain.i18n import _
 from jobbutik.domain.identity import CvrError, fold_name, parse_cvr
+from jobbutik.domain.vocabulary import AuditEntity
 from jobbutik.services import audit
 from jobbutik.services.companies import AGREEMENTS, CompanyForm, danish_sort_key
 from jobbutik.services.context import ServiceContext
@@ -33,26 +36,9 @@ from jobbutik.services.csvio import Column, CsvKind, RowError, add_imported, reg
 from jobbutik.services.openings import MAX_HOURS, OpeningForm, build_opening
 from jobbutik.store.models import AuditAction, Company, JobOpening, OpeningStatus
 
-__all__ = ["COMPANIES", "OPENINGS", "parse_csv_date"]
+__all__ = ["COMPANIES", "OPENINGS"]
 
-_DMY = re.compile(r"^(\d{1,2})[-./](\d{1,2})[-./](\d{4})$")
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _LICENCE_WORDS = ("kørekort", "koerekort", "driving licence", "driving license")
-
-
-def parse_csv_date(text: str) -> date:
-    """`dd-mm-yyyy` (also with `.` or `/`) or ISO `yyyy-mm-dd`; ValueError saying why."""
-    value = text.strip()
-    if match := _DMY.match(value):
-        d, m, y = (int(g) for g in match.groups())
-    elif match := _ISO.match(value):
-        y, m, d = (int(g) for g in match.groups())
-    else:
-        raise ValueError(_("write the date as dd-mm-yyyy or yyyy-mm-dd"))
-    try:
-        return date(y, m, d)
-    except ValueError:
-        raise ValueError(_("is not a real date")) from None
 
 
 def _cvr(values: Mapping[str, str], reasons: list[str]) -> str:
@@ -70,7 +56,7 @@ def _audit_export(
     """One EXPORT audit entry for the whole file (no personal data: not one per record)."""
     audit.record(
         session,
-        actor=ctx.staff().initials,
+        actor=ctx.staff.initials,
         action=AuditAction.EXPORT,
         entity=entity,
         detail=f"{target} ({count})",
@@ -138,7 +124,7 @@ def _insert_companies(
         )
         for r in rows
     ]
-    add_imported(session, ctx, companies, entity="company", source=source, at=now)
+    add_imported(session, ctx, companies, entity=AuditEntity.COMPANY, source=source, at=now)
 
 
 def _export_companies(session: Session, ctx: ServiceContext, target: str) -> list[dict[str, str]]:
@@ -156,7 +142,7 @@ def _export_companies(session: Session, ctx: ServiceContext, target: str) -> lis
         }
         for c in sorted(session.exec(select(Company)).all(), key=lambda c: danish_sort_key(c.name))
     ]
-    _audit_export(session, ctx, "company", target, len(rows))
+    _audit_export(session, ctx, AuditEntity.COMPANY, target, len(rows))
     return rows
 
 
@@ -232,9 +218,9 @@ def _parse_opening(values: Mapping[str, str], ctx: ServiceContext) -> OpeningRow
     apply_text = values.get("apply_by", "").strip()
     apply_by: date | None = None
     try:
-        apply_by = parse_csv_date(apply_text)
-    except ValueError as exc:
-        reasons.append(_("apply_by {value!r}: {reason}.").format(value=apply_text, reason=exc))
+        apply_by = parse_day(apply_text)
+    except ValidationError as exc:
+        reasons.append(f"apply_by: {exc}")
     if apply_by is not None and apply_by < ctx.clock.today():
         reasons.append(_("apply_by {value!r} has passed.").format(value=apply_text))
     if reasons:
@@ -276,7 +262,7 @@ def _insert_openings(
 ) -> None:
     now = ctx.clock.now()
     openings = [build_opening(r.form, now) for r in rows]
-    add_imported(session, ctx, openings, entity="job_opening", source=source, at=now)
+    add_imported(session, ctx, openings, entity=AuditEntity.JOB_OPENING, source=source, at=now)
 
 
 def _export_openings(session: Session, ctx: ServiceContext, target: str) -> list[dict[str, str]]:
@@ -298,7 +284,7 @@ def _export_openings(session: Session, ctx: ServiceContext, target: str) -> list
         }
         for o, cvr in found
     ]
-    _audit_export(session, ctx, "job_opening", target, len(rows))
+    _audit_export(session, ctx, AuditEntity.JOB_OPENING, target, len(rows))
     return rows
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -34,8 +33,10 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from jobbutik.domain.errors import JobbutikError, NotFound
-from jobbutik.domain.i18n import _
+from jobbutik.domain.files import write_private
+from jobbutik.domain.i18n import _, ngettext
 from jobbutik.domain.identity import parse_cpr
+from jobbutik.domain.vocabulary import AuditEntity
 from jobbutik.services import audit
 from jobbutik.services.context import Permission, ServiceContext
 from jobbutik.store.models import AuditAction, Citizen
@@ -212,9 +213,11 @@ def read_rows(
     missing = [c.name for c in csv_kind.columns if c.required and c.name not in header]
     if missing:
         raise ImportRefused(
-            _("{file}: the header lacks the required column(s) {missing}.").format(
-                file=source, missing=", ".join(missing)
-            )
+            ngettext(
+                "{file}: the header lacks the required column {missing}.",
+                "{file}: the header lacks the required columns {missing}.",
+                len(missing),
+            ).format(file=source, missing=", ".join(missing))
         )
     line = reader.line_num
     while True:
@@ -292,9 +295,11 @@ def _existing_keys(
 
 def _refusal(problems: Sequence[RowProblem], source: str) -> ImportRefused:
     return ImportRefused(
-        _("{file}: {count} row(s) refused, nothing imported; fix them or use skip-invalid.").format(
-            file=source, count=len(problems)
-        ),
+        ngettext(
+            "{file}: {count} row refused, nothing imported; fix it or use skip-invalid.",
+            "{file}: {count} rows refused, nothing imported; fix them or use skip-invalid.",
+            len(problems),
+        ).format(file=source, count=len(problems)),
         problems,
     )
 
@@ -342,22 +347,6 @@ def import_csv(
     return ctx.db.write(work)
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Write `text` to `path` readable by the owner only, replacing it whole or not at all."""
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def to_csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, str]]) -> str:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
@@ -382,7 +371,7 @@ def export_csv(ctx: ServiceContext, kind_name: str, path: str | os.PathLike[str]
         rows = exporter(session, ctx, target.name)
         # Write inside the transaction: if the file cannot be written, the audit entries roll
         # back with it, and the log never claims an export that did not happen.
-        _write_private(target, to_csv_text(csv_kind.column_names, rows))
+        write_private(target, to_csv_text(csv_kind.column_names, rows).encode("utf-8-sig"))
         return rows
 
     rows = ctx.db.write(work)
@@ -406,7 +395,7 @@ def add_imported(
 ) -> None:
     """Add a kind's imported records, and one IMPORT audit entry per record naming `source` (for
     citizens also in the citizen's own log): what each `CsvKind.insert` ends with."""
-    staff = ctx.staff()
+    staff = ctx.staff
     session.add_all(records)
     session.flush()
     for record in records:
@@ -502,7 +491,9 @@ def _insert_citizens(
         )
         for r in rows
     ]
-    add_imported(session, ctx, citizens, entity="citizen", source=source, at=now, citizens=True)
+    add_imported(
+        session, ctx, citizens, entity=AuditEntity.CITIZEN, source=source, at=now, citizens=True
+    )
 
 
 _EXPORT_COLUMNS = (
@@ -516,7 +507,7 @@ _EXPORT_COLUMNS = (
 
 
 def _export_citizens(session: Session, ctx: ServiceContext, target: str) -> list[dict[str, str]]:
-    staff = ctx.staff()
+    staff = ctx.staff
     now = ctx.clock.now()
     found = (
         session.connection()
@@ -543,7 +534,7 @@ def _export_citizens(session: Session, ctx: ServiceContext, target: str) -> list
             session,
             actor=staff.initials,
             action=AuditAction.EXPORT,
-            entity="citizen",
+            entity=AuditEntity.CITIZEN,
             entity_id=citizen_id,
             citizen_id=citizen_id,
             detail=target,

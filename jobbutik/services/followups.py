@@ -14,9 +14,10 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from jobbutik.domain.errors import NotFound, ValidationError
-from jobbutik.domain.i18n import _
+from jobbutik.domain.i18n import N_, _
 from jobbutik.domain.identity import mask_cpr
 from jobbutik.domain.rules import RuleBook
+from jobbutik.domain.vocabulary import AuditEntity, FollowUpOutcome
 from jobbutik.services import audit
 from jobbutik.services.context import Permission, ServiceContext
 from jobbutik.services.staff import staff_info
@@ -37,17 +38,17 @@ from jobbutik.store.models import (
 )
 
 # Outcomes per kind of follow-up. Activation outcomes name what happened at the start.
-STARTED = "started"
-DID_NOT_SHOW = "did_not_show"
-ENDED_EARLY = "ended_early"
-CV_DONE = "cv_done"
-CV_MISSING = "cv_missing"
-REVIEWED = "reviewed"
-CONTINUES = "continues"
-ENDED = "ended"
+STARTED = FollowUpOutcome.STARTED
+DID_NOT_SHOW = FollowUpOutcome.DID_NOT_SHOW
+ENDED_EARLY = FollowUpOutcome.ENDED_EARLY
+CV_DONE = FollowUpOutcome.CV_DONE
+CV_MISSING = FollowUpOutcome.CV_MISSING
+REVIEWED = FollowUpOutcome.REVIEWED
+CONTINUES = FollowUpOutcome.CONTINUES
+ENDED = FollowUpOutcome.ENDED
 
 OUTCOMES: dict[str, tuple[str, ...]] = {
-    FollowUpKind.REFERRAL: tuple(o.value for o in ReferralOutcome),
+    FollowUpKind.REFERRAL: ReferralOutcome.values(),
     FollowUpKind.ACTIVATION_START: (STARTED, DID_NOT_SHOW, ENDED_EARLY),
     FollowUpKind.CV_DEADLINE: (CV_DONE, CV_MISSING),
     FollowUpKind.CATEGORY_REVIEW: (REVIEWED,),
@@ -59,64 +60,16 @@ ENDING_OUTCOMES: dict[str, str] = {
     FollowUpKind.ACTIVATION_START: ENDED_EARLY,
     FollowUpKind.NYTTEINDSATS_END: ENDED,
 }
-RESULTS: tuple[str, ...] = tuple(r.value for r in ActivationOutcome)
+RESULTS: tuple[str, ...] = ActivationOutcome.values()
 # Outcomes that raise the flag for a manual partshøring.
-SANCTION_OUTCOMES = frozenset({ReferralOutcome.NOT_APPLIED_NO_REASON.value, DID_NOT_SHOW})
+SANCTION_OUTCOMES = frozenset({ReferralOutcome.NOT_APPLIED_NO_REASON.value, DID_NOT_SHOW.value})
 # Working days until the next follow-up after an outcome that needs one.
 NEXT_AFTER_APPLIED = 10
 NEXT_AFTER_CV_MISSING = 3
 
-
-def _n(text: str) -> str:
-    return text
-
-
-KIND_LABELS: dict[str, str] = {
-    FollowUpKind.REFERRAL: _n("Referral"),
-    FollowUpKind.CV_DEADLINE: _n("CV on Jobnet"),
-    FollowUpKind.ACTIVATION_START: _n("Activation start"),
-    FollowUpKind.CATEGORY_REVIEW: _n("Category review"),
-    FollowUpKind.NYTTEINDSATS_END: _n("Nytteindsats period"),
-}
-OUTCOME_LABELS: dict[str, str] = {
-    ReferralOutcome.APPLIED: _n("Applied"),
-    ReferralOutcome.INTERVIEW: _n("Interview"),
-    ReferralOutcome.HIRED: _n("Hired"),
-    ReferralOutcome.REJECTED: _n("Rejected"),
-    ReferralOutcome.NOT_APPLIED_GOOD_REASON: _n("Did not apply, with good reason"),
-    ReferralOutcome.NOT_APPLIED_NO_REASON: _n("Did not apply, without good reason"),
-    STARTED: _n("Started"),
-    DID_NOT_SHOW: _n("Did not show"),
-    ENDED_EARLY: _n("Ended early"),
-    CV_DONE: _n("CV is on Jobnet"),
-    CV_MISSING: _n("CV still missing"),
-    REVIEWED: _n("Category reviewed"),
-    CONTINUES: _n("Continues"),
-    ENDED: _n("Ended"),
-}
-RESULT_LABELS: dict[str, str] = {
-    ActivationOutcome.EMPLOYED: _n("Job"),
-    ActivationOutcome.EDUCATION: _n("Education"),
-    ActivationOutcome.STOPPED: _n("Stopped (other reason)"),
-}
 # Closes a follow-up that lost its purpose because its activation ended.
-ACTIVATION_ENDED = "activation_ended"
-SANCTION_TEXT = _n("possible sanction – partshøring")
-
-
-def kind_label(kind: str) -> str:
-    """The follow-up kind in the current language."""
-    return _(KIND_LABELS.get(kind, kind))
-
-
-def outcome_label(outcome: str) -> str:
-    """An outcome in the current language."""
-    return _(OUTCOME_LABELS.get(outcome, outcome))
-
-
-def result_label(result: str) -> str:
-    """What an activation ended in, in the current language."""
-    return _(RESULT_LABELS.get(result, result))
+ACTIVATION_ENDED = FollowUpOutcome.ACTIVATION_ENDED
+SANCTION_TEXT = N_("possible sanction – partshøring")
 
 
 def asks_result(kind: str, outcome: str) -> bool:
@@ -213,7 +166,7 @@ def due_list(
             session,
             actor=staff.initials,
             action=AuditAction.READ,
-            entity="follow_up_list",
+            entity=AuditEntity.FOLLOW_UP_LIST,
             detail=assignee or "",
             at=now,
         )
@@ -326,7 +279,7 @@ def record_outcome(
             session,
             actor=staff.initials,
             action=AuditAction.UPDATE,
-            entity="follow_up",
+            entity=AuditEntity.FOLLOW_UP,
             entity_id=follow_up_id,
             citizen_id=follow_up.citizen_id,
             detail=f"{outcome}: {result}" if ending else outcome,
@@ -412,7 +365,7 @@ def _activation_outcome(
         STARTED: ActivationStatus.STARTED,
         DID_NOT_SHOW: ActivationStatus.NO_SHOW,
         ENDED_EARLY: ActivationStatus.ENDED_EARLY,
-    }[outcome]
+    }[FollowUpOutcome(outcome)]
     _end_activation(session, follow_up, status, today, result)
 
 
@@ -448,7 +401,7 @@ def _end_for_hire(
             session,
             actor=actor,
             action=AuditAction.UPDATE,
-            entity="activation",
+            entity=AuditEntity.ACTIVATION,
             entity_id=activation.id,
             citizen_id=citizen_id,
             detail=f"{activation.status}: hired",
@@ -494,7 +447,7 @@ def reassign(ctx: ServiceContext, follow_up_ids: list[int], to_initials: str) ->
                 session,
                 actor=staff.initials,
                 action=AuditAction.UPDATE,
-                entity="follow_up",
+                entity=AuditEntity.FOLLOW_UP,
                 entity_id=row.id,
                 citizen_id=row.citizen_id,
                 detail=f"reassigned to {target.initials}",

@@ -7,8 +7,10 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from jobbutik.domain.dates import format_day
 from jobbutik.domain.i18n import _
 from jobbutik.domain.identity import fold_name
+from jobbutik.domain.vocabulary import DanishLevel
 from jobbutik.services.context import Permission, ServiceContext
 from jobbutik.services.visitation import Facts
 from jobbutik.store.models import Citizen, Company, JobOpening, OpeningStatus, Referral
@@ -117,7 +119,7 @@ def score_opening(
         else:
             score += W_LICENCE_MISSING
             reasons.append(_("{n} needs a driving licence").format(n=W_LICENCE_MISSING))
-    if needs_interpreter and opening.danish_level in ("good", "fluent"):
+    if needs_interpreter and opening.danish_level in (DanishLevel.GOOD, DanishLevel.FLUENT):
         score += W_DANISH
         reasons.append(
             _("{n} needs good Danish (the citizen uses an interpreter)").format(n=W_DANISH)
@@ -141,7 +143,7 @@ def score_opening(
         score += W_DEADLINE_SOON
         reasons.append(
             _("+{n} apply soon (by {day})").format(
-                n=W_DEADLINE_SOON, day=opening.apply_by.strftime("%d.%m.%Y")
+                n=W_DEADLINE_SOON, day=format_day(opening.apply_by)
             )
         )
     return score, reasons

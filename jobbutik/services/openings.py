@@ -10,16 +10,18 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col
 
 from jobbutik.domain.contact import check_postcode
+from jobbutik.domain.dates import format_day
 from jobbutik.domain.errors import FormErrors, NotFound, ValidationError
 from jobbutik.domain.i18n import _
 from jobbutik.domain.identity import fold_name
+from jobbutik.domain.vocabulary import AuditEntity, DanishLevel
 from jobbutik.services import audit
 from jobbutik.services.context import Permission, ServiceContext
 from jobbutik.store.models import AuditAction, Company, JobOpening, OpeningStatus, Referral
 
 STATUSES = tuple(s.value for s in OpeningStatus)
 # Danish needed for the job: "" (no requirement), then increasing.
-DANISH_LEVELS = ("", "some", "good", "fluent")
+DANISH_LEVELS = DanishLevel.values()
 MAX_HOURS = 60
 LIST_LIMIT = 500
 
@@ -79,7 +81,7 @@ def validate_opening(form: OpeningForm, today: date, *, new: bool = True) -> dic
         errors["apply_by"] = _("Give the apply-by date.")
     elif new and form.apply_by < today:
         errors["apply_by"] = _("The apply-by date {day} has passed.").format(
-            day=form.apply_by.strftime("%d.%m.%Y")
+            day=format_day(form.apply_by)
         )
     if form.danish_level not in DANISH_LEVELS:
         errors["danish_level"] = _("Choose the Danish level needed.")
@@ -149,7 +151,7 @@ def create_opening(ctx: ServiceContext, form: OpeningForm) -> int:
             session,
             actor=staff.initials,
             action=AuditAction.CREATE,
-            entity="job_opening",
+            entity=AuditEntity.JOB_OPENING,
             entity_id=opening.id,
             detail=f"{company.cvr} {opening.title}",
             at=now,
@@ -178,7 +180,7 @@ def update_opening(ctx: ServiceContext, opening_id: int, form: OpeningForm) -> N
             session,
             actor=staff.initials,
             action=AuditAction.UPDATE,
-            entity="job_opening",
+            entity=AuditEntity.JOB_OPENING,
             entity_id=opening_id,
             detail=opening.status,
             at=now,
@@ -204,7 +206,7 @@ def set_status(ctx: ServiceContext, opening_id: int, status: str) -> None:
             session,
             actor=staff.initials,
             action=AuditAction.UPDATE,
-            entity="job_opening",
+            entity=AuditEntity.JOB_OPENING,
             entity_id=opening_id,
             detail=status,
             at=now,

@@ -27,8 +27,7 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from jobbutik.domain.clock import LOCAL_TZ, local
-from jobbutik.domain.errors import ValidationError
-from jobbutik.domain.i18n import _
+from jobbutik.domain.vocabulary import AuditEntity, AuditPurpose
 from jobbutik.services import audit
 from jobbutik.services.audit import AuditPurge, years_before
 from jobbutik.services.context import Permission, ServiceContext
@@ -40,10 +39,10 @@ from jobbutik.store.models import (
     FollowUp,
     Referral,
     Request,
-    Setting,
     Visitation,
     Withdrawal,
 )
+from jobbutik.store.settings import setting_choice, setting_int
 
 YEARS_KEY = "retention_years"
 MODE_KEY = "retention_mode"
@@ -75,31 +74,12 @@ class RetentionResult:
     audit: AuditPurge | None
 
 
-def _setting(session: Session, key: str) -> str | None:
-    row = session.get(Setting, key)
-    return row.value.strip() if row is not None and row.value.strip() else None
-
-
 def settings(session: Session) -> tuple[int, str]:
     """(years, mode) from the Setting table; a bad value is refused, never guessed."""
-    years_text = _setting(session, YEARS_KEY)
-    years = DEFAULT_YEARS
-    if years_text is not None:
-        if not years_text.isdigit() or int(years_text) < 1:
-            raise ValidationError(
-                _(
-                    "The setting {key} must be a whole number of years (1 or more), not {value!r}."
-                ).format(key=YEARS_KEY, value=years_text)
-            )
-        years = int(years_text)
-    mode = (_setting(session, MODE_KEY) or MODES[0]).lower()
-    if mode not in MODES:
-        raise ValidationError(
-            _("The setting {key} must be anonymise or delete, not {value!r}.").format(
-                key=MODE_KEY, value=mode
-            )
-        )
-    return years, mode
+    return (
+        setting_int(session, YEARS_KEY, DEFAULT_YEARS, minimum=1),
+        setting_choice(session, MODE_KEY, MODES),
+    )
 
 
 def _eligible(cutoff_at: datetime, cutoff_day: date) -> Any:
@@ -237,9 +217,9 @@ def retention(
                 session,
                 actor=staff.initials,
                 action=AuditAction.READ,
-                entity="retention",
+                entity=AuditEntity.RETENTION,
                 detail=f"dry run: {len(found)} citizens closed before {cutoff_day.isoformat()}",
-                purpose="retention",
+                purpose=AuditPurpose.RETENTION,
                 at=now,
             )
             for c in found:
@@ -247,10 +227,10 @@ def retention(
                     session,
                     actor=staff.initials,
                     action=AuditAction.READ,
-                    entity="citizen",
+                    entity=AuditEntity.CITIZEN,
                     entity_id=c.citizen_id,
                     citizen_id=c.citizen_id,
-                    purpose="retention review",
+                    purpose=AuditPurpose.RETENTION_REVIEW,
                     at=now,
                 )
         return found
@@ -287,12 +267,12 @@ def retention(
                     session,
                     actor=staff.initials,
                     action=AuditAction.DELETE,
-                    entity="citizen",
+                    entity=AuditEntity.CITIZEN,
                     entity_id=citizen_id,
                     citizen_id=citizen_id,
                     detail=f"{'deleted' if mode == 'delete' else 'anonymised'}; case closed "
                     f"{closed[citizen_id].isoformat()}",
-                    purpose="retention",
+                    purpose=AuditPurpose.RETENTION,
                     at=now,
                 )
             return len(still)

@@ -15,8 +15,10 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from jobbutik.domain.contact import check_email, check_name, check_phone, check_postcode
+from jobbutik.domain.dates import format_day
 from jobbutik.domain.errors import FormErrors, NotFound, ValidationError
-from jobbutik.domain.i18n import _
+from jobbutik.domain.i18n import _, ngettext
+from jobbutik.domain.vocabulary import AuditEntity
 from jobbutik.services import audit
 from jobbutik.services.context import Permission, ServiceContext
 from jobbutik.services.visitation import (
@@ -29,6 +31,7 @@ from jobbutik.services.visitation import (
 from jobbutik.store.models import (
     Activation,
     ActivationSite,
+    ActivationStatus,
     AuditAction,
     SiteKind,
     Visitation,
@@ -172,7 +175,7 @@ def create_site(ctx: ServiceContext, form: SiteForm) -> int:
             session,
             actor=staff.initials,
             action=AuditAction.CREATE,
-            entity="activation_site",
+            entity=AuditEntity.ACTIVATION_SITE,
             entity_id=site.id,
             detail=site.name,
             at=now,
@@ -198,8 +201,10 @@ def update_site(ctx: ServiceContext, site_id: int, form: SiteForm) -> None:
         assert form.seats is not None
         if form.seats < taken:
             raise ValidationError(
-                _(
-                    "{taken} seats are taken from today on: the site needs at least {taken} seats."
+                ngettext(
+                    "{taken} seat is taken from today on: the site needs at least {taken} seat.",
+                    "{taken} seats are taken from today on: the site needs at least {taken} seats.",
+                    taken,
                 ).format(taken=taken),
                 field="seats",
             )
@@ -209,7 +214,7 @@ def update_site(ctx: ServiceContext, site_id: int, form: SiteForm) -> None:
             session,
             actor=staff.initials,
             action=AuditAction.UPDATE,
-            entity="activation_site",
+            entity=AuditEntity.ACTIVATION_SITE,
             entity_id=site_id,
             detail=site.name,
             at=now,
@@ -297,7 +302,7 @@ def book_start(ctx: ServiceContext, citizen_id: int, site_id: int, start_date: d
         raise ValidationError(_("The start date has passed."), field="start_date")
     if not ctx.rulebook.calendar.is_working_day(start_date):
         raise ValidationError(
-            _("{day} is not a working day.").format(day=start_date.strftime("%d.%m.%Y")),
+            _("{day} is not a working day.").format(day=format_day(start_date)),
             field="start_date",
         )
 
@@ -316,7 +321,7 @@ def book_start(ctx: ServiceContext, citizen_id: int, site_id: int, start_date: d
                 Activation.citizen_id == citizen_id,
                 Activation.site_id == site_id,
                 Activation.start_date == start_date,
-                col(Activation.status).in_(("planned", "started")),
+                col(Activation.status).in_((ActivationStatus.PLANNED, ActivationStatus.STARTED)),
             )
         ).first()
         if already is not None:
@@ -337,7 +342,7 @@ def book_start(ctx: ServiceContext, citizen_id: int, site_id: int, start_date: d
             session,
             actor=staff.initials,
             action=AuditAction.CREATE,
-            entity="activation",
+            entity=AuditEntity.ACTIVATION,
             entity_id=activation_id,
             citizen_id=citizen_id,
             detail=f"{site.name} {start_date.isoformat()}",

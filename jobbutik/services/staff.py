@@ -15,6 +15,7 @@ from sqlmodel import Session, col, func, select
 from jobbutik.domain.contact import check_name
 from jobbutik.domain.errors import FormErrors, NotFound, PermissionDenied, ValidationError
 from jobbutik.domain.i18n import _
+from jobbutik.domain.vocabulary import AuditEntity
 from jobbutik.services.context import Permission, ServiceContext, StaffInfo
 from jobbutik.store.db import Database
 from jobbutik.store.models import AuditAction, Role, Staff
@@ -182,7 +183,7 @@ def _audit(
         session,
         actor=actor,
         action=action,
-        entity="staff",
+        entity=AuditEntity.STAFF,
         entity_id=row.id,
         detail=f"{row.initials}: {detail}",
         at=ctx.clock.now(),

@@ -10,6 +10,7 @@ from sqlalchemy import BindParameter, Connection, Table, bindparam, insert, upda
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, func, select
 
+from jobbutik.domain.dates import format_day
 from jobbutik.domain.errors import CapacityFull, FormErrors, NotFound, ValidationError
 from jobbutik.domain.i18n import _
 from jobbutik.domain.rules import (
@@ -19,6 +20,7 @@ from jobbutik.domain.rules import (
     override_needs_reason,
     propose_category,
 )
+from jobbutik.domain.vocabulary import AuditEntity, AuditPurpose
 from jobbutik.services import audit
 from jobbutik.services.citizens import CitizenCard, age_on, citizen_at, load_card
 from jobbutik.services.context import Permission, ServiceContext, StaffInfo
@@ -177,10 +179,10 @@ def start(ctx: ServiceContext, request_id: int) -> ConversationStart:
             session,
             actor=staff.initials,
             action=AuditAction.READ,
-            entity="visitation",
+            entity=AuditEntity.VISITATION,
             entity_id=request_id,
             citizen_id=request.citizen_id,
-            purpose="visitation",
+            purpose=AuditPurpose.VISITATION,
             at=now,
         )
         return ConversationStart(
@@ -293,10 +295,10 @@ def validate_plan(rules: RuleBook, today: date, plan: VisitationPlan, age: int) 
         if start_date < today or start_date > latest:
             errors["start_date"] = _(
                 "The activation must start between {first} and {last}."
-            ).format(first=today.isoformat(), last=latest.isoformat())
+            ).format(first=format_day(today), last=format_day(latest))
         elif not rules.calendar.is_working_day(start_date):
             errors["start_date"] = _("{day} is not a working day.").format(
-                day=start_date.isoformat()
+                day=format_day(start_date)
             )
     seen: set[int] = set()
     for choice in plan.referrals:
@@ -471,7 +473,7 @@ def _book_seat(
     if site.taken >= site.seats:
         raise CapacityFull(
             _("{site} has no free seat from {day}: choose another site or date.").format(
-                site=site.name, day=choice.start_date.isoformat()
+                site=site.name, day=format_day(choice.start_date)
             ),
             field="activation",
         )
@@ -717,7 +719,7 @@ def complete(ctx: ServiceContext, plan: VisitationPlan) -> VisitationResult:
             session,
             actor=staff.initials,
             action=AuditAction.CREATE,
-            entity="visitation",
+            entity=AuditEntity.VISITATION,
             entity_id=visitation_id,
             citizen_id=citizen_id,
             detail=plan.category,
@@ -763,7 +765,7 @@ def withdraw(ctx: ServiceContext, request_id: int, reason: str, note: str = "") 
             session,
             actor=staff.initials,
             action=AuditAction.UPDATE,
-            entity="withdrawal",
+            entity=AuditEntity.WITHDRAWAL,
             entity_id=request_id,
             citizen_id=request.citizen_id,
             detail=reason,

@@ -118,13 +118,16 @@ class Database:
         if self.backend == "sqlite":
             if self.path is not None:
                 create_private_file(self.path)
-            engine = create_engine(self.url, echo=echo)
+            # No row values in error texts: they would carry names and contact details into logs.
+            engine = create_engine(self.url, echo=echo, hide_parameters=True)
             event.listen(engine, "connect", _sqlite_on_connect)
             event.listen(engine, "begin", _sqlite_on_begin)
             self.engine: Engine = engine
             self._write_engine: Engine = engine
         elif self.backend == "postgresql":
-            self.engine = create_engine(self.url, echo=echo, pool_pre_ping=True)
+            self.engine = create_engine(
+                self.url, echo=echo, pool_pre_ping=True, hide_parameters=True
+            )
             self._write_engine = self.engine.execution_options(isolation_level="SERIALIZABLE")
         else:
             raise DatabaseUnavailable(

@@ -1,112 +1,39 @@
 """Database tables (SQLModel).
 
-Enumerated values are stored as plain strings (the StrEnums below name the legal values) so the
-schema stays portable between SQLite and PostgreSQL and a new value needs no type migration.
+Enumerated values are stored as plain strings (the StrEnums of jobbutik.domain.vocabulary name the
+legal values and their labels) so the schema stays portable between SQLite and PostgreSQL and a
+new value needs no type migration.
 Datetimes are timezone-aware (stored as UTC; see clock.py); dates are Copenhagen calendar dates.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Index, UniqueConstraint, delete, event, insert, inspect
 from sqlmodel import Field, SQLModel
 
-
-class Role(StrEnum):
-    RECEPTION = "reception"
-    CONSULTANT = "consultant"
-    SUPERVISOR = "supervisor"
-    ADMIN = "admin"
-
-
-class Benefit(StrEnum):
-    KONTANTHJAELP = "kontanthjaelp"
-    UDDANNELSESHJAELP = "uddannelseshjaelp"
-
-
-class RequestStatus(StrEnum):
-    WAITING = "waiting"
-    IN_CONVERSATION = "in_conversation"
-    DONE = "done"
-    NO_SHOW = "no_show"
-    WITHDRAWN = "withdrawn"
-
-
-class Category(StrEnum):
-    JOBPARAT = "jobparat"
-    AKTIVITETSPARAT = "aktivitetsparat"
-    UDDANNELSESPARAT = "uddannelsesparat"
-    AABENLYST_UDDANNELSESPARAT = "åbenlyst uddannelsesparat"
-
-
-class SiteKind(StrEnum):
-    NYTTEINDSATS = "nytteindsats"
-    COURSE = "course"  # clarifying course at a private provider (anden aktør)
-    INTERNSHIP = "internship"  # company internship (virksomhedspraktik)
-
-
-class ActivationStatus(StrEnum):
-    PLANNED = "planned"
-    STARTED = "started"
-    NO_SHOW = "no_show"
-    ENDED = "ended"
-    ENDED_EARLY = "ended_early"
-
-
-class ActivationOutcome(StrEnum):
-    EMPLOYED = "employed"
-    EDUCATION = "education"
-    STOPPED = "stopped"
-
-
-class Agreement(StrEnum):
-    NONE = "none"
-    TRAINS = "trains"
-    HIRES = "hires"
-    BOTH = "both"
-
-
-class OpeningStatus(StrEnum):
-    OPEN = "open"
-    FILLED = "filled"
-    CLOSED = "closed"
-
-
-class ReferralOutcome(StrEnum):
-    APPLIED = "applied"
-    INTERVIEW = "interview"
-    HIRED = "hired"
-    REJECTED = "rejected"
-    NOT_APPLIED_GOOD_REASON = "not_applied_good_reason"
-    NOT_APPLIED_NO_REASON = "not_applied_no_reason"
-
-
-class FollowUpKind(StrEnum):
-    REFERRAL = "referral"
-    CV_DEADLINE = "cv_deadline"
-    ACTIVATION_START = "activation_start"
-    CATEGORY_REVIEW = "category_review"
-    NYTTEINDSATS_END = "nytteindsats_end"
-
-
-class WithdrawalReason(StrEnum):
-    JOB = "job"
-    EDUCATION = "education"
-    OTHER = "other"
-
-
-class AuditAction(StrEnum):
-    READ = "read"
-    SEARCH = "search"
-    CREATE = "create"
-    UPDATE = "update"
-    DELETE = "delete"
-    EXPORT = "export"
-    PRINT = "print"
-    IMPORT = "import"
+# The stored values live in the vocabulary; re-exported for the callers that import them with the
+# tables.
+from jobbutik.domain.vocabulary import (  # noqa: F401
+    ActivationOutcome,
+    ActivationStatus,
+    Agreement,
+    AuditAction,
+    Benefit,
+    Category,
+    DanishLevel,
+    DigitalSkills,
+    FollowUpKind,
+    FollowUpOutcome,
+    OpeningStatus,
+    ReferralOutcome,
+    RequestStatus,
+    Role,
+    SiteKind,
+    WithdrawalReason,
+)
 
 
 class Staff(SQLModel, table=True):

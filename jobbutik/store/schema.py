@@ -29,18 +29,18 @@ the functions, so importing this module costs nothing at start-up.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Iterator
+from contextlib import closing, contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jobbutik.domain.errors import DatabaseUnavailable, JobbutikError
-from jobbutik.domain.i18n import _
+from jobbutik.domain.files import private_file
+from jobbutik.domain.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -52,21 +52,6 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # pg_advisory_xact_lock key for "a jobbutik schema upgrade is running" ('jobb').
 _PG_UPGRADE_LOCK = 0x6A6F6262
-
-Check = Callable[["Database"], list[str]]
-_EXTRA_CHECKS: list[Check] = []
-
-
-def register_check(check_fn: Check) -> Check:
-    """Add a check to `check()` (e.g. the audit chain); usable as a decorator.
-
-    A check gets the Database and returns its problems as sentences. Extra checks run only
-    when the file is sound and the schema is at head, so they may rely on the current tables.
-    """
-    if check_fn not in _EXTRA_CHECKS:
-        _EXTRA_CHECKS.append(check_fn)
-    return check_fn
-
 
 # -- Alembic plumbing ---------------------------------------------------------------------------
 
@@ -213,9 +198,12 @@ def upgrade(db: Database, *, backup: bool = True) -> str | None:
             broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
             if broken:
                 raise DatabaseUnavailable(
-                    _(
+                    ngettext(
+                        "Upgrading {where} would break {count} reference between rows, so "
+                        "nothing was changed.",
                         "Upgrading {where} would break {count} references between rows, so "
-                        "nothing was changed."
+                        "nothing was changed.",
+                        len(broken),
                     ).format(where=_where(db), count=len(broken))
                 )
     return str(backup_path) if backup_path else None
@@ -247,43 +235,34 @@ def refresh_statistics(db: Database) -> None:
 
 
 def backup_sqlite(path: Path, revision: str, *, now: datetime | None = None) -> Path:
-    """Copy a live SQLite database with the online backup API into a new 0600 file beside it."""
+    """Copy a live SQLite database with the online backup API into a new private file beside
+    it (never over an earlier backup)."""
     stamp = (now or datetime.now()).strftime("%Y%m%d%H%M%S")
     base = path.with_name(f"{path.name}.before-{revision}-{stamp}")
-    target = base.with_name(base.name + ".bak")
-    for n in range(1, 100):
-        try:
-            fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-            break
-        except FileExistsError:
-            target = base.with_name(f"{base.name}-{n}.bak")
-    else:  # pragma: no cover
+    names = (base.with_name(f"{base.name}{'' if n == 0 else f'-{n}'}.bak") for n in range(100))
+    target = next((name for name in names if not name.exists()), None)
+    if target is None:  # pragma: no cover
         raise DatabaseUnavailable(_("Cannot create a backup next to {path}.").format(path=path))
-    os.close(fd)
-    os.chmod(target, 0o600)
     source = sqlite3.connect(path, timeout=15)
-    destination = sqlite3.connect(target)
     try:
-        source.backup(destination)
-        # One self-contained file: no -wal beside the backup.
-        destination.execute("PRAGMA journal_mode = DELETE")
+        with private_file(target) as tmp, closing(sqlite3.connect(tmp)) as destination:
+            source.backup(destination)
+            # One self-contained file: no -wal beside the backup.
+            destination.execute("PRAGMA journal_mode = DELETE")
     except sqlite3.Error as exc:
-        destination.close()
-        target.unlink(missing_ok=True)
         raise DatabaseUnavailable(
             _("Could not back up {path} before upgrading it: {error}").format(path=path, error=exc)
         ) from exc
     finally:
         source.close()
-        destination.close()
     return target
 
 
 def check(db: Database) -> list[str]:
     """The database's problems as sentences; an empty list means it is fine.
 
-    SQLite: `PRAGMA integrity_check` and `foreign_key_check`. Both: the schema is at head. Then
-    the checks added with `register_check()` (the audit chain), only if all else is fine.
+    SQLite: `PRAGMA integrity_check` and `foreign_key_check`. Both: the schema is at head.
+    (`jobbutik db check` verifies the audit chain as well, with `services.audit.verify`.)
     """
     problems: list[str] = []
     try:
@@ -304,9 +283,6 @@ def check(db: Database) -> list[str]:
                     "needs {head}: open it with jobbutik to upgrade it (a backup is made first)."
                 ).format(current=current, head=head)
             )
-        if not problems:
-            for extra in _EXTRA_CHECKS:
-                problems += extra(db)
     except JobbutikError as exc:
         problems.append(str(exc))
     return problems
@@ -334,7 +310,14 @@ def _sqlite_problems(db: Database) -> list[str]:
         for row in foreign[:50]
     ]
     if len(foreign) > 50:
-        problems.append(_("… and {count} more broken references.").format(count=len(foreign) - 50))
+        more = len(foreign) - 50
+        problems.append(
+            ngettext(
+                "… and {count} more broken reference.",
+                "… and {count} more broken references.",
+                more,
+            ).format(count=more)
+        )
     return problems
 
 

@@ -1,8 +1,9 @@
-"""Textual messages: one per user command, plus the few that carry worker results app-wide.
+"""Textual messages: one per user command, plus `DataChanged` that boards listen to.
 
 A command is reachable three ways that all meet here: its key binding (an `action_<name>` on the
-screen or app that posts the message), the command palette (which runs the same action) and the
-handler (`on_<message>` in the app or screen). `COMMANDS` lists them for the palette and the footer.
+screen or app), the command palette (which runs the same action) and, where a screen asks the app
+to do it, one message (`StartConversation`, `OpenCitizen`, …) handled in one place. `COMMANDS`
+lists them for the palette.
 
 No database or service imports at module level: this module is loaded before the first paint.
 """
@@ -10,155 +11,140 @@ No database or service imports at module level: this module is loaded before the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual.message import Message
 
-if TYPE_CHECKING:
-    from jobbutik.services.context import ServiceContext
-
-
-def N_(text: str) -> str:
-    """Mark a message id for translation where it is defined; `_()` translates it when shown."""
-    return text
+from jobbutik.domain.i18n import N_
+from jobbutik.domain.vocabulary import Permission
 
 
 @dataclass(frozen=True)
 class Command:
-    """A user command: its action name, key, title/help (English msgids) and permission.
-
-    `permission` is a `services.context.Permission` value (None: anyone).
-    """
+    """A user command: its action name, title and help (English msgids) and the permission it
+    needs (None: anyone)."""
 
     action: str
-    key: str
     title: str
     help: str
-    permission: str | None = None
+    permission: Permission | None = None
 
 
 # The order here is the order the palette shows them in.
 COMMANDS: tuple[Command, ...] = (
-    Command("register", "f2", "Register arrival", "Register a citizen at the desk", "register"),
-    Command("search", "f3", "Search", "Find a citizen by CPR number or name", "search"),
-    Command("today", "f4", "Today", "The queue board: today's arrivals", "search"),
-    Command("refresh", "f5", "Refresh", "Read the queue board again", "search"),
+    Command(
+        "register",
+        N_("Register arrival"),
+        N_("Register a citizen at the desk"),
+        Permission.REGISTER,
+    ),
+    Command(
+        "search",
+        N_("Search"),
+        N_("Find a citizen by CPR number or name"),
+        Permission.SEARCH,
+    ),
+    Command(
+        "today",
+        N_("Today"),
+        N_("The queue board: today's arrivals"),
+        Permission.SEARCH,
+    ),
+    Command(
+        "refresh",
+        N_("Refresh"),
+        N_("Read the queue board again"),
+        Permission.SEARCH,
+    ),
     Command(
         "start_conversation",
-        "f6",
-        "Start conversation",
-        "Start the visitation conversation with the selected citizen",
-        "visit",
+        N_("Start conversation"),
+        N_("Start the visitation conversation with the selected citizen"),
+        Permission.VISIT,
     ),
-    Command("no_show", "f7", "No-show", "Mark the selected citizen as not showing up", "register"),
-    Command("citizen", "f8", "Citizen", "Open the selected citizen's history", "read_citizen"),
+    Command(
+        "no_show",
+        N_("No-show"),
+        N_("Mark the selected citizen as not showing up"),
+        Permission.REGISTER,
+    ),
+    Command(
+        "citizen",
+        N_("Citizen"),
+        N_("Open the selected citizen's history"),
+        Permission.READ_CITIZEN,
+    ),
     Command(
         "withdraw",
-        "f9",
-        "Turned at the door",
-        "The citizen withdraws the application (job, education, other)",
-        "register",
+        N_("Turned at the door"),
+        N_("The citizen withdraws the application (job, education, other)"),
+        Permission.REGISTER,
     ),
     Command(
         "reports",
-        "f12",
-        "Reports",
-        "Daily list, starts per site, follow-ups due and statistics; print them",
-        "reports",
+        N_("Reports"),
+        N_("Daily list, starts per site, follow-ups due and statistics; print them"),
+        Permission.REPORTS,
     ),
-    Command("follow_ups", "ctrl+f", "Follow-ups", "Due and overdue follow-ups", "follow_up"),
+    Command(
+        "follow_ups",
+        N_("Follow-ups"),
+        N_("Due and overdue follow-ups"),
+        Permission.FOLLOW_UP,
+    ),
     Command(
         "new_opening",
-        "ctrl+o",
-        "New job opening",
-        "A company calls in with a job opening",
-        "manage_openings",
+        N_("New job opening"),
+        N_("A company calls in with a job opening"),
+        Permission.MANAGE_OPENINGS,
     ),
     Command(
         "companies",
-        "ctrl+b",
-        "Companies",
-        "Company register, openings and referrals",
-        "manage_openings",
+        N_("Companies"),
+        N_("Company register, openings and referrals"),
+        Permission.MANAGE_OPENINGS,
     ),
     Command(
-        "sites", "ctrl+t", "Activation sites", "Sites, courses and seats left per day", "search"
+        "sites",
+        N_("Activation sites"),
+        N_("Sites, courses and seats left per day"),
+        Permission.SEARCH,
     ),
-    Command("staff", "ctrl+g", "Staff", "Staff and their roles (admins)", "manage_staff"),
+    Command(
+        "staff",
+        N_("Staff"),
+        N_("Staff and their roles (admins)"),
+        Permission.MANAGE_STAFF,
+    ),
 )
 
 COMMAND_BY_ACTION = {c.action: c for c in COMMANDS}
 
 
-# -- one message per command ---------------------------------------------------------------------
+# -- one message per command that a screen asks the app for ---------------------------------------
 
 
-class RegisterArrival(Message):
-    """Open the Register arrival form."""
-
-
-class OpenSearch(Message):
-    """Open the Search screen."""
-
-
-class OpenToday(Message):
-    """Go back to the Today board (closing screens above it)."""
-
-
-class Refresh(Message):
-    """Read the board again."""
-
-
+@dataclass
 class StartConversation(Message):
-    def __init__(self, request_id: int) -> None:
-        super().__init__()
-        self.request_id = request_id
+    request_id: int
 
 
-class MarkNoShow(Message):
-    def __init__(self, request_id: int) -> None:
-        super().__init__()
-        self.request_id = request_id
-
-
+@dataclass
 class OpenCitizen(Message):
-    def __init__(self, citizen_id: int) -> None:
-        super().__init__()
-        self.citizen_id = citizen_id
+    citizen_id: int
 
 
+@dataclass
 class Withdraw(Message):
     """'Turned at the door' for a request: ask for the reason, then save."""
 
-    def __init__(self, request_id: int, citizen_name: str = "") -> None:
-        super().__init__()
-        self.request_id = request_id
-        self.citizen_name = citizen_name
+    request_id: int
+    citizen_name: str = ""
 
 
-# -- app-wide results ----------------------------------------------------------------------------
-
-
-class ContextReady(Message):
-    """The database is open and the user known; services may be called."""
-
-    def __init__(self, context: ServiceContext) -> None:
-        super().__init__()
-        self.context = context
-
-
-class ContextFailed(Message):
-    """The database could not be opened: `reason` is the one line to show."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
-
-
+@dataclass
 class DataChanged(Message):
     """Something was saved; boards showing it should read again."""
 
-    def __init__(self, what: str = "", detail: Any = None) -> None:
-        super().__init__()
-        self.what = what
-        self.detail = detail
+    what: str = ""
+    detail: Any = None

@@ -81,17 +81,17 @@ async def test_adult_jobparat_with_activation_and_two_referrals(
         # 2 classification: the rules propose jobparat, already chosen.
         assert screen.step == 2
         assert "jobparat" in screen_text(app)
-        assert screen.chosen_category() == "jobparat"
+        assert screen.classification_step.chosen_category() == "jobparat"
         await next_step(pilot)
         # 3 activation: start date defaults to the next working day; pick Materielgården.
         assert screen.query_one("#start_date").value == "24.11.2026"
         await pilot.press("tab")  # to the list of sites with a free seat
         assert app.focused is screen.query_one("#sites")
         await pilot.press("down", "enter")
-        assert screen.site_id == seeded["site"]
+        assert screen.activation_step.site_id == seeded["site"]
         await next_step(pilot)
         # 4 referrals: ranked by fit; choose the first two, then the CV help.
-        titles = [m.title for m in screen.matches.values()]
+        titles = [m.title for m in screen.referrals_step.matches.values()]
         assert titles[:2] == ["Butiksassistent", "Lagerarbejder"]
         await pilot.press("space", "down", "space", "tab", "space")
         await next_step(pilot)
@@ -194,7 +194,7 @@ async def test_override_without_reason_is_refused_at_the_field(
         await next_step(pilot)
         await type_into(pilot, "#category", "")
         await pilot.press("down", "enter")  # aktivitetsparat
-        assert screen.chosen_category() == "aktivitetsparat"
+        assert screen.classification_step.chosen_category() == "aktivitetsparat"
         assert "written reason is required" in screen_text(app)
         screen.action_step(3)
         await settle(pilot)
@@ -205,7 +205,7 @@ async def test_override_without_reason_is_refused_at_the_field(
         assert "written reason" in field_error(pilot, "override_reason")
         assert app.focused is screen.query_one("#override_reason")
         assert screen.query_one("#job_wishes").value == "Kontor"
-        assert screen.site_id == seeded["site"]
+        assert screen.activation_step.site_id == seeded["site"]
     assert count(tui_database, Visitation) == 0
 
 
@@ -221,7 +221,7 @@ async def test_a_site_that_filled_up_is_refused_and_nothing_saved(
         screen.action_step(3)
         await settle(pilot)
         await pilot.press("tab", "enter")  # the course: one free seat
-        assert screen.site_id == seeded["course"]
+        assert screen.activation_step.site_id == seeded["course"]
         # Meanwhile another desk gives the last seat away.
         other = arrive(ctx, "0202851234", "Anna Berg")
         visitation.start(ctx, other)
@@ -242,7 +242,7 @@ async def test_a_site_that_filled_up_is_refused_and_nothing_saved(
         # The list, read again for the date, no longer offers the full course.
         await type_into(pilot, "#start_date", "24.11.2026")
         await settle(pilot)
-        assert [s.site_id for s in screen.sites] == [seeded["site"]]
+        assert [s.site_id for s in screen.activation_step.sites] == [seeded["site"]]
     assert count(tui_database, Visitation) == 1  # only the other desk's
 
 
@@ -290,7 +290,7 @@ async def test_escape_keeps_the_conversation_for_later(make_app, tui_database, s
         assert screen.step == 3
         assert screen.query_one("#job_wishes").value == "Butik"
         assert screen.query_one("#industries").value == "Detail"
-        assert screen.site_id == seeded["site"]
+        assert screen.activation_step.site_id == seeded["site"]
     assert count(tui_database, FollowUp) == 0
 
 
@@ -312,7 +312,91 @@ async def test_bad_hours_and_start_date_are_explained_and_kept(
         assert screen.result is None
         assert screen.step == 1  # the first step with a problem
         assert field_error(pilot, "hours_wanted") == "Hours wanted must be a whole number."
-        assert field_error(pilot, "start_date") == "31.02.2026 is not a valid date."
+        assert field_error(pilot, "start_date") == (
+            "31.02.2026 is not a date: write it as DD.MM.YYYY, like 02.12.2026."
+        )
         assert screen.query_one("#hours_wanted").value == "ab"
         assert screen.query_one("#start_date").value == "31.02.2026"
     assert count(tui_database, Visitation) == 0
+
+
+async def test_a_kept_draft_keeps_the_category_chosen_against_the_proposal(
+    make_app, tui_database, seeded
+) -> None:
+    arrive(seeded["ctx"])
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(pilot)
+        await next_step(pilot)
+        await type_into(pilot, "#category", "")
+        await pilot.press("down", "enter", "tab", *"Lang sygemelding")  # aktivitetsparat
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        screen = app.screen
+        assert screen.step == 2
+        # The rules still propose jobparat; the consultant's choice and reason stand.
+        assert screen.classification_step.proposal.category == "jobparat"
+        assert screen.classification_step.chosen_category() == "aktivitetsparat"
+        assert screen.query_one("#override_reason").value == "Lang sygemelding"
+        assert "written reason is required" in screen_text(app)
+        screen.action_step(5)
+        await settle(pilot)
+        assert "Category: Aktivitetsparat (proposed: Jobparat)" in screen_text(app)
+
+
+async def test_a_vocational_education_ends_the_youth_track_at_once(
+    make_app, tui_database, seeded
+) -> None:
+    arrive(seeded["ctx"], YOUNG, "Sofie Hansen")
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(pilot)
+        screen = app.screen
+        await next_step(pilot)
+        assert screen.classification_step.chosen_category() == "åbenlyst uddannelsesparat"
+        assert screen.query_one("#youth").display
+        await pilot.press("ctrl+pageup", "space")  # step 1: has a vocational education
+        # The rules answer on the spot (no database): the proposal and the choice follow.
+        assert screen.classification_step.proposal.category == "jobparat"
+        await next_step(pilot)
+        assert screen.classification_step.chosen_category() == "jobparat"
+        assert not screen.query_one("#youth").display
+        assert "Proposal from the rules: Jobparat" in screen_text(app)
+        await next_step(pilot)
+        assert "a site or course is optional" not in screen_text(app)
+
+
+async def test_typed_site_names_and_an_unwritable_receipt_folder(
+    make_app, tui_database, seeded
+) -> None:
+    from jobbutik.store.models import ActivationSite
+
+    def rename(session) -> None:
+        site = session.get(ActivationSite, seeded["site"])
+        site.name, site.provider = "Byg [/] Anlæg", "[b]Kommunen"
+
+    tui_database.write(rename)
+    (tui_database.path.parent / "receipts").write_text("")  # a file where the folder goes
+    arrive(seeded["ctx"])
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(pilot)
+        screen = app.screen
+        await next_step(pilot)
+        await next_step(pilot)
+        text = screen_text(app)  # 3 activation: the names as typed, not read as markup
+        assert "Byg [/] Anlæg" in text and "[b]Kommunen" in text
+        await pilot.press("tab", "down", "enter")
+        assert screen.activation_step.site_id == seeded["site"]
+        await next_step(pilot)
+        await next_step(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen.result is not None
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "The receipt could not be saved" in notices(app)[-1]
+        assert "The conversation itself is saved" in notices(app)[-1]
+    assert count(tui_database, Visitation) == 1

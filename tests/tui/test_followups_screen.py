@@ -266,7 +266,7 @@ async def test_supervisor_reassigns_several_at_once(make_app, tui_database: Data
         await settle(pilot)
         assert app.screen.id == "reassign-form"
         text = screen_text(app)
-        assert "2 follow-up(s) selected" in text
+        assert "2 follow-ups selected" in text
         assert "REC" not in text  # reception does no follow-ups
         await pilot.press("ctrl+s")  # nothing chosen yet
         await settle(pilot)
@@ -343,7 +343,7 @@ async def test_supervisor_shows_one_consultants_list(make_app, tui_database: Dat
         assert app.screen is screen
         assert {r.assignee for r in screen.rows} == {"lis"}
         assert {r.name for r in screen.rows} == {"Mette Hansen"}
-        assert "follow-ups (LIS)" in screen_text(app)
+        assert "1 follow-up (LIS)" in screen_text(app), screen_text(app)
         await pilot.press("m")  # back to the supervisor's own list
         await settle(pilot)
         assert screen.rows == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from factories import make_ctx
-from helpers import field_error, screen_text, settle, start, type_into
+from helpers import field_error, notices, screen_text, settle, start, type_into
 from sqlmodel import func, select
 
 from jobbutik.services import arrivals
@@ -181,3 +181,79 @@ async def test_a_likely_duplicate_is_shown_before_saving(make_app, tui_database)
         await settle(pilot)
         assert app.screen.id == "today"
     assert count(tui_database, Citizen) == 2
+
+
+async def test_a_name_that_looks_like_markup_is_shown_as_typed(make_app, tui_database) -> None:
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_form(pilot)
+        await pilot.press(*"0101901234")
+        await settle(pilot)
+        await pilot.press("tab", *"Jens [/] Møller")
+        await type_into(pilot, "#benefit", "")
+        await pilot.press("enter", "ctrl+s")
+        await settle(pilot)
+        assert app.screen.id == "today"
+        assert "Jens [/] Møller is registered" in notices(app)[-1]
+        assert "Jens [/] Møller" in screen_text(app)
+    assert app.return_code in (None, 0)
+
+
+async def test_a_refused_save_keeps_the_form_open_and_its_draft(make_app, tui_database) -> None:
+    from jobbutik.tui.drafts import DraftKey
+
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_form(pilot)
+        await pilot.press(*"0101901234")
+        await settle(pilot)
+        await pilot.press("tab", *"Jens Møller")
+        await type_into(pilot, "#benefit", "")
+        await pilot.press("enter")
+        await type_into(pilot, "#slot_date", "01.01.2020")  # a day gone by: the service refuses
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.id == "register"
+        assert field_error(pilot, "slot_date") != ""
+        assert app.drafts.get(DraftKey("register"))["name"] == "Jens Møller"
+        await type_into(pilot, "#slot_date", "23.11.2026")  # today
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.id == "today"
+        assert app.drafts.get(DraftKey("register")) is None
+    assert count(tui_database, Request) == 1
+
+
+async def test_the_card_shows_typed_text_as_typed(make_app, tui_database) -> None:
+    # The interpreter language is typed at the desk: read as markup it broke the card.
+    ctx = make_ctx(tui_database, "ab")
+    new = NewCitizen(name="Jens [b]Møller", interpreter_language="arabisk [/]")
+    arrivals.register_arrival(ctx, ArrivalForm("0101901234", "kontanthjaelp", new_citizen=new))
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_form(pilot)
+        await pilot.press(*"0101901234")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Jens [b]Møller" in text and "Interpreter: arabisk [/]" in text
+
+
+async def test_the_card_names_the_last_category(make_demo_app) -> None:
+    from sqlalchemy import text as sql
+
+    app = make_demo_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_form(pilot)
+        cpr = app.context.db.read(
+            lambda s: s.execute(
+                sql(
+                    "SELECT c.cpr FROM visitation v JOIN citizen c"
+                    " ON c.id = v.citizen_id WHERE v.category = 'aktivitetsparat'"
+                    " AND NOT EXISTS (SELECT 1 FROM visitation w WHERE w.citizen_id ="
+                    " v.citizen_id AND w.held_on > v.held_on) LIMIT 1"
+                )
+            ).scalar_one()
+        )
+        await pilot.press(*cpr)
+        await settle(pilot)
+        assert "(Aktivitetsparat)" in screen_text(app)  # the label, not the stored code

@@ -105,3 +105,26 @@ async def test_a_consultant_has_no_reports(make_app, tui_database: Database) -> 
     async with app.run_test(size=(120, 40)) as pilot:
         await open_reports(pilot)
         assert app.screen.id == "today"
+
+
+async def test_a_path_that_cannot_be_written_is_refused_at_the_field(
+    make_app, tui_database: Database, tmp_path: Path
+) -> None:
+    build_phase1(tui_database)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    app = make_app(user="sup", lang="en", now=PHASE1_NOW, today=D23)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await open_reports(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        app.screen.query_one(Checkbox).value = False
+        target = blocker / "daily.pdf"  # under a file: no folder can be made there
+        await type_into(pilot, "#print-path", str(target))
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.id == "print-dialog"  # kept open, the path there to correct
+        said = str(app.screen.query_one("#print-error").render())
+        assert f"Cannot write {target}" in said
+        assert app.focused is app.screen.query_one("#print-path")
+    assert not target.exists()

@@ -49,7 +49,7 @@ async def test_search_as_you_type_folds_danish_letters(make_app, tui_database) -
         assert app.screen.id == "citizen"
         text = screen_text(app)
         assert "030380-1234" in text and "Peter Hansen" in text
-        assert "Henvendelse" in text and "kontanthjælp" in text
+        assert "Henvendelse" in text and "Kontanthjælp" in text
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen.id == "search"
@@ -65,7 +65,9 @@ async def test_no_show_from_the_board(make_app, tui_database) -> None:
         await pilot.press("f7")
         await settle(pilot)
         assert app.today_screen.rows[0].status == "no_show"
-        assert "no-show" in screen_text(app)
+        # On the citizen's row (the footer names the key "No-show" too).
+        rows = [line for line in screen_text(app).splitlines() if "Jens Møller" in line]
+        assert rows and all("No-show" in line for line in rows)
 
 
 async def test_waiting_minutes_tick_without_reading_the_database(make_app, tui_database) -> None:
@@ -130,3 +132,27 @@ async def test_board_commands_follow_the_selected_status(make_app, tui_database)
         assert app.screen.id == "today"
         titles = [c.title for c in app.available_commands(app.screen)]
         assert "Start conversation" not in titles and "Citizen" in titles
+
+
+async def test_typed_text_that_looks_like_markup_is_shown_as_typed(make_app, tui_database) -> None:
+    ctx = make_ctx(tui_database, "ab")
+    new = NewCitizen(name="Peter [b]Hansen", interpreter_language="arabisk [/]")
+    arrivals.register_arrival(ctx, ArrivalForm("0303801234", "kontanthjaelp", new_citizen=new))
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press(*"x[/]")  # no match: the status repeats what was typed
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert "No citizen matches 'x[/]'." in screen_text(app)
+        await type_into(pilot, "#search-box", "0303")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        assert app.screen.id == "citizen"
+        text = screen_text(app)
+        assert "Peter [b]Hansen" in text and "030380-1234" in text
+        assert "Interpreter: arabisk [/]" in text

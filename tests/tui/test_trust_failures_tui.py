@@ -75,8 +75,8 @@ async def test_locked_in_the_tui_keeps_the_typed_form(
             await settle(pilot)
             await pilot.pause(0.5)
             await settle(pilot)
-        assert any("busy at another desk" in n for n in notices(app)), notices(app)
-        assert app.screen.id == "register"  # reopened with what was typed
+        assert any("optaget ved en anden skranke" in n for n in notices(app)), notices(app)
+        assert app.screen.id == "register"  # still open with what was typed
         from textual.widgets import Input
 
         values = {w.id: w.value for w in app.screen.query(Input)}

@@ -21,7 +21,7 @@ from typing import Final
 
 import holidays
 
-from jobbutik.domain.i18n import _
+from jobbutik.domain.i18n import N_, _
 
 __all__ = ["DEFAULT_CLOSING_DAYS", "Calendar", "danish_public_holidays"]
 
@@ -30,6 +30,22 @@ DEFAULT_CLOSING_DAYS: Final[tuple[tuple[int, int], ...]] = ((6, 5), (12, 24), (1
 
 _STORE_BEDEDAG_ABOLISHED: Final = 2024
 _STORE_BEDEDAG: Final = "Great Prayer Day"
+
+# The names the `holidays` package gives Denmark's holidays (en_US), marked here for the catalog:
+# they reach `_()` only at run time. tests/test_i18n.py checks that every year's names are listed.
+HOLIDAY_NAMES: Final = (
+    N_("New Year's Day"),
+    N_("Maundy Thursday"),
+    N_("Good Friday"),
+    N_("Easter Sunday"),
+    N_("Easter Monday"),
+    N_("Great Prayer Day"),
+    N_("Ascension Day"),
+    N_("Pentecost"),
+    N_("Pentecost Monday"),
+    N_("Christmas Day"),
+    N_("Second Day of Christmas"),
+)
 
 
 @lru_cache(maxsize=512)

@@ -1,24 +1,45 @@
-"""What every jobbutik screen shares: translated bindings, the service context, and forwarding of
-worker failures to the app's one handler."""
+"""What every jobbutik screen shares: translated bindings, the service context, and the app's one
+handler for what goes wrong in a handler or a worker."""
 
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from textual.binding import Binding, BindingsMap, BindingType
 from textual.dom import DOMNode
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.worker import Worker, WorkerState
 
 from jobbutik.domain.errors import JobbutikError
 from jobbutik.domain.i18n import _
 
 if TYPE_CHECKING:
     from jobbutik.services.context import ServiceContext
-    from jobbutik.tui.app import JobbutikApp
+    from jobbutik.tui.drafts import DraftStore
 
 ResultT = TypeVar("ResultT")
+
+
+class Desk(Protocol):
+    """What a screen may ask of the app (jobbutik.tui.app.JobbutikApp, which imports the screens:
+    they know it by this description only)."""
+
+    context: ServiceContext | None
+    permissions: frozenset[str]
+    drafts: DraftStore
+
+    def allowed(self, action: str) -> bool: ...
+
+    def header_text(self, section: str) -> str: ...
+
+    def context_or_raise(self) -> ServiceContext: ...
+
+    def handler_failed(self, error: Exception) -> None: ...
+
+    def busy_saving(self) -> bool: ...
+
+    def dismiss_screen(self, screen: Screen[Any], result: Any = None) -> None: ...
 
 
 def translate_bindings(node: DOMNode) -> None:
@@ -59,8 +80,8 @@ class ScreenMixin:
     app: Any
 
     @property
-    def japp(self) -> JobbutikApp:
-        return self.app  # type: ignore[no-any-return,unused-ignore]
+    def japp(self) -> Desk:
+        return self.app
 
     @property
     def ctx(self) -> ServiceContext:
@@ -74,15 +95,13 @@ class ScreenMixin:
     def ready(self) -> bool:
         return self.japp.context is not None
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR:
-            self.japp.worker_failed(self, event.worker)  # type: ignore[arg-type]
-
-    def worker_failed(self, worker: Worker[Any], error: BaseException) -> bool:
-        """A worker of this screen failed: show it at the right field if the screen can.
-
-        Return True when the screen has shown it in place (the app still notifies)."""
-        return False
+    async def _dispatch_message(self, message: Message) -> None:
+        # Textual stops a screen's message loop at the first error in a handler; the app reports
+        # it instead (a notice, or the crash log) and the screen goes on answering.
+        try:
+            await super()._dispatch_message(message)  # type: ignore[misc]
+        except Exception as error:
+            self.japp.handler_failed(error)
 
 
 class BaseScreen(ScreenMixin, Screen[None]):
@@ -91,6 +110,10 @@ class BaseScreen(ScreenMixin, Screen[None]):
     def __init__(self, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
         translate_bindings(self)
+
+    def action_back(self) -> None:
+        """Back to the screen underneath (the screens that bind Escape to "back")."""
+        self.dismiss()
 
 
 class BaseModal(ScreenMixin, ModalScreen[ResultT]):

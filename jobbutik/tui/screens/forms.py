@@ -1,16 +1,33 @@
-"""The habits every form shares: Ctrl+S saves, Escape closes keeping a draft, Enter moves on,
-and an error from a save lands on its field's own error line."""
+"""The one form contract: Ctrl+S checks and saves through the form's service in its own worker,
+Escape closes keeping a draft, Enter moves on, and a refused save keeps the form open with each
+error on its field's own error line.
+
+A form supplies `draft_key`, `payload()` (read on the UI thread), `submit(ctx, payload)` (runs in a
+thread: services only, never a widget) and, where the defaults do not fit, `check()`,
+`snapshot()`/`restore()` and `refused()`. It dismisses with what `submit` returned (None: Escape).
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import asyncio
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+from textual import work
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.widget import Widget
+from textual.widgets import Static
 
-from jobbutik.domain.errors import FormErrors, ValidationError
+from jobbutik.domain.errors import FormErrors, JobbutikError, ValidationError
+from jobbutik.domain.i18n import _
+from jobbutik.tui.drafts import DraftKey
 from jobbutik.tui.screens.base import ENTER_BINDING, BaseModal, ResultT, enter_moves_on
-from jobbutik.tui.widgets.fields import FormField, show_errors
+from jobbutik.tui.widgets.fields import FormField, restore_values, show_errors, snapshot_values
+
+if TYPE_CHECKING:
+    from jobbutik.services.context import ServiceContext
+
+PayloadT = TypeVar("PayloadT")
 
 
 def shown(widget: Widget) -> bool:
@@ -27,14 +44,63 @@ def error_fields(error: BaseException) -> dict[str, str]:
     return {}
 
 
-class FormModal(BaseModal[ResultT]):
-    """A modal form dismissing plain data (or None on Escape, after keeping a draft)."""
+class FormModal(BaseModal[ResultT], Generic[PayloadT, ResultT]):
+    """A modal form that saves itself; see the module docstring for what a subclass supplies."""
+
+    DEFAULT_CSS = "FormModal .form-error { color: $error; height: auto; padding: 0 1; }"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("escape", "cancel", "Back (keeps input)"),
         ENTER_BINDING,
     ]
+
+    #: Where this form's draft is kept; subclasses set it (in `__init__` or as a property).
+    draft_key: DraftKey[Any]
+
+    #: True while a save is under way: the app does not leave the form until it is done.
+    saving: bool = False
+
+    # -- what a form supplies --------------------------------------------------------------------
+
+    def payload(self) -> PayloadT:
+        """Everything `submit` needs, read from the widgets (UI thread)."""
+        raise NotImplementedError
+
+    def submit(self, ctx: ServiceContext, payload: PayloadT) -> ResultT:
+        """Save through the service (a worker thread: no widgets here); raise JobbutikError to
+        refuse. The return value is what the form dismisses with."""
+        raise NotImplementedError
+
+    def check(self) -> bool:
+        """Client-side checks before saving, shown at the fields; True when the form may save."""
+        return not self.check_fields()
+
+    def snapshot(self) -> Any:
+        """What the draft keeps (plain data)."""
+        return snapshot_values(self)
+
+    def restore(self, draft: Any) -> None:
+        """Put a kept draft back (after the form's own `on_mount`)."""
+        restore_values(self, draft)
+
+    def refused(self, error: JobbutikError) -> None:
+        """The service refused: each message at its field; one that is about no field on the form
+        itself and as a notice."""
+        fields = show_errors(self, error_fields(error))
+        if fields:
+            fields[0].widget.focus()
+        else:
+            self.show_form_error(str(error))
+            self.notify(str(error), title=_("Not saved"), severity="error", timeout=8)
+
+    # -- the contract ----------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        # Textual runs each class's on_mount, the subclass's first: defaults are set by then.
+        draft = self.japp.drafts.get(self.draft_key)
+        if draft is not None:
+            self.restore(draft)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "next_field":
@@ -45,22 +111,50 @@ class FormModal(BaseModal[ResultT]):
         self.focus_next()
 
     def keep_draft(self) -> None:
-        """Store what is typed so the next open restores it."""
+        self.japp.drafts.put(self.draft_key, self.snapshot())
 
     def action_cancel(self) -> None:
+        # A save under way commits whatever happens to its worker: the form waits for it.
+        if self.japp.busy_saving():
+            return
         self.keep_draft()
         self.dismiss(None)
 
-    def action_save(self) -> None:  # pragma: no cover - each form has its own
-        raise NotImplementedError
+    def action_save(self) -> None:
+        if self.saving:  # one save at a time: a second Ctrl+S would store the record twice
+            return
+        self.show_form_error(None)
+        if self.check():
+            self.keep_draft()  # kept until saved: a failure of any kind loses nothing typed
+            self.saving = True
+            self.save(self.payload())
 
-    def show_error(self, error: BaseException) -> bool:
-        """Put a save's error at its fields; True when at least one field showed it."""
-        shown = show_errors(self, error_fields(error))
-        if shown:
-            first = shown[0]
-            first.widget.focus()
-        return bool(shown)
+    @work(group="form-save")
+    async def save(self, payload: PayloadT) -> None:
+        try:
+            result = await asyncio.to_thread(self.submit, self.ctx, payload)
+        except JobbutikError as error:
+            self.refused(error)
+            return
+        finally:
+            self.saving = False
+        self.japp.drafts.drop(self.draft_key)
+        self.japp.dismiss_screen(self, result)
+
+    # -- helpers for subclasses ------------------------------------------------------------------
+
+    def show_form_error(self, message: str | None) -> None:
+        """A line on the form for an error that belongs to no field (None clears it)."""
+        found = self.query(".form-error")
+        if message is None:
+            found.remove()
+            return
+        text = Content(message)
+        if found:
+            found.first(Static).update(text)
+            return
+        dialogs = self.query(".dialog")
+        (dialogs.first() if dialogs else self).mount(Static(text, classes="form-error"))
 
     def check_fields(self) -> list[FormField]:
         """Run every visible field's validators; the fields that failed, first one focused."""

@@ -2,110 +2,49 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.markup import escape
-from textual.message import Message
+from textual.content import Content
 from textual.widgets import Checkbox, Footer, Input, RadioButton, RadioSet, Static
-from textual.worker import get_current_worker
 
 from jobbutik.domain.contact import check_email, check_name, check_phone, check_postcode
+from jobbutik.domain.dates import format_day, parse_day
+from jobbutik.domain.errors import JobbutikError, ValidationError
 from jobbutik.domain.i18n import _
+from jobbutik.domain.vocabulary import Benefit, Category
+from jobbutik.tui.drafts import DraftKey
 from jobbutik.tui.screens.forms import FormModal
 from jobbutik.tui.widgets.fields import (
-    Check,
     FormField,
-    format_date,
-    parse_date,
-    restore_values,
     snapshot_values,
+    text_field,
 )
 from jobbutik.tui.widgets.inputs import CprInput, DateInput
 
 if TYPE_CHECKING:
-    from jobbutik.services.arrivals import ArrivalForm
+    from jobbutik.services.arrivals import ArrivalForm, ArrivalResult
     from jobbutik.services.citizens import CitizenCard, CitizenHit
+    from jobbutik.services.context import ServiceContext
 
-BENEFIT_VALUES = ("kontanthjaelp", "uddannelseshjaelp")
-BENEFIT_LABELS = ("kontanthjælp", "uddannelseshjælp")
-
-
-@dataclass(frozen=True)
-class RegisterDraft:
-    """Everything typed into the form: what it dismisses with, and what a reopen restores."""
-
-    values: dict[str, object] = field(default_factory=dict)
-    known_citizen_id: int | None = None
-    duplicates: tuple[CitizenHit, ...] = ()
-
-    def text(self, key: str) -> str:
-        value = self.values.get(key, "")
-        return value if isinstance(value, str) else ""
-
-    def flag(self, key: str) -> bool:
-        return self.values.get(key) is True
-
-    @property
-    def benefit(self) -> str:
-        index = self.values.get("benefit")
-        return BENEFIT_VALUES[index] if isinstance(index, int) and index >= 0 else ""
-
-    def to_form(self) -> ArrivalForm:
-        from jobbutik.services.arrivals import ArrivalForm, NewCitizen
-
-        new = None
-        if self.known_citizen_id is None:
-            new = NewCitizen(
-                name=self.text("name"),
-                phone=self.text("phone"),
-                email=self.text("email"),
-                postcode=self.text("postcode"),
-                interpreter_language=self.text("interpreter_language"),
-                needs_digital_help=self.flag("needs_digital_help"),
-            )
-        slot: date | None
-        try:
-            slot = parse_date(self.text("slot_date")) if self.text("slot_date").strip() else None
-        except ValueError:
-            slot = None
-        return ArrivalForm(
-            cpr=self.text("cpr"),
-            benefit=self.benefit,
-            told_apply_digitally=self.flag("told_apply_digitally"),
-            new_citizen=new,
-            slot_date=slot,
-            confirm_duplicate=self.flag("confirm_duplicate"),
-        )
-
-
-class CitizenLookedUp(Message):
-    def __init__(self, cpr: str, card: CitizenCard | None) -> None:
-        super().__init__()
-        self.cpr = cpr
-        self.card = card
-
-
-class SlotSuggested(Message):
-    def __init__(self, day: date) -> None:
-        super().__init__()
-        self.day = day
+BENEFITS = tuple(Benefit)
 
 
 _UNKNOWN = object()  # lookup not done yet
 
 
-class RegisterForm(FormModal[RegisterDraft]):
+class RegisterForm(FormModal["ArrivalForm", "ArrivalResult"]):
     """CPR, then the citizen (known: shown; new: name and contact), the request and the slot."""
 
-    def __init__(self, draft: RegisterDraft | None = None, error: BaseException | None = None):
+    CSS_PATH = "register.tcss"
+
+    draft_key = DraftKey[dict[str, object]]("register")
+
+    def __init__(self) -> None:
         super().__init__(id="register")
-        self.draft = draft
-        self.error = error
         self.card: Any = _UNKNOWN  # CitizenCard | None (new) | _UNKNOWN
         self.looked_up_cpr: str | None = None
 
@@ -117,35 +56,15 @@ class RegisterForm(FormModal[RegisterDraft]):
                 yield FormField(_("CPR number"), CprInput(today, id="cpr"), id="f-cpr")
                 yield Static(_("Type the CPR number first."), id="citizen-card")
                 with Vertical(id="new-citizen"):
-                    yield FormField(
-                        _("Name"),
-                        Input(id="name", validators=[Check(check_name)], max_length=200),
-                        id="f-name",
-                    )
-                    yield FormField(
-                        _("Phone"),
-                        Input(id="phone", validators=[Check(check_phone)], max_length=20),
-                        id="f-phone",
-                    )
-                    yield FormField(
-                        _("E-mail"),
-                        Input(id="email", validators=[Check(check_email)], max_length=200),
-                        id="f-email",
-                    )
-                    yield FormField(
-                        _("Postcode"),
-                        Input(id="postcode", validators=[Check(check_postcode)], max_length=4),
-                        id="f-postcode",
-                    )
-                    yield FormField(
-                        _("Interpreter language"),
-                        Input(id="interpreter_language", max_length=64),
-                        id="f-interpreter_language",
-                    )
+                    yield text_field(_("Name"), "name", 200, check_name)
+                    yield text_field(_("Phone"), "phone", 20, check_phone)
+                    yield text_field(_("E-mail"), "email", 200, check_email)
+                    yield text_field(_("Postcode"), "postcode", 4, check_postcode)
+                    yield text_field(_("Interpreter language"), "interpreter_language", 64)
                     yield Checkbox(_("Needs digital help"), id="needs_digital_help", compact=True)
                 yield FormField(
                     _("Benefit sought"),
-                    RadioSet(*(RadioButton(label) for label in BENEFIT_LABELS), id="benefit"),
+                    RadioSet(*(RadioButton(b.label) for b in BENEFITS), id="benefit"),
                     id="f-benefit",
                 )
                 yield Checkbox(
@@ -165,28 +84,10 @@ class RegisterForm(FormModal[RegisterDraft]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#new-citizen").display = False
-        self.query_one("#duplicates").display = False
-        if self.draft is not None:
-            restore_values(self, self.draft.values)
-            if self.draft.duplicates:
-                self.show_duplicates(self.draft.duplicates)
-        if self.error is not None:
-            self.call_after_refresh(self.show_error, self.error)
-        else:
-            self.query_one("#cpr", CprInput).focus()
+        self.query_one("#new-citizen").add_class("-hidden")
+        self.query_one("#duplicates").add_class("-hidden")
+        self.query_one("#cpr", CprInput).focus()
         self.suggest_slot()
-
-    def keep_draft(self) -> None:
-        self.japp.drafts["register"] = self.current_draft()
-
-    def current_draft(self) -> RegisterDraft:
-        card = self.card if self.card is not _UNKNOWN else None
-        return RegisterDraft(
-            values=snapshot_values(self),
-            known_citizen_id=card.id if card is not None else None,
-            duplicates=self.draft.duplicates if self.draft else (),
-        )
 
     # -- CPR lookup ----------------------------------------------------------------------------
 
@@ -196,7 +97,7 @@ class RegisterForm(FormModal[RegisterDraft]):
         if cpr is None:
             self.card = _UNKNOWN
             self.looked_up_cpr = None
-            self.query_one("#new-citizen").display = False
+            self.query_one("#new-citizen").add_class("-hidden")
             self.query_one("#citizen-card", Static).update(_("Type the CPR number first."))
             return
         if cpr.digits == self.looked_up_cpr:
@@ -208,70 +109,59 @@ class RegisterForm(FormModal[RegisterDraft]):
         )
         self.lookup(cpr.digits)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="lookup")
-    def lookup(self, digits: str) -> None:
+    @work(exclusive=True, group="lookup")
+    async def lookup(self, digits: str) -> None:
         from jobbutik.services import arrivals
 
-        card = arrivals.lookup(self.ctx, digits)
-        if not get_current_worker().is_cancelled:
-            self.post_message(CitizenLookedUp(digits, card))
-
-    def on_citizen_looked_up(self, message: CitizenLookedUp) -> None:
+        card = await asyncio.to_thread(arrivals.lookup, self.ctx, digits)
         current = self.query_one("#cpr", CprInput).cpr
-        if current is None or current.digits != message.cpr:
+        if current is None or current.digits != digits:
             return  # typed on since
-        self.looked_up_cpr = message.cpr
-        self.card = message.card
+        self.looked_up_cpr = digits
+        self.card = card
         card_view = self.query_one("#citizen-card", Static)
         new_fields = self.query_one("#new-citizen")
-        if message.card is None:
+        if card is None:
             card_view.update(_("New citizen: fill in name and contact details."))
-            new_fields.display = True
+            new_fields.remove_class("-hidden")
         else:
-            card_view.update(citizen_card_text(message.card))
-            new_fields.display = False
+            card_view.update(citizen_card_text(card))
+            new_fields.add_class("-hidden")
 
     # -- slot ----------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="slot")
-    def suggest_slot(self) -> None:
+    @work(exclusive=True, group="slot")
+    async def suggest_slot(self) -> None:
         from jobbutik.services import arrivals
 
-        self.post_message(SlotSuggested(arrivals.suggest_slot(self.ctx)))
-
-    def on_slot_suggested(self, message: SlotSuggested) -> None:
-        today = self.ctx.clock.today()
+        day = await asyncio.to_thread(arrivals.suggest_slot, self.ctx)
         slot_input = self.query_one("#slot_date", DateInput)
         if not slot_input.value.strip():
-            slot_input.set_date(message.day)
-        when = _("today") if message.day == today else _("next working day")
+            slot_input.set_date(day)
+        when = _("today") if day == self.ctx.clock.today() else _("next working day")
         self.query_one("#slot-hint", Static).update(
-            _("Suggested: {when}, {day}").format(when=when, day=format_date(message.day))
+            _("Suggested: {when}, {day}").format(when=when, day=format_day(day))
         )
 
     # -- duplicates and errors -------------------------------------------------------------------
 
     def show_duplicates(self, candidates: tuple[CitizenHit, ...]) -> None:
         lines = [_("Possible duplicate (same name and birth date, another CPR number):")]
-        lines += [f"  {escape(c.name)}, {c.cpr_masked}, {c.age} " + _("years") for c in candidates]
-        self.query_one("#duplicate-list", Static).update("\n".join(lines))
-        self.query_one("#duplicates").display = True
+        lines += [f"  {c.name}, {c.cpr_masked}, {c.age} " + _("years") for c in candidates]
+        self.query_one("#duplicate-list", Static).update(Content("\n".join(lines)))
+        self.query_one("#duplicates").remove_class("-hidden")
 
-    def show_error(self, error: BaseException) -> bool:
+    def refused(self, error: JobbutikError) -> None:
         candidates = getattr(error, "candidates", None)
         if candidates:
-            self.draft = RegisterDraft(values=snapshot_values(self), duplicates=tuple(candidates))
             self.show_duplicates(tuple(candidates))
             self.query_one("#confirm_duplicate", Checkbox).focus()
-            return True
-        return super().show_error(error)
-
-    def worker_failed(self, worker: Any, error: BaseException) -> bool:
-        return self.show_error(error)
+        else:
+            super().refused(error)
 
     # -- save ------------------------------------------------------------------------------------
 
-    def action_save(self) -> None:
+    def check(self) -> bool:
         failed = self.check_fields()
         benefit = self.query_one("#benefit", RadioSet)
         benefit_field = self.query_one("#f-benefit", FormField)
@@ -282,34 +172,84 @@ class RegisterForm(FormModal[RegisterDraft]):
             benefit_field.set_error(None)
         cpr = self.query_one("#cpr", CprInput).cpr
         if cpr is not None and self.card is _UNKNOWN:
-            if not any(w.group == "lookup" and w.is_running for w in self.app.workers):
+            if not any(w.group == "lookup" and w.is_running for w in self.workers):
                 self.lookup(cpr.digits)  # the last lookup failed (e.g. database busy): again
             self.notify(_("Still looking up the citizen: save again in a moment."))
-            return
+            return False
         if failed:
             failed[0].widget.focus()
-            return
-        self.dismiss(self.current_draft())
+        return not failed
+
+    def payload(self) -> ArrivalForm:
+        from jobbutik.services.arrivals import ArrivalForm, NewCitizen
+
+        values = snapshot_values(self)
+
+        def text(key: str) -> str:
+            value = values.get(key, "")
+            return value if isinstance(value, str) else ""
+
+        new = None
+        if self.card is None:
+            new = NewCitizen(
+                name=text("name"),
+                phone=text("phone"),
+                email=text("email"),
+                postcode=text("postcode"),
+                interpreter_language=text("interpreter_language"),
+                needs_digital_help=values.get("needs_digital_help") is True,
+            )
+        benefit = values.get("benefit")
+        try:
+            slot = parse_day(text("slot_date")) if text("slot_date").strip() else None
+        except ValidationError:
+            slot = None  # the service says why at the field
+        return ArrivalForm(
+            cpr=text("cpr"),
+            benefit=BENEFITS[benefit].value if isinstance(benefit, int) and benefit >= 0 else "",
+            told_apply_digitally=values.get("told_apply_digitally") is True,
+            new_citizen=new,
+            slot_date=slot,
+            # Only once the candidates are on screen: a confirmation restored from a draft, while
+            # the list is hidden, must not register a duplicate unseen.
+            confirm_duplicate=self.query_one("#duplicates").display
+            and values.get("confirm_duplicate") is True,
+        )
+
+    def submit(self, ctx: ServiceContext, payload: ArrivalForm) -> ArrivalResult:
+        from jobbutik.services import arrivals
+
+        return arrivals.register_arrival(ctx, payload)
 
 
-def citizen_card_text(card: CitizenCard) -> str:
+def citizen_card_text(card: CitizenCard, cpr: str | None = None) -> Content:
+    """The card as Content: names, languages and notes are typed data, never markup. `cpr` is
+    shown instead of the masked number where the full one may be seen."""
     lines = [
-        f"[b]{escape(card.name)}[/b]  {card.cpr_masked}  " + _("{age} years").format(age=card.age)
+        Content.assemble(
+            (card.name, "bold"),
+            f"  {cpr or card.cpr_masked}  " + _("{age} years").format(age=card.age),
+        )
     ]
     if card.last_visit:
         lines.append(
-            _("Last visit: {day} ({category})").format(
-                day=format_date(card.last_visit), category=card.last_category or "—"
+            Content(
+                _("Last visit: {day} ({category})").format(
+                    day=format_day(card.last_visit),
+                    category=Category.label_of(card.last_category) or "—",
+                )
             )
         )
     else:
-        lines.append(_("No earlier visit."))
+        lines.append(Content(_("No earlier visit.")))
     for ref in card.open_referrals:
         lines.append(
-            _("Open referral: {title}, {company}; apply by {day}").format(
-                title=escape(ref.title), company=escape(ref.company), day=format_date(ref.apply_by)
+            Content(
+                _("Open referral: {title}, {company}; apply by {day}").format(
+                    title=ref.title, company=ref.company, day=format_day(ref.apply_by)
+                )
             )
         )
     if card.flags:
-        lines.append(" · ".join(card.flags))
-    return "\n".join(lines)
+        lines.append(Content(" · ".join(card.flags)))
+    return Content("\n").join(lines)

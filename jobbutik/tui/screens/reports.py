@@ -4,149 +4,55 @@ plots of arrivals per day, the category mix and the referral funnel, and a print
 The report is the same text the printer gets (`reports.text`), read in a worker. F5 shows the
 report for the chosen period; F7/F8 move the period back and forth; F6 prints: to a file (PDF,
 text or CSV) and, where there is one, to the default printer with `lp`.
+The print dialog is in report_print.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
-from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static
-from textual.worker import get_current_worker
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.widgets import Footer, Header, Input, Label, Select, Static
 from textual_plotext import PlotextPlot
 
-from jobbutik.domain.i18n import _
-from jobbutik.tui.screens.base import BaseModal, BaseScreen
+from jobbutik.domain.errors import JobbutikError
+from jobbutik.domain.i18n import N_, _
+from jobbutik.tui.screens.base import BaseScreen
+from jobbutik.tui.screens.report_print import PrintChoice, PrintDialog, Printed, default_folder
 from jobbutik.tui.widgets.inputs import DateInput
 
 if TYPE_CHECKING:
     from jobbutik.reports.document import Bar, Document
     from jobbutik.reports.run import ReportRequest
+    from jobbutik.services.context import ServiceContext
 
 REPORT_TITLES = {
-    "daily": "Daily list",
-    "starts": "Starts per site",
-    "followups": "Follow-ups due",
-    "stats": "Statistics",
+    "daily": N_("Daily list"),
+    "starts": N_("Starts per site"),
+    "followups": N_("Follow-ups due"),
+    "stats": N_("Statistics"),
 }
-FORMAT_TITLES = {"pdf": "PDF", "text": "Text", "csv": "CSV"}
 
 
-def _catalog() -> tuple[str, ...]:  # pragma: no cover - never called
-    """The titles above, written out so the catalog check finds them."""
-    return (_("Daily list"), _("Starts per site"), _("Follow-ups due"), _("Statistics"), _("Text"))
+def read_report(ctx: ServiceContext, request: ReportRequest) -> tuple[Document, str]:
+    """The report and the text the screen shows (the printer's text)."""
+    from jobbutik.reports.run import render, run_report
 
-
-class ReportLoaded(Message):
-    def __init__(self, request: ReportRequest, doc: Document, text: str) -> None:
-        super().__init__()
-        self.request = request
-        self.doc = doc
-        self.text = text
-
-
-@dataclass(frozen=True)
-class PrintChoice:
-    path: Path
-    fmt: str
-    to_printer: bool
-
-
-def default_folder() -> Path:
-    """Where printed reports are kept: `jobbutik-reports` in the home folder."""
-    return Path.home() / "jobbutik-reports"
-
-
-class PrintDialog(BaseModal[PrintChoice | None]):
-    """Where to put the report: a file (always) and the printer (where there is one)."""
-
-    DEFAULT_CSS = """
-    PrintDialog { align: center middle; }
-    PrintDialog > Vertical {
-        width: 80; height: auto; border: round $accent; padding: 1 2; background: $surface;
-    }
-    PrintDialog Input#print-path { width: 1fr; }
-    PrintDialog Select { width: 20; }
-    PrintDialog #print-error { color: $error; height: auto; }
-    """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Print", priority=True),
-        Binding("escape", "cancel", "Back"),
-    ]
-
-    def __init__(self, suggested: Path, fmt: str = "pdf", to_printer: bool = True) -> None:
-        super().__init__(id="print-dialog")
-        self.suggested = suggested
-        self.fmt = fmt
-        self.to_printer = to_printer
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(_("Print the report"), classes="title")
-            yield Label(_("File"))
-            yield Input(str(self.suggested), id="print-path")
-            yield Label(_("Format"))
-            yield Select(
-                [(_(title), key) for key, title in FORMAT_TITLES.items()],
-                value=self.fmt,
-                allow_blank=False,
-                id="print-format",
-            )
-            yield Checkbox(_("Also send to the printer (lp)"), self.to_printer, id="print-lp")
-            yield Static("", id="print-error")
-            yield Label(_("Ctrl+S prints, Escape goes back."))
-
-    def on_mount(self) -> None:
-        self.query_one("#print-path", Input).focus()
-
-    @on(Select.Changed, "#print-format")
-    def _format_changed(self, event: Select.Changed) -> None:
-        from jobbutik.reports.run import suffix
-
-        if not isinstance(event.value, str):
-            return
-        field = self.query_one("#print-path", Input)
-        path = Path(field.value.strip() or str(self.suggested))
-        field.value = str(path.with_suffix(suffix(event.value)))
-
-    @on(Input.Submitted, "#print-path")
-    def _submitted(self) -> None:
-        self.action_save()
-
-    def action_save(self) -> None:
-        text = self.query_one("#print-path", Input).value.strip()
-        if not text:
-            self.query_one("#print-error", Static).update(_("Give a file name."))
-            return
-        fmt = self.query_one("#print-format", Select).value
-        to_printer = self.query_one("#print-lp", Checkbox).value
-        self.dismiss(PrintChoice(Path(text).expanduser(), str(fmt), bool(to_printer)))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    doc = run_report(ctx, request)
+    return doc, render(doc, "text")
 
 
 class ReportsScreen(BaseScreen):
     """The supervisor's reports for a chosen period, with plots and printing."""
 
-    DEFAULT_CSS = """
-    ReportsScreen #report-controls { height: 3; padding: 0 1; }
-    ReportsScreen #report-controls Label { padding: 1 1 0 1; }
-    ReportsScreen #report-kind { width: 24; }
-    ReportsScreen #report-consultant { width: 12; }
-    ReportsScreen #report-status { height: 1; padding: 0 1; color: $text-muted; }
-    ReportsScreen #report-plots { height: 16; display: none; }
-    ReportsScreen #report-plots.shown { display: block; }
-    ReportsScreen #report-plots PlotextPlot { width: 1fr; }
-    ReportsScreen #report-body { padding: 0 1; }
-    """
+    CSS_PATH = "reports.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("f5", "show", "Show"),
@@ -180,7 +86,7 @@ class ReportsScreen(BaseScreen):
             yield DateInput(today, id="report-to")
             yield Label(_("Consultant"), id="label-consultant")
             yield Input(placeholder=_("all"), id="report-consultant", max_length=16)
-        yield Static(_("Reading the report…"), id="report-status")
+        yield Static(_("Reading the report…"), id="report-status", markup=False)
         with Horizontal(id="report-plots"):
             yield PlotextPlot(id="plot-arrivals")
             yield PlotextPlot(id="plot-categories")
@@ -198,12 +104,10 @@ class ReportsScreen(BaseScreen):
         self.action_show()
 
     def _arrange(self) -> None:
-        """Show the fields the chosen report uses."""
+        """Show the fields the chosen report uses (reports.tcss: a period, a consultant)."""
         stats = self.kind == "stats"
-        for name in ("label-to", "report-to"):
-            self.query_one(f"#{name}").display = stats
-        for name in ("label-consultant", "report-consultant"):
-            self.query_one(f"#{name}").display = self.kind == "followups"
+        self.set_class(stats, "-period")
+        self.set_class(self.kind == "followups", "-by-consultant")
         self.query_one("#label-from", Label).update(_("From") if stats else _("Day"))
 
     # -- the period ------------------------------------------------------------------------------
@@ -283,33 +187,33 @@ class ReportsScreen(BaseScreen):
             return
         try:
             request = self.request_from_fields()
-        except Exception as exc:  # a bad date: say so where the report would be
-            self.query_one("#report-status", Static).update(str(exc))
+        except JobbutikError as exc:  # a bad date: say so where the report would be
+            self.query_one("#report-status", Static).update(Content(str(exc)))
             return
         self.query_one("#report-status", Static).update(_("Reading the report…"))
         self.load(request)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="report")
-    def load(self, request: ReportRequest) -> None:
-        from jobbutik.reports.run import render, run_report
+    @work(exclusive=True, group="report")
+    async def load(self, request: ReportRequest) -> None:
+        try:
+            doc, text = await asyncio.to_thread(read_report, self.ctx, request)
+        except JobbutikError as error:
+            self.query_one("#report-status", Static).update(Content(str(error)))
+            raise  # and the app says it in its one line
+        self.show(request, doc, text)
 
-        doc = run_report(self.ctx, request)
-        text = render(doc, "text")
-        if not get_current_worker().is_cancelled:
-            self.post_message(ReportLoaded(request, doc, text))
-
-    def on_report_loaded(self, message: ReportLoaded) -> None:
-        self.doc, self.request = message.doc, message.request
-        self.query_one("#report-text", Static).update(message.text)
-        status = f"{message.doc.title} · {message.doc.period}"
-        if message.doc.empty:
+    def show(self, request: ReportRequest, doc: Document, text: str) -> None:
+        self.doc, self.request = doc, request
+        self.query_one("#report-text", Static).update(Content(text))  # names: data
+        status = f"{doc.title} · {doc.period}"
+        if doc.empty:
             status += " · " + _("no data")
-        self.query_one("#report-status", Static).update(status)
+        self.query_one("#report-status", Static).update(Content(status))
         plots = self.query_one("#report-plots")
-        shown = message.doc.name == "stats" and not message.doc.empty
+        shown = doc.name == "stats" and not doc.empty
         plots.set_class(shown, "shown")
         if shown:
-            data = message.doc.chart_data
+            data = doc.chart_data
             self._plot("#plot-arrivals", _("Arrivals per day"), data.get("arrivals", ()))
             self._plot("#plot-categories", _("Category mix"), data.get("categories", ()))
             self._plot("#plot-funnel", _("Referral funnel"), data.get("funnel", ()))
@@ -327,11 +231,6 @@ class ReportsScreen(BaseScreen):
                 labels = [lbl if i % step == 0 else "" for i, lbl in enumerate(labels)]
             plt.bar(labels, [b.value for b in bars], marker="hd")
         widget.refresh()
-
-    def worker_failed(self, worker: Any, error: BaseException) -> bool:
-        if worker.group == "report":
-            self.query_one("#report-status", Static).update(str(error))
-        return False
 
     # -- printing --------------------------------------------------------------------------------
 
@@ -353,45 +252,32 @@ class ReportsScreen(BaseScreen):
         choice = self.last_print
         self.app.push_screen(
             PrintDialog(
+                self.doc,
+                self.request,
                 self.suggested_path(),
                 choice.fmt if choice else "pdf",
                 choice.to_printer if choice else True,
             ),
-            self._print_chosen,
+            self._printed,
         )
 
-    def _print_chosen(self, choice: PrintChoice | None) -> None:
-        if choice is None or self.doc is None or self.request is None:
+    def _printed(self, done: Printed | None) -> None:
+        if done is None:
             return
-        self.last_print = choice
-        self.print_report(self.doc, self.request, choice)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="print")
-    def print_report(self, doc: Document, request: ReportRequest, choice: PrintChoice) -> None:
-        from jobbutik.reports.printing import PrintError, print_file
-        from jobbutik.reports.run import log_output, write
-        from jobbutik.store.models import AuditAction
-
-        choice.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = write(doc, choice.fmt, choice.path)
-        log_output(self.ctx, request, AuditAction.EXPORT)
-        saved = _("Saved to {path}.").format(path=path)
-        if not choice.to_printer:
-            self.app.call_from_thread(self.notify, saved, title=_("Saved"))
-            return
-        try:
-            printed = print_file(path)
-        except PrintError as exc:
-            self.app.call_from_thread(
-                self.notify,
-                f"{saved} {_('Not printed')}: {exc}",
+        self.last_print = done.choice
+        saved = _("Saved to {path}.").format(path=done.path)
+        if done.not_printed:
+            self.notify(
+                _("{saved} Not printed: {error}").format(saved=saved, error=done.not_printed),
                 title=_("Saved"),
                 severity="warning",
                 timeout=10,
+                markup=False,
             )
-            return
-        log_output(self.ctx, request, AuditAction.PRINT)
-        self.app.call_from_thread(self.notify, f"{saved} {printed}", title=_("Printed"))
+        elif done.printed:
+            self.notify(f"{saved} {done.printed}", title=_("Printed"), markup=False)
+        else:
+            self.notify(saved, title=_("Saved"), markup=False)
 
     def action_back(self) -> None:
         self.app.pop_screen()

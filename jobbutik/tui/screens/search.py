@@ -3,19 +3,21 @@ letters folded (Møller = Moeller, Åse = Aase). CPR numbers are masked in the l
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+import asyncio
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.message import Message
+from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
-from textual.worker import get_current_worker
 
+from jobbutik.domain.errors import JobbutikError
 from jobbutik.domain.i18n import _
 from jobbutik.tui.messages import OpenCitizen
 from jobbutik.tui.screens.base import BaseScreen
+from jobbutik.tui.widgets.tables import add_columns
 
 if TYPE_CHECKING:
     from jobbutik.services.citizens import CitizenHit
@@ -23,14 +25,8 @@ if TYPE_CHECKING:
 DEBOUNCE_SECONDS = 0.25
 
 
-class ResultsLoaded(Message):
-    def __init__(self, term: str, hits: list[CitizenHit]) -> None:
-        super().__init__()
-        self.term = term
-        self.hits = hits
-
-
 class SearchScreen(BaseScreen):
+    CSS_PATH = "search.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("f8", "citizen", "Citizen"),
@@ -44,7 +40,7 @@ class SearchScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Input(placeholder=_("CPR number or name"), id="search-box")
-        yield Static(_("Type a CPR number or a name."), id="search-status")
+        yield Static(_("Type a CPR number or a name."), id="search-status", markup=False)
         yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
         yield Footer(compact=True)
 
@@ -52,10 +48,13 @@ class SearchScreen(BaseScreen):
         self.title = _("Jobbutik")
         self.sub_title = self.japp.header_text(_("Search"))
         table = self.query_one("#results", DataTable)
-        table.add_column(_("CPR"), key="cpr", width=11)
-        table.add_column(_("Name"), key="name", width=40)
-        table.add_column(_("Age"), key="age", width=5)
-        table.add_column(_("Postcode"), key="postcode", width=10)
+        add_columns(
+            table,
+            (_("CPR"), "cpr", 11),
+            (_("Name"), "name", 40),
+            (_("Age"), "age", 5),
+            (_("Postcode"), "postcode", 10),
+        )
         self.query_one("#search-box", Input).focus()
 
     @on(Input.Changed, "#search-box")
@@ -78,18 +77,18 @@ class SearchScreen(BaseScreen):
             return
         self.search(term)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="search")
-    def search(self, term: str) -> None:
+    @work(exclusive=True, group="search")
+    async def search(self, term: str) -> None:
         from jobbutik.services import citizens
 
-        hits = citizens.search(self.ctx, term)
-        if not get_current_worker().is_cancelled:
-            self.post_message(ResultsLoaded(term, hits))
-
-    def on_results_loaded(self, message: ResultsLoaded) -> None:
-        if message.term != self.query_one("#search-box", Input).value:
+        try:
+            hits = await asyncio.to_thread(citizens.search, self.ctx, term)
+        except JobbutikError as error:
+            self.query_one("#search-status", Static).update(Content(str(error)))
+            raise  # and the app says it in its one line
+        if term != self.query_one("#search-box", Input).value:
             return  # typed on since: a newer search is coming
-        self.show(message.hits, message.term)
+        self.show(hits, term)
 
     def show(self, hits: list[CitizenHit], term: str) -> None:
         self.hits = hits
@@ -97,7 +96,11 @@ class SearchScreen(BaseScreen):
         table.clear()
         for hit in hits:
             table.add_row(
-                hit.cpr_masked, hit.name, str(hit.age), hit.postcode or "", key=str(hit.id)
+                hit.cpr_masked,
+                Content(hit.name),  # data, not markup
+                str(hit.age),
+                Content(hit.postcode or ""),
+                key=str(hit.id),
             )
         status = self.query_one("#search-status", Static)
         if not term.strip():
@@ -105,7 +108,7 @@ class SearchScreen(BaseScreen):
         elif hits:
             status.update(_("{count} found. Enter opens the citizen.").format(count=len(hits)))
         else:
-            status.update(_("No citizen matches {term!r}.").format(term=term.strip()))
+            status.update(Content(_("No citizen matches {term!r}.").format(term=term.strip())))
         self.refresh_bindings()
 
     def action_to_results(self) -> None:
@@ -125,11 +128,4 @@ class SearchScreen(BaseScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "citizen":
             return True if self.hits else None
-        return True
-
-    def action_back(self) -> None:
-        self.dismiss()
-
-    def worker_failed(self, worker: Any, error: BaseException) -> bool:
-        self.query_one("#search-status", Static).update(str(error))
         return True

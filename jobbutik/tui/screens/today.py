@@ -2,36 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.message import Message
+from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Static
-from textual.worker import get_current_worker
 
 from jobbutik.domain.clock import local
-from jobbutik.domain.i18n import _
-from jobbutik.tui.messages import MarkNoShow, OpenCitizen, StartConversation, Withdraw
+from jobbutik.domain.errors import JobbutikError
+from jobbutik.domain.i18n import _, ngettext
+from jobbutik.domain.vocabulary import Benefit, RequestStatus
+from jobbutik.tui.messages import OpenCitizen, StartConversation, Withdraw
 from jobbutik.tui.screens.base import BaseScreen
+from jobbutik.tui.widgets.tables import add_columns
 
 if TYPE_CHECKING:
     from jobbutik.services.arrivals import BoardRow
-
-# Danish domain terms stay Danish in both languages.
-BENEFITS = {"kontanthjaelp": "kontanthjælp", "uddannelseshjaelp": "uddannelseshjælp"}
-
-
-def status_text(status: str) -> str:
-    return {
-        "waiting": _("waiting"),
-        "in_conversation": _("in conversation"),
-        "done": _("done"),
-        "no_show": _("no-show"),
-        "withdrawn": _("withdrawn"),
-    }.get(status, status)
 
 
 def as_local(moment: datetime) -> datetime:
@@ -42,33 +32,24 @@ def as_local(moment: datetime) -> datetime:
 
 
 def waiting_minutes(row: BoardRow, now: datetime) -> int | None:
-    if row.status != "waiting" or row.booked_earlier:
+    if row.status != RequestStatus.WAITING or row.booked_earlier:
         return None
     return max(0, int((as_local(now) - as_local(row.arrived_at)).total_seconds() // 60))
 
 
 # The statuses a command applies to (citizen view: any).
 ACTION_STATUSES = {
-    "start_conversation": {"waiting", "in_conversation"},
-    "no_show": {"waiting"},
-    "withdraw": {"waiting", "in_conversation"},
+    "start_conversation": {RequestStatus.WAITING, RequestStatus.IN_CONVERSATION},
+    "no_show": {RequestStatus.WAITING},
+    "withdraw": {RequestStatus.WAITING, RequestStatus.IN_CONVERSATION},
 }
-
-
-class BoardLoaded(Message):
-    def __init__(self, rows: list[BoardRow]) -> None:
-        super().__init__()
-        self.rows = rows
-
-
-class StatusSaved(Message):
-    pass
 
 
 class TodayScreen(BaseScreen):
     """The queue board. Commands on the selected row: start conversation, no-show, citizen,
     turned at the door."""
 
+    CSS_PATH = "today.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f5", "refresh", "Refresh"),
         Binding("f6", "start_conversation", "Start conversation"),
@@ -85,20 +66,22 @@ class TodayScreen(BaseScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(_("Opening database…"), id="board-status")
+        yield Static(_("Opening database…"), id="board-status", markup=False)
         yield DataTable(id="board", cursor_type="row", zebra_stripes=True)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#board", DataTable)
-        table.add_column(_("Arrived"), key="time", width=7)
-        table.add_column(_("Waiting"), key="wait", width=9)
-        table.add_column(_("CPR"), key="cpr", width=11)
-        table.add_column(_("Name"), key="name", width=30)
-        table.add_column(_("Age"), key="age", width=5)
-        table.add_column(_("Benefit"), key="benefit", width=17)
-        table.add_column(_("Status"), key="status", width=16)
-        table.display = False
+        add_columns(
+            table,
+            (_("Arrived"), "time", 7),
+            (_("Waiting"), "wait", 9),
+            (_("CPR"), "cpr", 11),
+            (_("Name"), "name", 30),
+            (_("Age"), "age", 5),
+            (_("Benefit"), "benefit", 17),
+            (_("Status"), "status", 16),
+        )
         self.title = _("Jobbutik")
         self.sub_title = _("Today")
         # Waiting time ticks without database work: only the minutes column is redrawn.
@@ -111,7 +94,7 @@ class TodayScreen(BaseScreen):
         self.load()
 
     def context_failed(self, reason: str) -> None:
-        self.query_one("#board-status", Static).update(reason)
+        self.query_one("#board-status", Static).update(Content(reason))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in {"start_conversation", "no_show", "citizen", "withdraw", "refresh"}:
@@ -126,19 +109,23 @@ class TodayScreen(BaseScreen):
 
     # -- data ----------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="board")
-    def load(self) -> None:
+    @work(exclusive=True, group="board")
+    async def load(self) -> None:
         from jobbutik.services import arrivals
 
-        rows = arrivals.today_board(self.ctx)
-        if not get_current_worker().is_cancelled:
-            self.post_message(BoardLoaded(rows))
+        try:
+            rows = await asyncio.to_thread(arrivals.today_board, self.ctx)
+        except JobbutikError as error:
+            if not self.rows:
+                self.query_one("#board-status", Static).update(Content(str(error)))
+            raise  # and the app says it in its one line
+        self.show_rows(rows)
 
-    def on_board_loaded(self, message: BoardLoaded) -> None:
+    def show_rows(self, rows: list[BoardRow]) -> None:
         table = self.query_one("#board", DataTable)
         keep = self.select_next or (self.selected.request_id if self.selected else None)
         self.select_next = None
-        self.rows = message.rows
+        self.rows = rows
         table.clear()
         now = self.ctx.clock.now()
         self._shown_minutes = {}
@@ -153,21 +140,23 @@ class TodayScreen(BaseScreen):
                 arrived,
                 self._minutes_text(minutes),
                 row.cpr_masked,
-                row.name,
+                Content(row.name),  # data, not markup
                 str(row.age),
-                BENEFITS.get(row.benefit, row.benefit),
-                status_text(row.status),
+                Benefit.label_of(row.benefit),
+                RequestStatus.label_of(row.status),
                 key=str(row.request_id),
             )
         status = self.query_one("#board-status", Static)
         if self.rows:
-            waiting = sum(1 for r in self.rows if r.status == "waiting")
+            waiting = sum(1 for r in self.rows if r.status == RequestStatus.WAITING)
             status.update(
-                _("{count} arrivals today, {waiting} waiting.").format(
-                    count=len(self.rows), waiting=waiting
-                )
+                ngettext(
+                    "{count} arrival today, {waiting} waiting.",
+                    "{count} arrivals today, {waiting} waiting.",
+                    len(self.rows),
+                ).format(count=len(self.rows), waiting=waiting)
             )
-            table.display = True
+            table.add_class("-filled")
             if keep is not None:
                 for index, row in enumerate(self.rows):
                     if row.request_id == keep:
@@ -175,7 +164,7 @@ class TodayScreen(BaseScreen):
             table.focus()
         else:
             status.update(_("No arrivals yet today. Press F2 to register the first one."))
-            table.display = False
+            table.remove_class("-filled")
         self.refresh_bindings()
 
     def tick(self) -> None:
@@ -195,10 +184,9 @@ class TodayScreen(BaseScreen):
 
     @property
     def selected(self) -> BoardRow | None:
-        table = self.query_one("#board", DataTable)
-        if not self.rows or not table.display:
+        if not self.rows:
             return None
-        index = table.cursor_row
+        index = self.query_one("#board", DataTable).cursor_row
         return self.rows[index] if 0 <= index < len(self.rows) else None
 
     @on(DataTable.RowHighlighted)
@@ -224,7 +212,7 @@ class TodayScreen(BaseScreen):
     def action_no_show(self) -> None:
         row = self.selected
         if row is not None:
-            self.post_message(MarkNoShow(row.request_id))
+            self.set_status(row.request_id, RequestStatus.NO_SHOW)
 
     def action_citizen(self) -> None:
         row = self.selected
@@ -236,21 +224,9 @@ class TodayScreen(BaseScreen):
         if row is not None:
             self.post_message(Withdraw(row.request_id, row.name))
 
-    def on_mark_no_show(self, message: MarkNoShow) -> None:
-        message.stop()
-        self.set_status(message.request_id, "no_show")
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="status")
-    def set_status(self, request_id: int, status: str) -> None:
+    @work(exclusive=True, group="status")
+    async def set_status(self, request_id: int, status: RequestStatus) -> None:
         from jobbutik.services import arrivals
 
-        arrivals.set_status(self.ctx, request_id, status)
-        self.post_message(StatusSaved())
-
-    def on_status_saved(self, _message: StatusSaved) -> None:
+        await asyncio.to_thread(arrivals.set_status, self.ctx, request_id, status)
         self.load()
-
-    def worker_failed(self, worker: Any, error: BaseException) -> bool:
-        if worker.group == "board" and not self.rows:
-            self.query_one("#board-status", Static).update(str(error))
-        return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -10,36 +11,39 @@ from textual.markup import escape
 from textual.widgets import Footer, Input, RadioButton, RadioSet, Static
 
 from jobbutik.domain.i18n import _
+from jobbutik.domain.vocabulary import WithdrawalReason
+from jobbutik.tui.drafts import DraftKey
 from jobbutik.tui.screens.forms import FormModal
 from jobbutik.tui.widgets.fields import FormField
 
-REASONS = ("job", "education", "other")
+if TYPE_CHECKING:
+    from jobbutik.services.context import ServiceContext
+
+REASONS = tuple(WithdrawalReason)
 
 
 @dataclass(frozen=True)
-class WithdrawDraft:
+class Withdrawal:
+    """What the form saves and dismisses with once saved."""
+
     request_id: int
-    citizen_name: str
     reason: str  # "" while not chosen
     note: str
 
 
-class WithdrawForm(FormModal[WithdrawDraft]):
-    def __init__(
-        self,
-        request_id: int,
-        citizen_name: str = "",
-        draft: WithdrawDraft | None = None,
-        error: BaseException | None = None,
-    ) -> None:
+class WithdrawForm(FormModal[Withdrawal, Withdrawal]):
+    """Turned at the door: the reason (job, education, other) and a note."""
+
+    CSS_PATH = "withdraw.tcss"
+
+    def __init__(self, request_id: int, citizen_name: str = "") -> None:
         super().__init__(id="withdraw")
         self.request_id = request_id
         self.citizen_name = citizen_name
-        self.draft = draft
-        self.error = error
+        self.draft_key = DraftKey[dict[str, object]]("withdraw", request_id)
 
     def compose(self) -> ComposeResult:
-        labels = (_("Takes a job"), _("Starts an education"), _("Other reason"))
+        labels = [reason.label for reason in REASONS]
         with Vertical(id="dialog", classes="dialog narrow"):
             yield Static(_("Turned at the door"), classes="dialog-title")
             if self.citizen_name:
@@ -53,42 +57,36 @@ class WithdrawForm(FormModal[WithdrawDraft]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        if self.draft is not None:
-            if self.draft.reason in REASONS:
-                buttons = list(self.query(RadioButton))
-                buttons[REASONS.index(self.draft.reason)].value = True
-            self.query_one("#note", Input).value = self.draft.note
         self.query_one("#reason", RadioSet).focus()
-        if self.error is not None:
-            self.call_after_refresh(self.show_error, self.error)
 
-    def current(self) -> WithdrawDraft:
+    def payload(self) -> Withdrawal:
         index = self.query_one("#reason", RadioSet).pressed_index
-        return WithdrawDraft(
+        return Withdrawal(
             self.request_id,
-            self.citizen_name,
-            REASONS[index] if index >= 0 else "",
+            REASONS[index].value if index >= 0 else "",
             self.query_one("#note", Input).value,
         )
 
-    def keep_draft(self) -> None:
-        self.japp.drafts[("withdraw", self.request_id)] = self.current()
-
-    def action_save(self) -> None:
-        draft = self.current()
+    def check(self) -> bool:
+        choice = self.payload()
         reason_field = self.query_one("#f-reason", FormField)
         note_field = self.query_one("#f-note", FormField)
         reason_field.set_error(
-            None if draft.reason else _("Choose why the application is withdrawn.")
+            None if choice.reason else _("Choose why the application is withdrawn.")
         )
         note_field.set_error(
             _("Write what the other reason is.")
-            if draft.reason == "other" and not draft.note.strip()
+            if choice.reason == "other" and not choice.note.strip()
             else None
         )
-        if reason_field.has_error:
-            reason_field.widget.focus()
-        elif note_field.has_error:
-            note_field.widget.focus()
-        else:
-            self.dismiss(draft)
+        for field in (reason_field, note_field):
+            if field.has_error:
+                field.widget.focus()
+                return False
+        return True
+
+    def submit(self, ctx: ServiceContext, payload: Withdrawal) -> Withdrawal:
+        from jobbutik.services import visitation
+
+        visitation.withdraw(ctx, payload.request_id, payload.reason, payload.note)
+        return payload

@@ -8,9 +8,7 @@ lands on the same error line via `Form.show_errors`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
-from datetime import date
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -27,15 +25,17 @@ from textual.widgets import (
     TextArea,
 )
 
+from jobbutik.domain.dates import parse_day
+from jobbutik.domain.errors import ValidationError
 from jobbutik.domain.i18n import _
 
 __all__ = [
     "Check",
     "FormField",
-    "parse_date",
     "parse_hours",
     "restore_values",
     "snapshot_values",
+    "text_field",
 ]
 
 
@@ -52,13 +52,6 @@ class Check(Validator):
 
 
 # -- simple checks ---------------------------------------------------------------------------------
-
-
-def required(what: str) -> Callable[[str], str | None]:
-    def check(value: str) -> str | None:
-        return None if value.strip() else what
-
-    return check
 
 
 def parse_hours(value: str) -> int | None:
@@ -82,37 +75,10 @@ def check_hours(value: str) -> str | None:
     return None
 
 
-_DATE_FORMATS = (
-    re.compile(r"^(?P<d>\d{1,2})[.\-/](?P<m>\d{1,2})[.\-/](?P<y>\d{4})$"),
-    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$"),
-    re.compile(r"^(?P<d>\d{2})(?P<m>\d{2})(?P<y>\d{4})$"),
-)
-
-
-def parse_date(value: str) -> date:
-    """A date typed as 24.11.2026, 24-11-2026, 24112026 or 2026-11-24; ValueError saying why."""
-    v = value.strip()
-    if not v:
-        raise ValueError(_("Enter a date (DD.MM.YYYY)."))
-    if not v.isascii():
-        raise ValueError(_("Type the date with ordinary digits (DD.MM.YYYY)."))
-    for pattern in _DATE_FORMATS:
-        if match := pattern.match(v):
-            try:
-                return date(int(match["y"]), int(match["m"]), int(match["d"]))
-            except ValueError:
-                raise ValueError(_("{value} is not a valid date.").format(value=v)) from None
-    raise ValueError(_("Write the date as DD.MM.YYYY."))
-
-
-def format_date(day: date | None) -> str:
-    return day.strftime("%d.%m.%Y") if day else ""
-
-
 def check_date(value: str) -> str | None:
     try:
-        parse_date(value)
-    except ValueError as exc:
+        parse_day(value)
+    except ValidationError as exc:
         return str(exc)
     return None
 
@@ -153,7 +119,7 @@ class FormField(Vertical):
         with Horizontal(classes="field-row"):
             yield Label(self.label, classes="field-label")
             yield self.widget
-        yield Static("", classes="field-error")
+        yield Static("", classes="field-error", markup=False)  # messages may quote input
 
     def set_error(self, message: str | None) -> None:
         self.query_one(".field-error", Static).update(message or "")
@@ -198,6 +164,17 @@ class FormField(Vertical):
 
     def _show_while_typing(self, value: str) -> bool:
         return bool(getattr(self.widget, "show_error_while_typing", lambda _v: False)(value))
+
+
+def text_field(
+    label: str, id: str, max_length: int, check: Callable[[str], str | None] | None = None
+) -> FormField:
+    """A one-line text field: the Input `id` (checked as typed by `check`, if given) in the
+    FormField `f-<id>`, where a save's error for `id` lands."""
+    validators = [Check(check)] if check is not None else None
+    return FormField(
+        label, Input(id=id, max_length=max_length, validators=validators), id=f"f-{id}"
+    )
 
 
 def show_errors(root: Widget, errors: dict[str, str]) -> list[FormField]:

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Input
 
+from jobbutik.domain.dates import format_day, parse_day
+from jobbutik.domain.errors import ValidationError
 from jobbutik.domain.i18n import _
-from jobbutik.tui.widgets.fields import Check, check_date, format_date, parse_date
+from jobbutik.tui.widgets.fields import Check, check_date
 
 if TYPE_CHECKING:
     from jobbutik.domain.identity import Cpr
@@ -77,7 +79,7 @@ class DateInput(Input):
 
     def __init__(self, value: date | None = None, *, id: str | None = None) -> None:
         super().__init__(
-            value=format_date(value),
+            value=format_day(value),
             placeholder=_("DD.MM.YYYY"),
             max_length=10,
             validators=[Check(check_date)],
@@ -88,12 +90,12 @@ class DateInput(Input):
     @property
     def day(self) -> date | None:
         try:
-            return parse_date(self.value)
-        except ValueError:
+            return parse_day(self.value)
+        except ValidationError:
             return None
 
     def set_date(self, day: date | None) -> None:
-        self.value = format_date(day)
+        self.value = format_day(day)
 
     def show_error_while_typing(self, value: str) -> bool:
         return len(value.strip()) >= 10

@@ -1,4 +1,4 @@
-"""Writing and printing the citizen's receipt from the conversation screen (called in a worker).
+"""Writing and printing the citizen's receipt after the conversation (runs in a worker thread).
 
 The receipt is saved as PDF and plain text next to the database (the same private folder, 0600
 files), then the PDF goes to the default printer with `lp` where there is one; when there is none
@@ -6,10 +6,11 @@ the message says so and where the files are."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from jobbutik.domain.errors import ValidationError
+from jobbutik.domain.files import private_file, write_private
 from jobbutik.domain.i18n import _
 
 if TYPE_CHECKING:
@@ -30,12 +31,6 @@ def receipt_dir(ctx: ServiceContext) -> Path:
     return folder
 
 
-def _private_write(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-
-
 def write_receipt(ctx: ServiceContext, result: VisitationResult) -> str:
     """Save the receipt (PDF + text) and print it; return the one line to show."""
     from jobbutik.reports.printing import PrintError, print_file
@@ -44,17 +39,26 @@ def write_receipt(ctx: ServiceContext, result: VisitationResult) -> str:
 
     receipt = receipt_for(ctx, result.visitation_id)
     stem = f"kvittering-{receipt.held_on.isoformat()}-{result.visitation_id}"
-    folder = receipt_dir(ctx)
-    text_path = folder / f"{stem}.txt"
-    pdf_path = folder / f"{stem}.pdf"
-    _private_write(text_path, render_text(receipt))
-    render_pdf(receipt, pdf_path)
-    os.chmod(pdf_path, 0o600)
+    try:
+        folder = receipt_dir(ctx)
+        text_path = folder / f"{stem}.txt"
+        pdf_path = folder / f"{stem}.pdf"
+        write_private(text_path, render_text(receipt).encode("utf-8"))
+        with private_file(pdf_path) as tmp:
+            render_pdf(receipt, tmp)
+    except OSError as exc:  # a full disk, a folder not ours: a reason, not a crash
+        from jobbutik.tui.screens.report_print import os_reason
+
+        raise ValidationError(
+            _("The receipt could not be saved: {reason}. The conversation itself is saved.").format(
+                reason=os_reason(exc)
+            )
+        ) from exc
     log_receipt(ctx, receipt, AuditAction.EXPORT)
     saved = _("Receipt saved: {pdf} and {text}.").format(pdf=pdf_path, text=text_path.name)
     try:
         printed = print_file(pdf_path)
     except PrintError as exc:
-        return f"{saved} {_('Not printed')}: {exc}"
+        return _("{saved} Not printed: {error}").format(saved=saved, error=exc)
     log_receipt(ctx, receipt, AuditAction.PRINT)
     return f"{saved} {printed}"

@@ -1,0 +1,53 @@
+"""How the program writes and reads dates: one formatter, one parser, everywhere.
+
+Dates are written the Danish way (02.12.2026) in every message, screen, receipt and report.
+`parse_day` accepts what a person at the desk, a CSV file or the command line may type.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from jobbutik.domain.clock import local
+from jobbutik.domain.errors import ValidationError
+from jobbutik.domain.i18n import _
+
+__all__ = ["format_day", "format_moment", "parse_day"]
+
+_FORMATS = (
+    # 2.12.2026, 02-12-2026, 02/12/2026
+    re.compile(r"(?P<d>\d{1,2})[.\-/](?P<m>\d{1,2})[.\-/](?P<y>\d{4})"),
+    # 2026-12-02 (ISO, as the command line and CSV files have always accepted)
+    re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"),
+    # 02122026
+    re.compile(r"(?P<d>\d{2})(?P<m>\d{2})(?P<y>\d{4})"),
+)
+
+
+def format_day(day: date | None) -> str:
+    """`day` as 02.12.2026; '' for no date."""
+    return day.strftime("%d.%m.%Y") if day is not None else ""
+
+
+def format_moment(moment: datetime) -> str:
+    """An aware `moment` in Copenhagen time as 02.12.2026 14:05."""
+    return local(moment).strftime("%d.%m.%Y %H:%M")
+
+
+def parse_day(text: str) -> date:
+    """A date typed as 02.12.2026 (also with - or /, one-digit day or month), 02122026 or
+    2026-12-02. ValidationError with one sentence when it is not a real date."""
+    value = text.strip()
+    if not value:
+        raise ValidationError(_("Enter a date (DD.MM.YYYY)."))
+    if value.isascii():
+        for pattern in _FORMATS:
+            if match := pattern.fullmatch(value):
+                try:
+                    return date(int(match["y"]), int(match["m"]), int(match["d"]))
+                except ValueError:
+                    break
+    raise ValidationError(
+        _("{value} is not a date: write it as DD.MM.YYYY, like 02.12.2026.").format(value=value)
+    )

@@ -1,0 +1,276 @@
+"""Every stored value with its one label.
+
+Each StrEnum below names the legal values of a column exactly as the database stores them (plain
+strings: no data migration when a label changes) and gives each value ONE label, an English msgid
+translated when shown (`.label`). Screens, services, reports and the demo import the values and
+labels from here rather than spelling them out. Standard library only, so the first screen can
+import it before SQLAlchemy is loaded.
+
+Labels are written to stand alone (a table cell, a radio button, a report row): sentence case.
+Danish legal terms (jobparat, kontanthjælp, nytteindsats …) stay Danish in every language.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Self
+
+from jobbutik.domain.i18n import N_, _
+
+
+class Vocabulary(StrEnum):
+    """A stored value (the enum's value) with its label (an English msgid)."""
+
+    _value_: str
+    msgid: str
+
+    # `msgid` has a default only for the type checker: `Cls(value)` (a lookup) reaches here in
+    # its eyes; members are always declared with both.
+    def __new__(cls, value: str, msgid: str = "") -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.msgid = msgid
+        return member
+
+    @property
+    def label(self) -> str:
+        """The label in the current language."""
+        return _(self.msgid)
+
+    @classmethod
+    def label_of(cls, value: str | None) -> str:
+        """The label of a stored value; a value this program does not know is shown as stored
+        (it cannot be older data: values never change, but a newer version may add one)."""
+        if value is None:
+            return ""
+        try:
+            return cls(value).label
+        except ValueError:
+            return value
+
+    @classmethod
+    def values(cls) -> tuple[str, ...]:
+        return tuple(member.value for member in cls)
+
+
+# --- People -----------------------------------------------------------------------------------
+
+
+class Role(Vocabulary):
+    RECEPTION = "reception", N_("Reception")
+    CONSULTANT = "consultant", N_("Consultant")
+    SUPERVISOR = "supervisor", N_("Supervisor")
+    ADMIN = "admin", N_("Admin")
+
+
+class Permission(Vocabulary):
+    """What a role allows (jobbutik.domain.permissions); not stored, named in refusals."""
+
+    REGISTER = "register", N_("Register arrivals")
+    SEARCH = "search", N_("Search citizens")
+    READ_CITIZEN = "read_citizen", N_("Read a citizen's case")
+    VISIT = "visit", N_("Hold visitation conversations")
+    FOLLOW_UP = "follow_up", N_("Follow up")
+    REASSIGN = "reassign", N_("Reassign follow-ups")
+    MANAGE_OPENINGS = "manage_openings", N_("Manage companies and jobs")
+    MANAGE_SITES = "manage_sites", N_("Manage activation sites")
+    REPORTS = "reports", N_("Reports")
+    IMPORT = "import", N_("Import")
+    EXPORT = "export", N_("Export")
+    MANAGE_STAFF = "manage_staff", N_("Manage staff")
+    AUDIT = "audit", N_("Read the audit log")
+    BACKUP = "backup", N_("Back up and restore")
+    RETENTION = "retention", N_("Delete old cases")
+
+
+# --- Arrival and request ----------------------------------------------------------------------
+
+
+class Benefit(Vocabulary):
+    KONTANTHJAELP = "kontanthjaelp", N_("Kontanthjælp")
+    UDDANNELSESHJAELP = "uddannelseshjaelp", N_("Uddannelseshjælp")
+
+
+class RequestStatus(Vocabulary):
+    """Request.status: where an arrival is on the day's board."""
+
+    WAITING = "waiting", N_("Waiting")
+    IN_CONVERSATION = "in_conversation", N_("In conversation")
+    DONE = "done", N_("Visited")
+    NO_SHOW = "no_show", N_("No-show")
+    WITHDRAWN = "withdrawn", N_("Turned at the door")
+
+
+class WithdrawalReason(Vocabulary):
+    """Withdrawal.reason: why the citizen withdrew the application at the door."""
+
+    JOB = "job", N_("Job")
+    EDUCATION = "education", N_("Education")
+    OTHER = "other", N_("Other reason")
+
+
+# --- Visitation -------------------------------------------------------------------------------
+
+
+class Category(Vocabulary):
+    JOBPARAT = "jobparat", N_("Jobparat")
+    AKTIVITETSPARAT = "aktivitetsparat", N_("Aktivitetsparat")
+    UDDANNELSESPARAT = "uddannelsesparat", N_("Uddannelsesparat")
+    AABENLYST_UDDANNELSESPARAT = "åbenlyst uddannelsesparat", N_("Åbenlyst uddannelsesparat")
+
+
+class DigitalSkills(Vocabulary):
+    """Visitation.digital_skills ("" when not asked)."""
+
+    GOOD = "good", N_("Good")
+    SOME = "some", N_("Some")
+    NONE = "none", N_("None")
+
+
+# --- Activation -------------------------------------------------------------------------------
+
+
+class SiteKind(Vocabulary):
+    NYTTEINDSATS = "nytteindsats", N_("Nytteindsats")
+    COURSE = "course", N_("Course")  # clarifying course at a private provider (anden aktør)
+    INTERNSHIP = "internship", N_("Internship")  # company internship (virksomhedspraktik)
+
+
+class ActivationStatus(Vocabulary):
+    PLANNED = "planned", N_("Planned")
+    STARTED = "started", N_("Started")
+    NO_SHOW = "no_show", N_("No-show")
+    ENDED = "ended", N_("Ended")
+    ENDED_EARLY = "ended_early", N_("Ended early")
+
+
+class ActivationOutcome(Vocabulary):
+    """Activation.outcome: what an ended activation ended in."""
+
+    EMPLOYED = "employed", N_("Job")
+    EDUCATION = "education", N_("Education")
+    STOPPED = "stopped", N_("Stopped (other reason)")
+
+
+# --- Companies and jobs -----------------------------------------------------------------------
+
+
+class Agreement(Vocabulary):
+    """Company.agreement: what the company has agreed to do for the jobcentre's citizens."""
+
+    NONE = "none", N_("None")
+    TRAINS = "trains", N_("Trains")
+    HIRES = "hires", N_("Hires")
+    BOTH = "both", N_("Trains and hires")
+
+
+class OpeningStatus(Vocabulary):
+    OPEN = "open", N_("Open")
+    FILLED = "filled", N_("Filled")
+    CLOSED = "closed", N_("Closed")
+
+
+class DanishLevel(Vocabulary):
+    """JobOpening.danish_level: the Danish the job needs."""
+
+    NOT_NEEDED = "", N_("Not needed")
+    SOME = "some", N_("Some")
+    GOOD = "good", N_("Good")
+    FLUENT = "fluent", N_("Fluent")
+
+
+class ReferralOutcome(Vocabulary):
+    """Referral.outcome, and FollowUp.outcome of a referral's follow-up."""
+
+    APPLIED = "applied", N_("Applied")
+    INTERVIEW = "interview", N_("Interview")
+    HIRED = "hired", N_("Hired")
+    REJECTED = "rejected", N_("Rejected")
+    NOT_APPLIED_GOOD_REASON = "not_applied_good_reason", N_("Did not apply, with good reason")
+    NOT_APPLIED_NO_REASON = "not_applied_no_reason", N_("Did not apply, without good reason")
+
+
+# --- Follow-ups -------------------------------------------------------------------------------
+
+
+class FollowUpKind(Vocabulary):
+    REFERRAL = "referral", N_("Job referral")
+    CV_DEADLINE = "cv_deadline", N_("CV deadline")
+    ACTIVATION_START = "activation_start", N_("Activation start")
+    CATEGORY_REVIEW = "category_review", N_("Category review")
+    NYTTEINDSATS_END = "nytteindsats_end", N_("End of nytteindsats period")
+
+
+class FollowUpOutcome(Vocabulary):
+    """FollowUp.outcome of the kinds other than a referral (those store a ReferralOutcome)."""
+
+    STARTED = "started", N_("Started")
+    DID_NOT_SHOW = "did_not_show", N_("Did not show")
+    ENDED_EARLY = "ended_early", N_("Ended early")
+    CV_DONE = "cv_done", N_("CV is on Jobnet")
+    CV_MISSING = "cv_missing", N_("CV still missing")
+    REVIEWED = "reviewed", N_("Category reviewed")
+    CONTINUES = "continues", N_("Continues")
+    ENDED = "ended", N_("Ended")
+    # Closed by the program: the follow-up lost its purpose because its activation ended.
+    ACTIVATION_ENDED = "activation_ended", N_("Activation ended")
+
+
+def follow_up_outcome_label(value: str | None) -> str:
+    """The label of any FollowUp.outcome (a referral's outcome or one of the others)."""
+    if value in ReferralOutcome.values():
+        return ReferralOutcome.label_of(value)
+    return FollowUpOutcome.label_of(value)
+
+
+# --- Audit log --------------------------------------------------------------------------------
+
+
+class AuditAction(Vocabulary):
+    """AuditEntry.action, labelled as the citizen's access log reads it."""
+
+    READ = "read", N_("Looked up")
+    SEARCH = "search", N_("Searched for")
+    CREATE = "create", N_("Registered")
+    UPDATE = "update", N_("Changed")
+    DELETE = "delete", N_("Deleted or anonymised")
+    EXPORT = "export", N_("Exported")
+    PRINT = "print", N_("Printed")
+    IMPORT = "import", N_("Imported")
+
+
+class AuditEntity(Vocabulary):
+    """AuditEntry.entity: what was used, labelled as the citizen's access log reads it."""
+
+    CITIZEN = "citizen", N_("Personal details")
+    CITIZEN_HISTORY = "citizen_history", N_("Case history")
+    REQUEST = "request", N_("Application (request)")
+    VISITATION = "visitation", N_("Visitation conversation")
+    ACTIVATION = "activation", N_("Activation")
+    FOLLOW_UP = "follow_up", N_("Follow-up")
+    FOLLOW_UP_LIST = "follow_up_list", N_("Follow-up list")
+    WITHDRAWAL = "withdrawal", N_("Turned at the door")
+    REPORT = "report", N_("Report")
+    RECEIPT = "receipt", N_("Receipt")
+    AUDIT = "audit", N_("Audit log (access request)")
+    TODAY_BOARD = "today_board", N_("Today's arrivals")
+    COMPANY = "company", N_("Company")
+    COMPANY_HISTORY = "company_history", N_("Company history")
+    JOB_OPENING = "job_opening", N_("Job opening")
+    ACTIVATION_SITE = "activation_site", N_("Activation site")
+    STAFF = "staff", N_("Staff")
+    BACKUP = "backup", N_("Backup")
+    RETENTION = "retention", N_("Deletion of old cases")
+    DATABASE = "database", N_("Database")
+
+
+class AuditPurpose(Vocabulary):
+    """AuditEntry.purpose, when the use names one ("" otherwise: case work)."""
+
+    REGISTRATION = "registration", N_("Registration")
+    VISITATION = "visitation", N_("Visitation")
+    ACCESS_REQUEST = "access request", N_("Access request")
+    BACKUP = "backup", N_("Backup")
+    RESTORE = "restore", N_("Restore")
+    RETENTION = "retention", N_("Deletion of old cases")
+    RETENTION_REVIEW = "retention review", N_("Review of old cases")

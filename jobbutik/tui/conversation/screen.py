@@ -1,0 +1,374 @@
+"""The visitation conversation: five steps on one screen, free to move back and forth.
+
+1 facts → 2 classification → 3 immediate activation → 4 job referrals → 5 summary; each step is a
+widget in its own module that owns its fields and returns its part of the plan. All steps stay
+mounted (a ContentSwitcher shows one), so moving between them never loses input; Escape keeps a
+draft the next open restores. Ctrl+S saves everything in ONE service call; a refused save keeps
+every value and puts the reason at its field.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Checkbox, ContentSwitcher, Footer, Header, RadioSet, Static
+
+from jobbutik.domain.errors import JobbutikError
+from jobbutik.domain.i18n import _
+from jobbutik.domain.vocabulary import Benefit
+from jobbutik.tui.conversation.activation import ActivationDraft, ActivationStep
+from jobbutik.tui.conversation.classification import ClassificationDraft, ClassificationStep
+from jobbutik.tui.conversation.facts import FactsStep
+from jobbutik.tui.conversation.parts import PlanParts
+from jobbutik.tui.conversation.referrals import ReferralsDraft, ReferralsStep
+from jobbutik.tui.conversation.summary import SummaryStep, summary_lines
+from jobbutik.tui.drafts import DraftKey
+from jobbutik.tui.messages import N_, DataChanged, Withdraw
+from jobbutik.tui.screens.base import ENTER_BINDING, BaseScreen, enter_moves_on
+from jobbutik.tui.screens.forms import error_fields
+from jobbutik.tui.widgets.fields import FormField, show_errors
+
+if TYPE_CHECKING:
+    from jobbutik.domain.rules import RuleSet
+    from jobbutik.services.visitation import ConversationStart, VisitationPlan, VisitationResult
+
+STEPS = (
+    N_("Facts"),
+    N_("Classification"),
+    N_("Immediate activation"),
+    N_("Job referrals"),
+    N_("Summary"),
+)
+
+# The step each field lives on: a refused save goes to the first step with an error.
+FIELD_STEP = {
+    "has_vocational_education": 1,
+    "job_wishes": 1,
+    "industries": 1,
+    "hours_wanted": 1,
+    "restrictions": 1,
+    "digital_skills": 1,
+    "category": 2,
+    "override_reason": 2,
+    "guidance": 2,
+    "injunction": 2,
+    "activation": 3,
+    "start_date": 3,
+    "exemption_reason": 3,
+    "referrals": 4,
+}
+
+
+@dataclass
+class ConversationDraft:
+    step: int
+    facts: dict[str, object]
+    classification: ClassificationDraft
+    activation: ActivationDraft
+    referrals: ReferralsDraft
+
+
+def draft_key(request_id: int) -> DraftKey[ConversationDraft]:
+    return DraftKey("conversation", request_id)
+
+
+class ConversationScreen(BaseScreen):
+    CSS_PATH = Path(__file__).with_name("conversation.tcss")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+pagedown", "next_step", "Next step", priority=True),
+        Binding("ctrl+pageup", "previous_step", "Previous step", priority=True),
+        Binding("ctrl+s", "save", "Save all", priority=True),
+        Binding("ctrl+r", "receipt", "Receipt", priority=True),
+        Binding("f9", "withdraw", "Turned at the door"),
+        Binding("escape", "back", "Back (keeps input)"),
+        ENTER_BINDING,
+    ]
+
+    def __init__(self, request_id: int) -> None:
+        super().__init__(id="conversation")
+        self.request_id = request_id
+        self.start: ConversationStart | None = None
+        self.ruleset: RuleSet | None = None
+        self.step = 1
+        self.result: VisitationResult | None = None
+        self.saving = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(_("Opening the conversation…"), id="conversation-citizen")
+        yield Static("", id="steps")
+        yield Vertical(id="conversation-holder")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.title = _("Jobbutik")
+        self.sub_title = self.japp.header_text(_("Visitation conversation"))
+        self.show_steps()
+        self.load()
+
+    @work(exclusive=True, group="start")
+    async def load(self) -> None:
+        from jobbutik.services import visitation
+
+        ctx = self.ctx
+        try:
+            start = await asyncio.to_thread(visitation.start, ctx, self.request_id)
+        except JobbutikError as error:
+            self.query_one("#conversation-citizen", Static).update(Content(str(error)))
+            raise  # and the app's one notice
+        card = start.citizen
+        self.ruleset = ctx.rulebook.in_force(ctx.clock.today())
+        self.query_one("#conversation-citizen", Static).update(
+            Content.from_markup(
+                "[b]$name[/b]  $cpr  $age  $benefit",
+                name=card.name,
+                cpr=card.cpr_masked,
+                age=_("{age} years").format(age=card.age),
+                benefit=Benefit.label_of(start.benefit),
+            )
+        )
+        await self.query_one("#conversation-holder").mount(
+            ContentSwitcher(
+                FactsStep(id="step-1", classes="step"),
+                ClassificationStep(self.ruleset, card.age, id="step-2", classes="step"),
+                ActivationStep(ctx, start.deadlines, id="step-3", classes="step"),
+                ReferralsStep(ctx, card.id, start.deadlines, id="step-4", classes="step"),
+                SummaryStep(id="step-5", classes="step"),
+                initial="step-1",
+                id="conversation-body",
+            )
+        )
+        self.start = start  # the steps are there: keys may move between them now
+        draft = self.japp.drafts.get(draft_key(self.request_id))
+        if draft is not None:
+            self.restore(draft)
+        self.classification_step.propose(self.facts_step.facts())
+        self.show_guided()
+        self.activation_step.load_sites()
+        self.go_to(draft.step if draft else 1)
+
+    # -- the steps -------------------------------------------------------------------------------
+
+    @property
+    def facts_step(self) -> FactsStep:
+        return self.query_one(FactsStep)
+
+    @property
+    def classification_step(self) -> ClassificationStep:
+        return self.query_one(ClassificationStep)
+
+    @property
+    def activation_step(self) -> ActivationStep:
+        return self.query_one(ActivationStep)
+
+    @property
+    def referrals_step(self) -> ReferralsStep:
+        return self.query_one(ReferralsStep)
+
+    def parts(self) -> PlanParts:
+        """The plan as the steps hold it now (UI thread)."""
+        return PlanParts(
+            facts=self.facts_step.facts(),
+            classification=self.classification_step.classification(),
+            activation=self.activation_step.activation(),
+            referrals=self.referrals_step.referrals(),
+        )
+
+    def show_steps(self) -> None:
+        parts = []
+        for number, name in enumerate(STEPS, 1):
+            label = f" {number} {_(name)} "
+            parts.append(f"[reverse b]{label}[/]" if number == self.step else label)
+        self.query_one("#steps", Static).update(Content.from_markup(" › ".join(parts)))
+
+    def go_to(self, step: int) -> None:
+        if self.start is None:
+            return
+        self.step = max(1, min(len(STEPS), step))
+        self.query_one("#conversation-body", ContentSwitcher).current = f"step-{self.step}"
+        self.show_steps()
+        if self.step == 2:
+            self.classification_step.propose(self.facts_step.facts())
+        elif self.step == 3:
+            self.show_guided()
+        elif self.step == 4:
+            self.referrals_step.rank_if_needed(self.facts_step.facts())
+        elif self.step == 5:
+            self.show_summary()
+        self.focus_step()  # before the step is drawn: a key typed on sight lands in it
+
+    def focus_step(self) -> None:
+        step = self.query_one(f"#step-{self.step}")
+        for widget in step.query("*"):
+            if isinstance(widget, Widget) and widget.focusable and widget.display:
+                widget.focus()
+                return
+
+    def action_next_step(self) -> None:
+        self.go_to(self.step + 1)
+
+    def action_previous_step(self) -> None:
+        self.go_to(self.step - 1)
+
+    def action_step(self, step: int) -> None:
+        self.go_to(step)
+
+    def action_next_field(self) -> None:
+        self.focus_next()
+
+    # -- what one step's fields mean for another -------------------------------------------------
+
+    @on(Checkbox.Changed, "#has_vocational_education")
+    def education_changed(self) -> None:
+        self.classification_step.propose(self.facts_step.facts())
+        self.show_guided()
+
+    @on(RadioSet.Changed, "#category")
+    @on(Checkbox.Changed, "#guidance, #injunction")
+    def show_guided(self) -> None:
+        """Step 3's note: on the youth track with guidance and injunction a site is optional."""
+        if self.start is None:
+            return
+        c = self.classification_step.classification()
+        self.activation_step.set_guided(c.youth_track and c.guidance and c.injunction)
+
+    def show_summary(self) -> None:
+        assert self.start is not None and self.ruleset is not None
+        self.query_one(SummaryStep).show(
+            summary_lines(self.start, self.parts(), self.ruleset), saved=self.result is not None
+        )
+
+    # -- save ------------------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        if self.start is None or self.saving:
+            return
+        if self.result is not None:
+            self.notify(_("This conversation is already saved."))
+            return
+        errors = {
+            **self.facts_step.errors(),
+            **self.activation_step.errors(),
+            **self.classification_step.errors(),
+        }
+        if errors:
+            self.show_field_errors(errors)
+            return
+        self.clear_errors()
+        self.keep_draft()  # kept until saved: a failure of any kind loses nothing typed
+        self.saving = True
+        self.save(self.parts().plan(self.request_id))
+
+    @work(exclusive=True, group="save")
+    async def save(self, plan: VisitationPlan) -> None:
+        from jobbutik.services import visitation
+
+        try:
+            result = await asyncio.to_thread(visitation.complete, self.ctx, plan)
+        except JobbutikError as error:
+            self.refused(error)
+            raise  # and the app's one notice
+        finally:
+            self.saving = False
+        self.result = result
+        self.japp.drafts.drop(draft_key(self.request_id))
+        self.notify(_("The visitation is saved."), title=_("Saved"))
+        self.post_message(DataChanged("visitation", result))
+        self.go_to(5)
+
+    def refused(self, error: JobbutikError) -> None:
+        """Each reason at its field (on the first step with one), or on the summary."""
+        errors = error_fields(error)
+        if errors:
+            self.show_field_errors(errors)
+        else:
+            self.query_one(SummaryStep).show_result(
+                _("Not saved: {reason}").format(reason=str(error))
+            )
+
+    def clear_errors(self) -> None:
+        for form_field in self.query(FormField):
+            form_field.set_error(None)
+
+    def show_field_errors(self, errors: dict[str, str]) -> None:
+        self.clear_errors()
+        shown = show_errors(self, errors)
+        self.go_to(min(FIELD_STEP.get(name, 5) for name in errors))
+        if shown:
+            target = next(
+                (f for f in shown if FIELD_STEP.get(_field_name(f), 5) == self.step), shown[0]
+            )
+            self.call_after_refresh(target.widget.focus)
+
+    # -- receipt, withdrawal, back ---------------------------------------------------------------
+
+    def action_receipt(self) -> None:
+        if self.result is None:
+            self.notify(_("Save the conversation first (Ctrl+S); then print the receipt."))
+            return
+        self.print_receipt(self.result)
+
+    @work(exclusive=True, group="receipt")
+    async def print_receipt(self, result: VisitationResult) -> None:
+        from jobbutik.tui.conversation.receipt import write_receipt
+
+        text = await asyncio.to_thread(write_receipt, self.ctx, result)
+        self.notify(text, title=_("Receipt"), timeout=12)
+
+    def action_withdraw(self) -> None:
+        if self.result is not None:
+            self.notify(_("The conversation is saved; it can no longer be withdrawn here."))
+            return
+        name = self.start.citizen.name if self.start else ""
+        self.post_message(Withdraw(self.request_id, name))
+
+    def keep_draft(self) -> None:
+        if self.start is None or self.result is not None:
+            return
+        self.japp.drafts.put(
+            draft_key(self.request_id),
+            ConversationDraft(
+                step=self.step,
+                facts=self.facts_step.snapshot(),
+                classification=self.classification_step.snapshot(),
+                activation=self.activation_step.snapshot(),
+                referrals=self.referrals_step.snapshot(),
+            ),
+        )
+
+    def restore(self, draft: ConversationDraft) -> None:
+        self.facts_step.restore(draft.facts)
+        self.classification_step.restore(draft.classification)
+        self.activation_step.restore(draft.activation)
+        self.referrals_step.restore(draft.referrals)
+
+    def action_back(self) -> None:
+        # A save under way commits whatever happens to its worker: its ending must run here.
+        if self.japp.busy_saving():
+            return
+        self.keep_draft()
+        self.dismiss()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_field":
+            return enter_moves_on(self)
+        if action == "receipt":
+            return True if self.result is not None else None
+        if action == "save":
+            return None if self.result is not None else True
+        if action == "withdraw":
+            return self.japp.allowed("withdraw") and self.result is None
+        return True
+
+
+def _field_name(form_field: FormField) -> str:
+    return (form_field.id or "").removeprefix("f-")

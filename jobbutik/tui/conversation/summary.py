@@ -1,0 +1,127 @@
+"""Step 5: the summary of everything agreed, from the plan's parts (a pure function) and the step
+that shows it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.markup import escape
+from textual.widgets import Static
+
+from jobbutik.domain.dates import format_day
+from jobbutik.domain.i18n import _
+from jobbutik.domain.vocabulary import Category
+
+if TYPE_CHECKING:
+    from jobbutik.domain.rules import RuleSet
+    from jobbutik.services.visitation import ConversationStart
+    from jobbutik.tui.conversation.parts import PlanParts
+
+
+def summary_lines(start: ConversationStart, parts: PlanParts, ruleset: RuleSet) -> list[Content]:
+    """What the summary step shows, one line each: typed text is shown as typed, never markup."""
+    card, deadlines = start.citizen, start.deadlines
+    facts, c, a, r = parts.facts, parts.classification, parts.activation, parts.referrals
+    yes, no = _("yes"), _("no")
+    lines = [
+        _("[b]Citizen[/b]: {name}, {cpr}, {age} years").format(
+            name=escape(card.name), cpr=card.cpr_masked, age=card.age
+        ),
+        _(
+            "[b]Facts[/b]: vocational education {edu}; wishes: {wishes}; industries: {ind}; "
+            "hours: {hours}; skånehensyn: {restr}; driving licence {lic}"
+        ).format(
+            edu=yes if facts.has_vocational_education else no,
+            wishes=escape(facts.job_wishes) or "—",
+            ind=escape(", ".join(facts.industries)) or "—",
+            hours=facts.hours_wanted or "—",
+            restr=escape(facts.restrictions) or "—",
+            lic=yes if facts.driving_licence else no,
+        ),
+    ]
+    line = _("[b]Category[/b]: {category} (proposed: {proposed})").format(
+        category=Category.label_of(c.category) or "—",
+        proposed=Category.label_of(c.proposal.category) if c.proposal else "—",
+    )
+    if c.override_reason.strip():
+        line += " — " + escape(c.override_reason.strip())
+    lines.append(line)
+    if c.provisional:
+        lines.append(
+            _("Provisional: review on {day}").format(day=format_day(deadlines.category_review))
+        )
+    if c.youth_track:
+        lines.append(
+            _("[b]Youth track[/b]: education guidance {g}; education injunction {i}").format(
+                g=yes if c.guidance else no, i=yes if c.injunction else no
+            )
+        )
+    if a.exempt:
+        lines.append(
+            _("[b]Immediate activation[/b]: exempt — {reason}").format(
+                reason=escape(a.exemption_reason.strip()) or "—"
+            )
+        )
+    elif a.site is not None and a.site_id is not None and a.start_date is not None:
+        lines.append(
+            _("[b]Immediate activation[/b]: {site} from {day}").format(
+                site=escape(a.site.name), day=format_day(a.start_date)
+            )
+        )
+    else:
+        lines.append(_("[b]Immediate activation[/b]: none chosen"))
+    if r.opening_ids:
+        lines.append(_("[b]Job referrals[/b]:"))
+        for opening_id in r.opening_ids:
+            m = r.matches.get(opening_id)
+            if m is None:  # chosen in a draft, not ranked again yet
+                continue
+            lines.append(
+                "  • "
+                + _("{title}, {company}: apply by {day}, follow-up {follow}").format(
+                    title=escape(m.title),
+                    company=escape(m.company),
+                    day=format_day(min(deadlines.apply_by, m.apply_by)),
+                    follow=format_day(deadlines.follow_up_on),
+                )
+            )
+    else:
+        lines.append(_("[b]Job referrals[/b]: none"))
+    helps = [
+        label
+        for flag, label in (
+            (r.help_cv, _("CV on Jobnet")),
+            (r.help_email, _("e-mail address")),
+            (r.help_application, _("applications")),
+        )
+        if flag
+    ]
+    lines.append(
+        _("[b]Job-search help[/b]: {help}").format(help=", ".join(helps) if helps else "—")
+    )
+    if c.category and ruleset.cv_required(c.category):
+        lines.append(
+            _("[b]CV on Jobnet by[/b]: {day}").format(day=format_day(deadlines.cv_deadline))
+        )
+    return [Content.from_markup(line) for line in lines]
+
+
+class SummaryStep(VerticalScroll):
+    """Step 5: the summary and whether it is saved."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="summary")
+        yield Static("", id="save-result")
+
+    def show(self, lines: list[Content], saved: bool) -> None:
+        self.query_one("#summary", Static).update(Content("\n").join(lines))
+        if saved:
+            self.show_result(_("Saved. Ctrl+R prints the citizen's receipt; Escape goes back."))
+        else:
+            self.show_result(_("Ctrl+S saves everything at once."))
+
+    def show_result(self, text: str) -> None:
+        self.query_one("#save-result", Static).update(Content(text))

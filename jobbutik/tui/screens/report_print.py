@@ -1,0 +1,174 @@
+"""Printing a report from the Reports screen: the dialog asks where (a file, always; the printer,
+where there is one) and writes and prints in its own worker (the FormModal contract).
+
+The file is written readable by its owner only, and the export and the printout are audit-logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Checkbox, Input, Label, Select, Static
+
+from jobbutik.domain.errors import JobbutikError, ValidationError
+from jobbutik.domain.i18n import N_, _
+from jobbutik.domain.vocabulary import AuditAction
+from jobbutik.tui.drafts import DraftKey
+from jobbutik.tui.screens.forms import FormModal
+
+if TYPE_CHECKING:
+    from jobbutik.reports.document import Document
+    from jobbutik.reports.run import ReportRequest
+    from jobbutik.services.context import ServiceContext
+
+FORMAT_TITLES = {"pdf": "PDF", "text": N_("Text"), "csv": "CSV"}
+
+
+def os_reason(exc: OSError) -> str:
+    """What the system said, with the file it said it about when that is not the one asked for."""
+    reason = exc.strerror or str(exc)
+    return f"{reason} ({exc.filename})" if exc.filename else reason
+
+
+def default_folder() -> Path:
+    """Where printed reports are kept: `jobbutik-reports` in the home folder."""
+    return Path.home() / "jobbutik-reports"
+
+
+@dataclass(frozen=True)
+class PrintChoice:
+    path: Path
+    fmt: str
+    to_printer: bool
+
+
+@dataclass(frozen=True)
+class Printed:
+    """What printing did: the file written, and what the printer said (or why it did not print;
+    both empty when the printer was not asked)."""
+
+    choice: PrintChoice
+    path: Path
+    printed: str = ""
+    not_printed: str = ""
+
+
+def print_report(
+    ctx: ServiceContext, doc: Document, request: ReportRequest, choice: PrintChoice
+) -> Printed:
+    """Write the report where chosen (a new folder private to its owner), log the export, then
+    send it to the default printer if asked and log the printout."""
+    from jobbutik.reports.printing import PrintError, print_file
+    from jobbutik.reports.run import log_output, write
+
+    try:
+        choice.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = write(doc, choice.fmt, choice.path)
+    except OSError as exc:  # a path that cannot be: a refusal at the path, not a crash
+        raise ValidationError(
+            _("Cannot write {path}: {reason}.").format(path=choice.path, reason=os_reason(exc)),
+            field="output",
+        ) from exc
+    log_output(ctx, request, AuditAction.EXPORT)
+    if not choice.to_printer:
+        return Printed(choice, path)
+    try:
+        printed = print_file(path)
+    except PrintError as exc:  # the file is written: only the printer said no
+        return Printed(choice, path, not_printed=str(exc))
+    log_output(ctx, request, AuditAction.PRINT)
+    return Printed(choice, path, printed=printed)
+
+
+class PrintDialog(FormModal[PrintChoice, Printed]):
+    """Where to put the report; Ctrl+S (or Enter in the file name) writes and prints it."""
+
+    CSS_PATH = "reports.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Print", priority=True),
+        Binding("escape", "cancel", "Back"),
+    ]
+
+    def __init__(
+        self,
+        doc: Document,
+        request: ReportRequest,
+        suggested: Path,
+        fmt: str = "pdf",
+        to_printer: bool = True,
+    ) -> None:
+        super().__init__(id="print-dialog")
+        self.doc = doc
+        self.request = request
+        self.suggested = suggested
+        self.fmt = fmt
+        self.to_printer = to_printer
+        self.draft_key = DraftKey("print", request)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(_("Print the report"), classes="title")
+            yield Label(_("File"))
+            yield Input(str(self.suggested), id="print-path")
+            yield Label(_("Format"))
+            yield Select(
+                [(_(title), key) for key, title in FORMAT_TITLES.items()],
+                value=self.fmt,
+                allow_blank=False,
+                id="print-format",
+            )
+            yield Checkbox(_("Also send to the printer (lp)"), self.to_printer, id="print-lp")
+            yield Static("", id="print-error", markup=False)
+            yield Label(_("Ctrl+S prints, Escape goes back."))
+
+    def on_mount(self) -> None:
+        self.query_one("#print-path", Input).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_field":
+            return False  # Enter in the file name prints (one field to type in)
+        return super().check_action(action, parameters)
+
+    @on(Select.Changed, "#print-format")
+    def _format_changed(self, event: Select.Changed) -> None:
+        from jobbutik.reports.run import suffix
+
+        if not isinstance(event.value, str) or event.value == self.fmt:
+            return  # not a change (the Select says its first value too)
+        self.fmt = event.value
+        field = self.query_one("#print-path", Input)
+        path = Path(field.value.strip() or str(self.suggested))
+        field.value = str(path.with_suffix(suffix(event.value)))
+
+    @on(Input.Submitted, "#print-path")
+    def _submitted(self) -> None:
+        self.action_save()
+
+    def check(self) -> bool:
+        if not self.query_one("#print-path", Input).value.strip():
+            self.query_one("#print-error", Static).update(_("Give a file name."))
+            return False
+        return True
+
+    def payload(self) -> PrintChoice:
+        return PrintChoice(
+            Path(self.query_one("#print-path", Input).value.strip()).expanduser(),
+            str(self.query_one("#print-format", Select).value),
+            self.query_one("#print-lp", Checkbox).value,
+        )
+
+    def submit(self, ctx: ServiceContext, payload: PrintChoice) -> Printed:
+        return print_report(ctx, self.doc, self.request, payload)
+
+    def refused(self, error: JobbutikError) -> None:
+        self.query_one("#print-error", Static).update(Content(str(error)))
+        if isinstance(error, ValidationError) and error.field == "output":
+            self.query_one("#print-path", Input).focus()
+        self.notify(str(error), title=_("Not saved"), severity="error", timeout=8, markup=False)
