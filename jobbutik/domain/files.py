@@ -55,3 +55,9 @@ def write_private(target: str | os.PathLike[str], data: bytes) -> Path:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
     return target
+
+
+def os_reason(exc: OSError) -> str:
+    """What the system said, with the file it said it about when that is not the one asked for."""
+    reason = exc.strerror or str(exc)
+    return f"{reason} ({exc.filename})" if exc.filename else reason

@@ -14,10 +14,9 @@ from textual.content import Content
 from textual.widgets import Checkbox, DataTable, Input, Static
 
 from jobbutik.domain.dates import format_day
-from jobbutik.domain.i18n import _
+from jobbutik.domain.i18n import N_, _
 from jobbutik.domain.vocabulary import SiteKind
 from jobbutik.tui.conversation.parts import ActivationPart
-from jobbutik.tui.messages import N_
 from jobbutik.tui.widgets.fields import FormField, restore_values, snapshot_values
 from jobbutik.tui.widgets.inputs import DateInput
 from jobbutik.tui.widgets.tables import add_columns

@@ -47,7 +47,7 @@ def write_receipt(ctx: ServiceContext, result: VisitationResult) -> str:
         with private_file(pdf_path) as tmp:
             render_pdf(receipt, tmp)
     except OSError as exc:  # a full disk, a folder not ours: a reason, not a crash
-        from jobbutik.tui.screens.report_print import os_reason
+        from jobbutik.domain.files import os_reason
 
         raise ValidationError(
             _("The receipt could not be saved: {reason}. The conversation itself is saved.").format(

@@ -23,7 +23,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, ContentSwitcher, Footer, Header, RadioSet, Static
 
 from jobbutik.domain.errors import JobbutikError
-from jobbutik.domain.i18n import _
+from jobbutik.domain.i18n import N_, _
 from jobbutik.domain.vocabulary import Benefit
 from jobbutik.tui.conversation.activation import ActivationDraft, ActivationStep
 from jobbutik.tui.conversation.classification import ClassificationDraft, ClassificationStep
@@ -32,7 +32,7 @@ from jobbutik.tui.conversation.parts import PlanParts
 from jobbutik.tui.conversation.referrals import ReferralsDraft, ReferralsStep
 from jobbutik.tui.conversation.summary import SummaryStep, summary_lines
 from jobbutik.tui.drafts import DraftKey
-from jobbutik.tui.messages import N_, DataChanged, Withdraw
+from jobbutik.tui.messages import DataChanged, Withdraw
 from jobbutik.tui.screens.base import ENTER_BINDING, BaseScreen, enter_moves_on
 from jobbutik.tui.screens.forms import error_fields
 from jobbutik.tui.widgets.fields import FormField, show_errors

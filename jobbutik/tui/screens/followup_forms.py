@@ -20,7 +20,7 @@ from textual.widgets import Footer, Input, RadioButton, RadioSet, Select, Static
 
 from jobbutik.domain.dates import format_day, parse_day
 from jobbutik.domain.errors import ValidationError
-from jobbutik.domain.i18n import _, ngettext
+from jobbutik.domain.i18n import N_, _, ngettext
 from jobbutik.domain.vocabulary import (
     ActivationOutcome,
     FollowUpKind,
@@ -29,7 +29,6 @@ from jobbutik.domain.vocabulary import (
     follow_up_outcome_label,
 )
 from jobbutik.tui.drafts import DraftKey
-from jobbutik.tui.messages import N_
 from jobbutik.tui.screens.forms import FormModal
 from jobbutik.tui.widgets.fields import FormField
 from jobbutik.tui.widgets.inputs import DateInput

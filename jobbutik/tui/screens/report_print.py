@@ -18,6 +18,7 @@ from textual.content import Content
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from jobbutik.domain.errors import JobbutikError, ValidationError
+from jobbutik.domain.files import os_reason
 from jobbutik.domain.i18n import N_, _
 from jobbutik.domain.vocabulary import AuditAction
 from jobbutik.tui.drafts import DraftKey
@@ -29,12 +30,6 @@ if TYPE_CHECKING:
     from jobbutik.services.context import ServiceContext
 
 FORMAT_TITLES = {"pdf": "PDF", "text": N_("Text"), "csv": "CSV"}
-
-
-def os_reason(exc: OSError) -> str:
-    """What the system said, with the file it said it about when that is not the one asked for."""
-    reason = exc.strerror or str(exc)
-    return f"{reason} ({exc.filename})" if exc.filename else reason
 
 
 def default_folder() -> Path:

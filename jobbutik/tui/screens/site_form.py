@@ -13,10 +13,9 @@ from textual.widgets import Checkbox, Footer, Input, RadioButton, RadioSet, Stat
 
 from jobbutik.domain.contact import check_email, check_phone, check_postcode
 from jobbutik.domain.errors import FormErrors
-from jobbutik.domain.i18n import _
+from jobbutik.domain.i18n import N_, _
 from jobbutik.domain.vocabulary import SiteKind
 from jobbutik.tui.drafts import DraftKey
-from jobbutik.tui.messages import N_
 from jobbutik.tui.screens.forms import FormModal
 from jobbutik.tui.widgets.fields import FormField, text_field
 
