@@ -1,8 +1,10 @@
 """`python -m benchmarks`: build what is needed, measure every figure, print the table.
 
-    python -m benchmarks                 # the full run: 1,000,000 citizens (about 10-20 min)
+    python -m benchmarks                 # the full run: 1,000,000 citizens (about 10-20 min,
+                                         # and about an hour for the 1,000 memory cycles)
     python -m benchmarks --scale 100000  # smaller and quicker; verdicts only at full scale
     python -m benchmarks --only start,queries
+    python -m benchmarks --only cycle --cycles 200  # memory over the desk's screens, shorter
 
 The demo databases are kept in benchmarks/.cache/ and reused while the code that shapes them is
 unchanged; `--rebuild` builds them again (and so measures the build time again).
@@ -19,10 +21,10 @@ import traceback
 from collections.abc import Callable
 from datetime import datetime
 
-from benchmarks import database, memory, queries, startup, throughput
+from benchmarks import database, memory, memory_cycle, queries, startup, throughput
 from benchmarks.common import FULL_SCALE, Result, load_average, say
 
-PARTS = ("start", "scale", "queries", "memory", "throughput")
+PARTS = ("start", "scale", "queries", "memory", "cycle", "throughput")
 SMALL = 300
 
 
@@ -79,6 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", default=",".join(PARTS), help=f"comma-separated parts to run: {', '.join(PARTS)}"
     )
+    parser.add_argument(
+        "--cycles",
+        type=int,
+        default=memory_cycle.ROUNDS,
+        help="round trips through the desk's screens in the cycle part (default %(default)s)",
+    )
     parser.add_argument("--rebuild", action="store_true", help="build the databases again")
     args = parser.parse_args(argv)
     parts = {p.strip() for p in args.only.split(",") if p.strip()}
@@ -114,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             loads.append(load_average())
         if "memory" in parts:
             results += _measured("memory", lambda: memory.run(big.path, full_scale=full))
+    if "cycle" in parts:
+        results += _measured("cycle", lambda: memory_cycle.run(small.path, args.cycles))
     if "throughput" in parts:
         results += _measured("throughput", lambda: throughput.run(small.path))
         loads.append(load_average())

@@ -89,6 +89,12 @@ MAX_HISTORY_YEARS = 10  # beyond this the days get busier instead (ages stay ins
 CHUNK = 20_000  # citizens per transaction
 BATCH = 10_000  # rows per executemany
 CITIZENS_PER_CONSULTANT = 1_000
+# The day in progress lies within the Jobbutik's opening hours (a local choice for the demo): it
+# opens at DEMO_OPENS; a demo built outside DEMO_OPENS + 1 h .. DEMO_CLOSES shows the day as at
+# DEMO_LATE_MORNING.
+DEMO_OPENS = time(9, 0)
+DEMO_CLOSES = time(15, 0)
+DEMO_LATE_MORNING = time(11, 30)
 BULK_CACHE_KIB = 256 * 1024  # SQLite page cache while loading (the default is 2 MiB)
 # Rows are written in the order of these ids, so an index they lead grows at its end, which costs
 # little: such indexes stay while loading; the others are built once at the end.
@@ -384,8 +390,19 @@ class _Builder:
         # fills the activation sites (all of them in a history no longer than that).
         self.citizens_per_window = citizens * self.window // len(self.history_days)
         self.today_open = self.cal.is_working_day(today)
+        self.day_now = self._day_moment()
         self.used_cprs: set[str] = set()
         self._pools()
+
+    def _day_moment(self) -> datetime:
+        """The moment of today the day in progress is shown at: now, when the demo is built
+        during opening hours, else late morning. Built at night, it still shows a day within
+        the opening hours, not arrivals from midnight on."""
+        opens = datetime.combine(self.today, DEMO_OPENS, tzinfo=LOCAL_TZ)
+        closes = datetime.combine(self.today, DEMO_CLOSES, tzinfo=LOCAL_TZ)
+        if opens + timedelta(hours=1) <= self.now <= closes:
+            return self.now
+        return datetime.combine(self.today, DEMO_LATE_MORNING, tzinfo=LOCAL_TZ)
 
     def _history_days(self) -> list[date]:
         """The working days before today that the history covers: the last HISTORY_WEEKS weeks,
@@ -500,6 +517,7 @@ class _Builder:
         used = {DEMO_USER}
         self.receptionists: list[str] = []
         self.consultants: list[int] = []
+        self.consultant_initials: list[str] = []
         for roles, n in plan:
             for _ in range(n):
                 male = self.rng.random() < 0.4
@@ -526,6 +544,7 @@ class _Builder:
                     self.receptionists.append(initials)
                 if Role.CONSULTANT.value in roles:
                     self.consultants.append(staff_id)
+                    self.consultant_initials.append(initials)
         return rows
 
     def company_rows(self) -> list[dict[str, Any]]:
@@ -830,6 +849,9 @@ class _Builder:
             "status": str(status),
             "registered_by": rng.choice(self.receptionists),
             "closed_at": None,
+            "claimed_by": None,
+            "claimed_at": None,
+            "claim_seen_at": None,
         }
         out["request"].append(row)
         if status == RequestStatus.WITHDRAWN:
@@ -839,7 +861,7 @@ class _Builder:
             )[0]
             at = arrived_at + timedelta(minutes=rng.randint(5, 40))
             if day == self.today:
-                at = min(at, self.now)
+                at = min(at, self.day_now)
             closed_at = at
             out["withdrawal"].append(
                 {
@@ -861,7 +883,7 @@ class _Builder:
             if slot == day:
                 completed = arrived_at + timedelta(minutes=rng.randint(25, 80))
             if slot == self.today:
-                completed = min(completed, self.now)
+                completed = min(completed, self.day_now)
             closed_at = completed
             self.visitation(
                 out,
@@ -1165,14 +1187,12 @@ class _Builder:
             return
 
     def day_in_progress(self, out: dict[str, list[Any]], arrivals: list[tuple[Any, ...]]) -> None:
-        """Today's arrivals, in arrival order: done, withdrawn, in conversation, then waiting."""
+        """Today's arrivals, in arrival order: done, withdrawn, in conversation (claimed by a
+        consultant each), then waiting; from the opening until a little before `day_now`."""
         rng = self.rng
         today = self.today
-        opening = datetime.combine(today, time(7, 45), tzinfo=LOCAL_TZ)
-        end = self.now - timedelta(minutes=2)
-        begin = max(opening, end - timedelta(hours=4))
-        if end - begin < timedelta(minutes=20):
-            begin = datetime.combine(today, time(0), tzinfo=LOCAL_TZ)
+        begin = datetime.combine(today, DEMO_OPENS, tzinfo=LOCAL_TZ)
+        end = self.day_now - timedelta(minutes=2)
         span = max(1, int((end - begin).total_seconds()))
         times = sorted(begin + timedelta(seconds=rng.randrange(span)) for _ in arrivals)
         n = len(arrivals)
@@ -1201,6 +1221,13 @@ class _Builder:
                 arrived_at=at,
                 status=status,
             )
+            if status == RequestStatus.IN_CONVERSATION:
+                claimed_at = min(at + timedelta(minutes=rng.randint(2, 20)), self.day_now)
+                out["request"][-1] |= {
+                    "claimed_by": self.consultant_initials[k % len(self.consultant_initials)],
+                    "claimed_at": claimed_at,
+                    "claim_seen_at": self.day_now,
+                }
 
 
 def _reset_sequences(session: Session, tables: Sequence[Table]) -> None:

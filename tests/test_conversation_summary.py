@@ -110,6 +110,7 @@ def test_an_adult_with_a_site_two_referrals_and_help() -> None:
             industries=("Detail", "Lager"),
             hours_wanted=30,
             restrictions="Ingen tunge løft",
+            driving_licence=False,
         ),
         classification=classified("jobparat"),
         activation=ActivationPart(date(2026, 11, 24), site_id=2, site=SITE),
@@ -142,8 +143,8 @@ def test_nothing_chosen_yet() -> None:
     parts = PlanParts(Facts(), Classification(None, None), ActivationPart(None), ReferralsPart())
     assert text(summary_lines(start(), parts, RULESET)) == [
         "Citizen: Jens Møller, 010190-XXXX, 36 years",
-        "Facts: vocational education no; wishes: —; industries: —; hours: —; skånehensyn: —; "
-        "driving licence no",
+        "Facts: vocational education not asked; wishes: —; industries: —; hours: —; "
+        "skånehensyn: —; driving licence not asked",
         "Category: — (proposed: —)",
         "Immediate activation: none chosen",
         "Job referrals: none",

@@ -49,7 +49,7 @@ def test_semicolon_file_with_bom_and_danish_letters(database: Database, tmp_path
     found = citizens(database)
     soren = found["0101901234"]
     assert soren.name == "Søren Ærø Åberg"
-    assert soren.name_folded == "soeren aeroe aaberg"
+    assert soren.name_folded == "soren aero aberg"
     assert soren.phone == "44 52 00 00" and soren.email == "soren@example.dk"
     assert soren.postcode == "2730"
     assert str(soren.birth_date) == "1990-01-01"

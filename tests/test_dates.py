@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from jobbutik.domain.clock import Clock
 from jobbutik.domain.dates import format_day, format_moment, parse_day
 from jobbutik.domain.errors import ValidationError
 
@@ -51,10 +52,40 @@ def test_anything_else_is_refused_with_the_way_to_write_it(text: str) -> None:
     with pytest.raises(ValidationError) as refused:
         parse_day(text)
     assert str(refused.value) == (
-        f"{text.strip()} is not a date: write it as DD.MM.YYYY, like 02.12.2026."
+        f"{text.strip()} is not a date: write it as DD.MM.YYYY, like 02.12.2026, or as DD.MM "
+        "for this year."
     )
 
 
 def test_an_empty_date_asks_for_one() -> None:
-    with pytest.raises(ValidationError, match=r"Enter a date \(DD.MM.YYYY\)"):
+    with pytest.raises(ValidationError, match=r"Enter a date \(DD.MM.YYYY, or DD.MM for this"):
         parse_day("  ")
+
+
+@pytest.mark.parametrize("text", ["7.12", "07.12", "7/12", "7-12", " 07/12 "])
+def test_a_day_without_its_year_is_in_this_year(text: str) -> None:
+    assert parse_day(text, today=date(2027, 1, 15)) == date(2027, 12, 7)
+    assert parse_day(text, today=date(2026, 12, 31)) == date(2026, 12, 7)
+
+
+def test_without_a_today_this_year_is_copenhagens() -> None:
+    assert parse_day("1.1").year == Clock().today().year
+
+
+@pytest.mark.parametrize("text", ["29.2", "31.4", "0.12", "7.13", "7.", ".12", "7..12", "712"])
+def test_a_short_date_that_is_no_day_is_refused(text: str) -> None:
+    with pytest.raises(ValidationError, match=r"DD\.MM for this year"):
+        parse_day(text, today=date(2027, 6, 1))
+
+
+def test_29_february_without_a_year_in_a_leap_year() -> None:
+    assert parse_day("29.2", today=date(2028, 6, 1)) == date(2028, 2, 29)
+
+
+def test_a_file_writes_the_year() -> None:
+    assert parse_day("07.12.2026", short=False) == date(2026, 12, 7)
+    with pytest.raises(ValidationError) as refused:
+        parse_day("7.12", short=False)
+    assert str(refused.value) == "7.12 is not a date: write it as DD.MM.YYYY, like 02.12.2026."
+    with pytest.raises(ValidationError, match=r"^Enter a date \(DD\.MM\.YYYY\)\.$"):
+        parse_day(" ", short=False)

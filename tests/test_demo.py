@@ -122,6 +122,31 @@ def test_a_day_in_progress(demo_db: Database) -> None:
     assert not {r.id for r in today if r.status == RequestStatus.WAITING} & held_today
 
 
+def test_a_demo_built_at_night_shows_a_day_within_the_opening_hours(
+    sqlite_database: Database,
+) -> None:
+    early = datetime(2026, 11, 23, 4, 0, tzinfo=LOCAL_TZ)
+    build_demo(sqlite_database, today=TODAY, now=early, citizens=120, in_worker=False)
+    today = [r for r in all_rows(sqlite_database, Request) if r.arrived_on == TODAY]
+    assert len(today) >= 4
+    opens, late_morning = (
+        datetime(2026, 11, 23, h, m, tzinfo=LOCAL_TZ) for h, m in ((9, 0), (11, 30))
+    )
+    assert all(opens <= r.arrived_at < late_morning for r in today)
+    assert min(r.arrived_at for r in today) < opens + timedelta(hours=1)  # from the opening on
+    closed = [r for r in today if r.closed_at is not None]
+    assert closed and all(r.arrived_at <= r.closed_at <= late_morning for r in closed)
+    consultants = {
+        s.initials for s in all_rows(sqlite_database, Staff) if Role.CONSULTANT.value in s.roles
+    }
+    talking = [r for r in today if r.status == RequestStatus.IN_CONVERSATION]
+    assert talking and all(r.claimed_by in consultants for r in talking)
+    assert len({r.claimed_by for r in talking}) == len(talking)  # one conversation per desk
+    assert all(r.arrived_at <= r.claimed_at <= r.claim_seen_at for r in talking)
+    waiting = [r for r in today if r.status == RequestStatus.WAITING]
+    assert waiting and all(r.claimed_by is None for r in waiting)
+
+
 def test_history_shape(demo_db: Database) -> None:
     follow_ups = all_rows(demo_db, FollowUp)
     overdue = [f for f in follow_ups if f.done_at is None and f.due < TODAY]

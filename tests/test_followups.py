@@ -21,6 +21,7 @@ from sqlmodel import select
 
 from jobbutik.domain.errors import NotFound, PermissionDenied, ValidationError
 from jobbutik.domain.i18n import set_language
+from jobbutik.domain.vocabulary import follow_up_outcome_label
 from jobbutik.services import arrivals, audit, followups, visitation
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
 from jobbutik.services.context import ServiceContext
@@ -73,7 +74,7 @@ def visit(
     activation = ActivationChoice(site, start.deadlines.default_activation_start) if site else None
     plan = VisitationPlan(
         request_id=request_id,
-        facts=facts or Facts(),
+        facts=facts or Facts(has_vocational_education=False),
         category=category,
         override_reason=override_reason,
         provisional=provisional,
@@ -81,6 +82,8 @@ def visit(
         exempt=site is None,
         exemption_reason="" if site else "Starter i fast job på mandag",
         referrals=tuple(ReferralChoice(o) for o in openings),
+        guidance=True,  # what the youth track proposes (an adult is never asked)
+        injunction=True,
     )
     return visitation.complete(ctx, plan)
 
@@ -95,6 +98,10 @@ def open_follow_up(db: Database, kind: str) -> FollowUp:
     )
     assert found is not None, kind
     return found
+
+
+def all_rows(db: Database, model: type) -> list:  # type: ignore[type-arg]
+    return db.read(lambda s: list(s.exec(select(model).order_by(model.id)).all()))
 
 
 def get(db: Database, model: type, row_id: int):  # type: ignore[no-untyped-def]
@@ -315,6 +322,61 @@ def test_a_hire_leaves_an_unrecorded_start_to_be_followed_up(
     assert followups.record_outcome(later, referral.id, "hired").closed_with_it == ()
     assert get(database, Activation, result.activation_id).status == "planned"
     assert get(database, FollowUp, start.id).done_at is None  # did they show up? still asked
+
+
+def test_a_hire_offers_the_other_referrals_and_closes_them_on_request(
+    database: Database, ctx: ServiceContext
+) -> None:
+    company = add_company(database)
+    jobs = [add_opening(database, company, title) for title in ("Kok", "Tjener", "Opvasker")]
+    visit(ctx, openings=tuple(jobs))
+    visit(ctx, OTHER, "Mette Hansen", openings=(jobs[0],))
+    referrals = [f for f in all_rows(database, FollowUp) if f.kind == FollowUpKind.REFERRAL]
+    kok, tjener, opvasker, mettes = referrals
+    day = on_day(ctx, at(date(2026, 12, 3)))
+    result = followups.record_outcome(day, tjener.id, "hired")
+    assert [(o.follow_up_id, o.subject) for o in result.other_referrals] == [
+        (kok.id, "Kok, Netto Herlev"),
+        (opvasker.id, "Opvasker, Netto Herlev"),
+    ]
+    # Only a hire offers them.
+    applied = followups.record_outcome(day, kok.id, "applied")
+    assert applied.other_referrals == ()
+    successor = get(database, FollowUp, applied.next_follow_up_id)
+    # Another desk recorded opvasker meanwhile: what it recorded stays.
+    followups.record_outcome(day, opvasker.id, "rejected")
+    closed = followups.close_after_hire(
+        day, tjener.citizen_id, [successor.id, opvasker.id, mettes.id]
+    )
+    assert closed == 1
+    done = get(database, FollowUp, successor.id)
+    assert (done.outcome, done.done_at, done.done_on_time) == (
+        "hired_elsewhere",
+        day.clock.now(),
+        True,
+    )
+    assert get(database, FollowUp, opvasker.id).outcome == "rejected"
+    assert get(database, FollowUp, mettes.id).done_at is None  # not this citizen's
+    assert get(database, Referral, successor.referral_id).outcome == "applied"  # as it was
+    logged = database.read(
+        lambda s: s.exec(select(AuditEntry).where(AuditEntry.entity_id == successor.id)).all()
+    )
+    assert [(e.action, e.actor, e.citizen_id, e.detail) for e in logged] == [
+        ("update", "kon", tjener.citizen_id, "hired_elsewhere")
+    ]
+    assert follow_up_outcome_label("hired_elsewhere") == "Closed: hired elsewhere"
+
+
+def test_closing_after_a_hire_needs_a_hire(database: Database, ctx: ServiceContext) -> None:
+    company = add_company(database)
+    visit(ctx, openings=(add_opening(database, company, "Kok"),))
+    due = open_follow_up(database, FollowUpKind.REFERRAL)
+    with pytest.raises(ValidationError, match="no referral recorded as hired"):
+        followups.close_after_hire(ctx, due.citizen_id, [due.id])
+    assert get(database, FollowUp, due.id).done_at is None
+    reception = make_ctx(database, "rec", roles="reception")
+    with pytest.raises(PermissionDenied):
+        followups.close_after_hire(reception, due.citizen_id, [due.id])
 
 
 def test_cv_deadline_missing_is_followed_up_again(database: Database, ctx: ServiceContext) -> None:

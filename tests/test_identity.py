@@ -361,14 +361,16 @@ def test_arbitrary_text_only_ever_gives_a_cvr_or_a_cvr_error(text: str) -> None:
 @pytest.mark.parametrize(
     ("a", "b", "folded"),
     [
-        ("Møller", "Moeller", "moeller"),
-        ("MØLLER", "moeller", "moeller"),
-        ("Åse", "Aase", "aase"),
-        ("A\u030ase", "Aase", "aase"),  # Å typed as A + combining ring
-        ("\u212bse", "Aase", "aase"),  # Å typed as the Ångström sign
-        ("Ærø", "Aeroe", "aeroe"),
+        ("Møller", "Moeller", "moller"),
+        ("MØLLER", "moller", "moller"),
+        ("Åse", "Aase", "ase"),
+        ("Aase", "Ase", "ase"),
+        ("A\u030ase", "Aase", "ase"),  # Å typed as A + combining ring
+        ("\u212bse", "Aase", "ase"),  # Å typed as the Ångström sign
+        ("Ærø", "Aeroe", "aero"),
+        ("Ærø", "Aero", "aero"),
         ("Jäger", "Jaeger", "jaeger"),
-        ("Björk", "Bjoerk", "bjoerk"),
+        ("Björk", "Bjoerk", "bjork"),
         ("José  Ñúñez", "jose nunez", "jose nunez"),
         ("  Jens\tPeter \n Hansen ", "jens peter hansen", "jens peter hansen"),
         ("Straße", "strasse", "strasse"),

@@ -3,6 +3,7 @@ Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -14,7 +15,14 @@ from jobbutik.domain.i18n import set_language
 from jobbutik.services import arrivals, matching
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
 from jobbutik.services.context import ServiceContext
-from jobbutik.services.matching import FAR, NEAR, REGION, SAME, postcode_distance
+from jobbutik.services.matching import (
+    FAR,
+    NEAR,
+    REGION,
+    SAME,
+    postcode_distance,
+    score_opening,
+)
 from jobbutik.services.visitation import Facts
 from jobbutik.store.db import Database
 from jobbutik.store.models import Citizen, JobOpening
@@ -116,7 +124,12 @@ def test_a_citizen_with_restrictions_and_no_licence(
 ) -> None:
     ctx = make_ctx(database)
     mette = citizen(ctx, "0202851236", "Mette Hansen", "2750")
-    facts = Facts(industries=("Køkken",), hours_wanted=20, restrictions="Kan ikke løfte tungt")
+    facts = Facts(
+        industries=("Køkken",),
+        hours_wanted=20,
+        restrictions="Kan ikke løfte tungt",
+        driving_licence=False,  # asked: no licence (not asked would not count against)
+    )
     result = ranked(ctx, mette, facts)
     assert [(title, score) for title, score, _r in result] == [
         ("Køkkenhjælp", 85),
@@ -133,6 +146,11 @@ def test_a_citizen_with_restrictions_and_no_licence(
     )
     assert "-50 needs a driving licence" in result[-1][2]
     assert "-30 no skånehensyn possible" in result[-1][2]
+    # Not asked is unknown: the licence neither counts for nor against; the reason says ask.
+    unknown = ranked(ctx, mette, replace(facts, driving_licence=None))
+    driver = next(reasons for title, _score, reasons in unknown if title == "Chauffør")
+    assert "0 needs a driving licence: ask whether the citizen has one" in driver
+    assert dict((t, s) for t, s, _r in unknown)["Chauffør"] == -30
 
 
 def test_a_citizen_with_an_interpreter_and_no_wishes(
@@ -140,7 +158,7 @@ def test_a_citizen_with_an_interpreter_and_no_wishes(
 ) -> None:
     ctx = make_ctx(database)
     ali = citizen(ctx, "1505702341", "Ali Hassan", "2730", interpreter="arabisk")
-    result = ranked(ctx, ali, Facts())
+    result = ranked(ctx, ali, Facts(driving_licence=False))
     assert [(title, score) for title, score, _r in result] == [
         ("Køkkenhjælp", 15),
         ("Bager", 15),
@@ -178,3 +196,23 @@ def test_a_citizen_without_postcode_gets_no_distance_reason(
 )
 def test_postcode_distance(a: str, b: str | None, expected: int | None) -> None:
     assert postcode_distance(a, b) == expected
+
+
+def test_the_industry_fields_own_example_matches_demo_openings(
+    sqlite_database: Database,
+) -> None:
+    """The example the facts field shows, "Detail, Lager", finds the demo's "Detailhandel" and
+    "Lager og logistik" openings, and only those, as wished industries."""
+    from jobbutik.demo import build_demo
+
+    today = date(2026, 11, 23)
+    build_demo(sqlite_database, today=today, citizens=60, in_worker=False)
+    facts = Facts(industries=("Detail", "Lager"))
+    demo_openings = sqlite_database.read(lambda s: s.exec(select(JobOpening)).all())
+    wished = {
+        opening.industry
+        for opening in demo_openings
+        if "+40 wished industry" in " ".join(score_opening(opening, facts, None, today)[1])
+    }
+    assert wished == {"Detailhandel", "Lager og logistik"}
+    assert len({o.industry for o in demo_openings}) > 5

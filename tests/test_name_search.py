@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from factories import make_ctx
+from factories import make_ctx, valid_cvr
+from sqlalchemy import event
 from sqlmodel import Session, col, select
 
-from jobbutik.services import arrivals, citizens
+from jobbutik.services import arrivals, citizens, companies
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
+from jobbutik.services.companies import CompanyForm
 from jobbutik.store.db import Database
 from jobbutik.store.models import Citizen, CitizenNameTail, name_tails
 
@@ -94,3 +98,97 @@ def test_tails_follow_the_name_and_anonymisation(database: Database) -> None:
     database.write(anonymise)
     assert not {t for n, t in tails(database) if n == "Mads Holm Olsen"}
     assert names(database, "olsen") == []
+
+
+FORGIVING = (
+    ("0505951234", "Hannah Møller"),
+    ("0606961234", "Åse Aagaard"),
+    ("0707971234", "Hans Jørgen Ærø"),
+)
+
+
+def register_forgiving(db: Database) -> None:
+    ctx = make_ctx(db)
+    for cpr, name in FORGIVING:
+        arrivals.register_arrival(
+            ctx,
+            ArrivalForm(cpr=cpr, benefit="kontanthjaelp", new_citizen=NewCitizen(name=name)),
+        )
+
+
+@pytest.mark.parametrize("dense", [False, True], ids=["sorted-tails", "name-walk"])
+@pytest.mark.parametrize(
+    ("term", "found"),
+    [
+        ("moller", ["Hannah Møller"]),
+        ("Moeller", ["Hannah Møller"]),
+        ("MØLLER", ["Hannah Møller"]),
+        ("møller hannah", ["Hannah Møller"]),
+        ("han møl", ["Hannah Møller"]),
+        ("  moller   h ", ["Hannah Møller"]),
+        ("han", ["Hannah Møller", "Hans Jørgen Ærø"]),
+        ("ase agard", ["Åse Aagaard"]),
+        ("aagaard aase", ["Åse Aagaard"]),
+        ("aero jorg", ["Hans Jørgen Ærø"]),
+        ("hannah hans", []),
+        ("møller x", []),
+        ("%", []),
+        ("h_nnah", []),
+    ],
+)
+def test_every_typed_word_starts_a_word_of_the_name_in_any_order(
+    database: Database, monkeypatch: pytest.MonkeyPatch, dense: bool, term: str, found: list[str]
+) -> None:
+    if dense:
+        monkeypatch.setattr(citizens, "DENSE_TAILS", 1)
+    register_forgiving(database)
+    assert names(database, term) == found
+
+
+def test_more_words_are_looked_up_in_the_indexes(sqlite_database: Database) -> None:
+    """Each statement of a search reads the citizen and tail tables through an index range
+    (SEARCH), never by a whole-table SCAN, with one word or several."""
+    register(sqlite_database)
+    register_forgiving(sqlite_database)
+    seen: list[tuple[str, Any]] = []
+
+    def capture(
+        _conn: object, _cursor: object, statement: str, parameters: Any, *_: object
+    ) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append((statement, parameters))
+
+    event.listen(sqlite_database.engine, "before_cursor_execute", capture)
+    try:
+        for term in ("møller", "møller hannah", "han møl", "peter jens m"):
+            assert names(sqlite_database, term)
+    finally:
+        event.remove(sqlite_database.engine, "before_cursor_execute", capture)
+    searches = [(s, p) for s, p in seen if "citizen" in s]
+    assert searches
+    with sqlite_database.engine.connect() as connection:
+        for statement, parameters in searches:
+            plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+            details = [row[-1] for row in plan]
+            assert not [d for d in details if re.match(r"SCAN (citizen|citizennametail)\b", d)], (
+                statement,
+                details,
+            )
+
+
+def test_company_names_are_found_the_same_forgiving_way(database: Database) -> None:
+    ctx = make_ctx(database)
+    moller = companies.create_company(ctx, CompanyForm(cvr=valid_cvr(21), name="Møller VVS ApS"))
+    aase = companies.create_company(ctx, CompanyForm(cvr=valid_cvr(31), name="Åse's Blomster"))
+    herlev = companies.create_company(
+        ctx, CompanyForm(cvr=valid_cvr(41), name="Herlev 100% Service")
+    )
+
+    def found(term: str) -> list[int]:
+        return [h.id for h in companies.search_companies(ctx, term)]
+
+    assert found("moller") == found("Moeller") == found("vvs møl") == [moller]
+    assert found("blomster ase") == found("aase's") == [aase]
+    assert found("møller blomster") == []
+    assert found("service 100%") == [herlev]
+    assert found("%") == found("s_rvice") == []

@@ -136,3 +136,57 @@ def test_an_old_opening_can_be_closed_after_its_date(database: Database) -> None
             later, opening_id, OpeningForm(**{**form.__dict__, "apply_by": date(2026, 12, 1)})
         )
     assert set(err.value.errors) == {"apply_by"}
+
+
+@pytest.mark.parametrize(
+    ("requirements", "ticked", "required"),
+    [
+        ("Kørekort kat. B", False, True),
+        ("B-kørekortet er et krav", False, True),
+        ("KOEREKORT", False, True),
+        ("Driving licence (B)", False, True),
+        ("Kan løfte 20 kg", False, False),
+        ("Kan løfte 20 kg", True, True),
+    ],
+)
+def test_requirements_that_ask_for_a_licence_require_one_as_in_the_csv_import(
+    database: Database, requirements: str, ticked: bool, required: bool
+) -> None:
+    ctx = make_ctx(database)
+    form = OpeningForm(
+        company_id=company_with_place(database),
+        title="Chauffør",
+        hours_per_week=37,
+        apply_by=date(2026, 12, 4),
+        requirements=requirements,
+        driving_licence_required=ticked,
+    )
+    created = openings.create_opening(ctx, form)
+    assert openings.get_opening(ctx, created).driving_licence_required is required
+    other = openings.create_opening(ctx, OpeningForm(**{**form.__dict__, "requirements": ""}))
+    openings.update_opening(ctx, other, form)  # the same on an edit
+    assert openings.get_opening(ctx, other).driving_licence_required is required
+
+
+def test_known_industries_once_each_in_danish_order(database: Database) -> None:
+    ctx = make_ctx(database)
+    company = company_with_place(database)  # industry "Detail"
+    for industry in ("Rengøring", "Lager og  logistik", "rengoering", "", "Økologi", "Bager"):
+        openings.create_opening(
+            ctx,
+            OpeningForm(
+                company_id=company,
+                title="Medhjælper",
+                hours_per_week=20,
+                apply_by=date(2026, 12, 4),
+                industry=industry,
+            ),
+        )
+    # "" takes the company's industry; "rengoering" is Rengøring spelled out.
+    assert openings.known_industries(ctx) == [
+        "Bager",
+        "Detail",
+        "Lager og logistik",
+        "Rengøring",
+        "Økologi",
+    ]

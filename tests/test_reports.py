@@ -113,7 +113,12 @@ class World:
         visitation.start(ctx, self.requests[key])
         result = visitation.complete(
             ctx,
-            VisitationPlan(request_id=self.requests[key], facts=Facts(), **plan),  # type: ignore[arg-type]
+            # Asked and answered: no vocational education; on the youth track both given.
+            VisitationPlan(
+                request_id=self.requests[key],
+                facts=Facts(has_vocational_education=False),
+                **{"guidance": True, "injunction": True, **plan},  # type: ignore[arg-type]
+            ),
         )
         self.visits[key] = result.visitation_id
         if result.activation_id is not None:

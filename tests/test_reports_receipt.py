@@ -9,17 +9,20 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from factories import add_company, add_opening, add_site, make_ctx
+from factories import add_company, add_opening, add_site, at, make_ctx, on_day
 from pypdf import PdfReader
 from sqlmodel import Session, select
+from test_followups import visit
 
-from jobbutik.domain.errors import JobbutikError, NotFound
+from jobbutik.domain.errors import JobbutikError, NotFound, PermissionDenied
 from jobbutik.domain.i18n import language, set_language
 from jobbutik.reports import printing
 from jobbutik.reports.receipt import (
+    ReceiptRef,
     log_receipt,
     receipt_document,
     receipt_for,
+    receipts_of,
     render_pdf,
     render_text,
 )
@@ -28,7 +31,7 @@ from jobbutik.services.arrivals import ArrivalForm, NewCitizen
 from jobbutik.services.context import ServiceContext
 from jobbutik.services.visitation import ActivationChoice, Facts, ReferralChoice, VisitationPlan
 from jobbutik.store.db import Database
-from jobbutik.store.models import ActivationSite, AuditEntry, Setting
+from jobbutik.store.models import ActivationSite, AuditEntry, Setting, Visitation
 
 ADULT = "0101901234"
 YOUNG = "0202024321"
@@ -154,7 +157,13 @@ def test_youth_receipt_has_guidance_and_injunction(database: Database, english: 
     visitation.start(ctx, request_id)
     result = visitation.complete(
         ctx,
-        VisitationPlan(request_id=request_id, facts=Facts(), category="åbenlyst uddannelsesparat"),
+        VisitationPlan(
+            request_id=request_id,
+            facts=Facts(has_vocational_education=False),
+            category="åbenlyst uddannelsesparat",
+            guidance=True,  # on the youth track both are answered, never assumed
+            injunction=True,
+        ),
     )
     receipt = receipt_for(ctx, result.visitation_id)
     assert (receipt.youth_track, receipt.guidance_referred, receipt.injunction_given) == (
@@ -184,6 +193,22 @@ def printing_action():  # type: ignore[no-untyped-def]
     from jobbutik.store.models import AuditAction
 
     return AuditAction.PRINT
+
+
+def test_a_citizens_receipts_newest_first(database: Database, english: None) -> None:
+    ctx, november = visit_adult(database)
+    [citizen_id] = database.read(
+        lambda s: list(s.exec(select(Visitation.citizen_id).where(Visitation.id == november)))
+    )
+    december = visit(on_day(ctx, at(date(2026, 12, 1))), ADULT, "Jens Møller").visitation_id
+    assert receipts_of(ctx, citizen_id) == (
+        ReceiptRef(december, date(2026, 12, 1)),
+        ReceiptRef(november, date(2026, 11, 23)),
+    )
+    assert receipts_of(ctx, citizen_id + 1) == ()
+    reception = make_ctx(database, "rec", roles="reception")
+    with pytest.raises(PermissionDenied):
+        receipts_of(reception, citizen_id)
 
 
 def test_unknown_visitation_is_not_found(database: Database, english: None) -> None:

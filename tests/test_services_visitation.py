@@ -28,8 +28,11 @@ YOUNG = "0202024321"  # born 2002: 24
 
 
 def register(ctx: ServiceContext, cpr: str, name: str = "Jens Møller") -> int:
+    """Register an arrival and start its conversation (claimed by `ctx`'s consultant)."""
     form = ArrivalForm(cpr=cpr, benefit="kontanthjaelp", new_citizen=NewCitizen(name=name))
-    return arrivals.register_arrival(ctx, form).request_id
+    request_id = arrivals.register_arrival(ctx, form).request_id
+    visitation.start(ctx, request_id)
+    return request_id
 
 
 def rows(db: Database, model: type) -> list:
@@ -96,17 +99,81 @@ def test_young_without_education_gets_the_education_track(database: Database) ->
     request_id = register(ctx, YOUNG, "Sofie Hansen")
     start = visitation.start(ctx, request_id)
     assert start.citizen.age == 24
-    proposal = visitation.propose(ctx, 24, Facts())
+    facts = Facts(has_vocational_education=False)
+    proposal = visitation.propose(ctx, 24, facts)
     assert (proposal.category, proposal.youth_track) == ("åbenlyst uddannelsesparat", True)
+    assert not proposal.asks_education
     # Guidance + injunction stand in for a site: no activation needed.
     visitation.complete(
-        ctx, VisitationPlan(request_id=request_id, facts=Facts(), category=proposal.category)
+        ctx,
+        VisitationPlan(
+            request_id=request_id,
+            facts=facts,
+            category=proposal.category,
+            guidance=True,
+            injunction=True,
+        ),
     )
     [saved] = rows(database, Visitation)
     assert (saved.youth_track, saved.guidance_referred, saved.injunction_given) == (
         True, True, True,
     )  # fmt: skip
     assert saved.cv_deadline is not None  # åbenlyst uddannelsesparat needs a CV too
+
+
+def test_unasked_questions_of_the_young_are_asked_before_saving(database: Database) -> None:
+    ctx = make_ctx(database)
+    request_id = register(ctx, YOUNG, "Sofie Hansen")
+    proposal = visitation.propose(ctx, 24, Facts())  # education not asked: never read as "no"
+    assert (proposal.category, proposal.asks_education) == ("åbenlyst uddannelsesparat", True)
+    plan = VisitationPlan(request_id=request_id, facts=Facts(), category=proposal.category)
+    with pytest.raises(FormErrors) as err:
+        visitation.complete(ctx, plan)
+    assert {"has_vocational_education", "guidance", "injunction"} <= set(err.value.errors)
+    answered = Facts(has_vocational_education=False)
+    with pytest.raises(FormErrors) as err:  # the youth track's two questions, never assumed
+        visitation.complete(ctx, VisitationPlan(**{**plan.__dict__, "facts": answered}))
+    assert set(err.value.errors) == {"guidance", "injunction"}
+    assert count(database, Visitation) == 0
+    plan = VisitationPlan(
+        **{**plan.__dict__, "facts": answered, "guidance": True, "injunction": False}
+    )
+    with pytest.raises(FormErrors) as err:  # without the injunction a site is needed again
+        visitation.complete(ctx, plan)
+    assert set(err.value.errors) == {"activation"}
+    visitation.complete(
+        ctx,
+        VisitationPlan(
+            **{**plan.__dict__, "exempt": True, "exemption_reason": "Starter på VUC mandag"}
+        ),
+    )
+    [saved] = rows(database, Visitation)
+    assert (saved.guidance_referred, saved.injunction_given) == (True, False)
+
+
+def test_not_asked_is_stored_as_unknown_and_offered_back(database: Database) -> None:
+    ctx = make_ctx(database)
+    site = add_site(database)
+    request_id = register(ctx, ADULT)
+    assert visitation.start(ctx, request_id).previous is None  # first visit: nothing to offer
+    facts = Facts(driving_licence=True, job_wishes="lager", industries=("Lager", "Detail"))
+    visitation.complete(
+        ctx,
+        VisitationPlan(
+            request_id=request_id,
+            facts=facts,
+            category="jobparat",
+            activation=ActivationChoice(site, date(2026, 11, 24)),
+        ),
+    )
+    [saved] = rows(database, Visitation)
+    # Over 30 the education question may go unasked: NULL, not "no".
+    assert (saved.has_vocational_education, saved.driving_licence) == (None, True)
+    assert saved.integration_programme is None
+    again = register(ctx, ADULT)
+    previous = visitation.start(ctx, again).previous
+    assert previous is not None
+    assert (previous.held_on, previous.facts) == (TODAY, facts)
 
 
 def test_override_needs_a_written_reason(database: Database) -> None:
@@ -182,7 +249,7 @@ def test_full_site_is_refused_and_nothing_is_saved(database: Database) -> None:
     # One transaction: the referral made before the capacity check is gone too.
     assert count(database, Visitation) == 1
     assert count(database, Referral) == 0
-    assert database.read(lambda s: s.get(Request, second)).status == "waiting"
+    assert database.read(lambda s: s.get(Request, second)).status == "in_conversation"  # not done
 
 
 def test_activation_start_must_be_a_working_day_within_the_rule(database: Database) -> None:

@@ -101,6 +101,7 @@ STORED = {
         "continues",
         "ended",
         "activation_ended",
+        "hired_elsewhere",
     ),
     AuditAction: ("read", "search", "create", "update", "delete", "export", "print", "import"),
     AuditEntity: (
@@ -142,6 +143,7 @@ STORED = {
         "visit",
         "follow_up",
         "reassign",
+        "release_claim",
         "manage_openings",
         "manage_sites",
         "reports",

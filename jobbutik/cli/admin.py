@@ -276,7 +276,8 @@ def restore_command(file: Path, yes: bool) -> None:
     help=N_(
         "List the citizens whose cases closed longer ago than the retention period; with "
         "--apply, anonymise them (or delete them, if the setting retention_mode is delete) "
-        "and purge audit entries older than audit_retention_years.\n\n"
+        "and purge audit entries older than audit_retention_years and drafts not touched for "
+        "draft_retention_days.\n\n"
         "A dry run is the default. Both the listing and the changes are written to the audit "
         "log. Needs the admin role."
     ),
@@ -304,6 +305,13 @@ def retention_command(apply: bool) -> None:
             )
         )
         purged = result.audit
+        click.echo(
+            ngettext(
+                "{count} draft not touched for a long time deleted.",
+                "{count} drafts not touched for a long time deleted.",
+                result.drafts,
+            ).format(count=result.drafts)
+        )
     else:
         click.echo(
             ngettext(

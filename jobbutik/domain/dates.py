@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from jobbutik.domain.clock import local
+from jobbutik.domain.clock import Clock, local
 from jobbutik.domain.errors import ValidationError
 from jobbutik.domain.i18n import _
 
@@ -22,6 +22,8 @@ _FORMATS = (
     re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"),
     # 02122026
     re.compile(r"(?P<d>\d{2})(?P<m>\d{2})(?P<y>\d{4})"),
+    # 7.12, 07/12, 7-12: this year (last: `parse_day(short=False)` leaves it out)
+    re.compile(r"(?P<d>\d{1,2})[.\-/](?P<m>\d{1,2})"),
 )
 
 
@@ -35,19 +37,34 @@ def format_moment(moment: datetime) -> str:
     return local(moment).strftime("%d.%m.%Y %H:%M")
 
 
-def parse_day(text: str) -> date:
+def parse_day(text: str, *, today: date | None = None, short: bool = True) -> date:
     """A date typed as 02.12.2026 (also with - or /, one-digit day or month), 02122026 or
-    2026-12-02. ValidationError with one sentence when it is not a real date."""
+    2026-12-02; with `short`, also without the year (7.12, 7/12, 7-12) for a day in `today`'s
+    year (by default the Copenhagen calendar's today). A file is read with `short=False`: it may
+    be imported in another year than it was written. ValidationError with one sentence when it
+    is not a real date."""
     value = text.strip()
     if not value:
-        raise ValidationError(_("Enter a date (DD.MM.YYYY)."))
+        raise ValidationError(
+            _("Enter a date (DD.MM.YYYY, or DD.MM for this year).")
+            if short
+            else _("Enter a date (DD.MM.YYYY).")
+        )
     if value.isascii():
-        for pattern in _FORMATS:
+        for pattern in _FORMATS if short else _FORMATS[:-1]:
             if match := pattern.fullmatch(value):
+                year = match.groupdict().get("y") or (today or Clock().today()).year
                 try:
-                    return date(int(match["y"]), int(match["m"]), int(match["d"]))
+                    return date(int(year), int(match["m"]), int(match["d"]))
                 except ValueError:
                     break
+    if not short:
+        raise ValidationError(
+            _("{value} is not a date: write it as DD.MM.YYYY, like 02.12.2026.").format(value=value)
+        )
     raise ValidationError(
-        _("{value} is not a date: write it as DD.MM.YYYY, like 02.12.2026.").format(value=value)
+        _(
+            "{value} is not a date: write it as DD.MM.YYYY, like 02.12.2026, or as DD.MM for "
+            "this year."
+        ).format(value=value)
     )

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from jobbutik.domain.clock import local
+from jobbutik.domain.i18n import _
+
 
 class JobbutikError(Exception):
     """Base: a problem to report in one line, never with a traceback."""
@@ -41,3 +46,28 @@ class FormErrors(ValidationError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(errors.values()), field=next(iter(errors), None))
         self.errors = errors
+
+
+class ClaimHeld(JobbutikError):
+    """Another desk has the citizen in conversation: it cannot be opened here."""
+
+    def __init__(self, holder: str, since: datetime) -> None:
+        super().__init__(
+            _("{holder} has the citizen in conversation since {since}.").format(
+                holder=holder, since=local(since).strftime("%H:%M")
+            )
+        )
+        self.holder = holder
+        self.since = since
+
+
+class ClaimLost(JobbutikError):
+    """The conversation was released or taken over by another desk before it was saved."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "The conversation is no longer yours (released or taken over by another desk): "
+                "nothing was saved; your input is kept as a draft."
+            )
+        )

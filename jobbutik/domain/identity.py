@@ -8,6 +8,7 @@ modulus-11 check — numbers without it have been issued since 2007 — it is on
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -193,16 +194,23 @@ def parse_cvr(text: str) -> str:
         ) from None
 
 
-_DANISH_FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ä": "ae", "ö": "oe"})
+_DANISH_FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "ae", "ö": "o"})
+# The old spellings of ø and å ("Moeller", "Aase") meet the letters and the plain forms people
+# type without them ("Moller", "Ase"). A run collapses whole so folding a folded name changes
+# nothing.
+_SPELLED_OUT = ((re.compile("oe+"), "o"), (re.compile("a{2,}"), "a"))
 
 
 def fold_name(name: str) -> str:
-    """A search key for a name: `Møller`, `Moeller` and `MØLLER` all give `moeller`;
-    `Åse` and `Aase` give `aase`; other accents are dropped (`José` → `jose`)."""
+    """A search key for a name: `Møller`, `Moeller`, `Moller` and `MØLLER` all give `moller`;
+    `Åse`, `Aase` and `Ase` give `ase`; `Ærø` and `Aero` give `aero`; other accents are
+    dropped (`José` → `jose`)."""
     # NFKC first so a decomposed "a + ring above" is folded as å (not stripped to a) and
     # compatibility forms (full-width letters, ligatures) become ordinary letters.
     folded = unicodedata.normalize("NFKC", name).casefold().translate(_DANISH_FOLD)
     stripped = "".join(
         ch for ch in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(ch)
     )
+    for pattern, letter in _SPELLED_OUT:
+        stripped = pattern.sub(letter, stripped)
     return " ".join(stripped.split())

@@ -10,6 +10,7 @@ _RECEPTION = frozenset(
 _CONSULTANT = _RECEPTION | {Permission.VISIT, Permission.FOLLOW_UP}
 _SUPERVISOR = _CONSULTANT | {
     Permission.REASSIGN,
+    Permission.RELEASE_CLAIM,
     Permission.MANAGE_SITES,
     Permission.REPORTS,
     Permission.IMPORT,

@@ -72,6 +72,7 @@ class Permission(Vocabulary):
     VISIT = "visit", N_("Hold visitation conversations")
     FOLLOW_UP = "follow_up", N_("Follow up")
     REASSIGN = "reassign", N_("Reassign follow-ups")
+    RELEASE_CLAIM = "release_claim", N_("Release another desk's conversation")
     MANAGE_OPENINGS = "manage_openings", N_("Manage companies and jobs")
     MANAGE_SITES = "manage_sites", N_("Manage activation sites")
     REPORTS = "reports", N_("Reports")
@@ -214,6 +215,8 @@ class FollowUpOutcome(Vocabulary):
     ENDED = "ended", N_("Ended")
     # Closed by the program: the follow-up lost its purpose because its activation ended.
     ACTIVATION_ENDED = "activation_ended", N_("Activation ended")
+    # Closed on request after a hire: a referral follow-up the citizen's new job makes pointless.
+    HIRED_ELSEWHERE = "hired_elsewhere", N_("Closed: hired elsewhere")
 
 
 def follow_up_outcome_label(value: str | None) -> str:

@@ -16,7 +16,8 @@ from pathlib import Path
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col
 
-from jobbutik.domain.errors import NotFound
+from jobbutik.domain.errors import NotFound, ValidationError
+from jobbutik.domain.files import os_reason, private_file, write_private
 from jobbutik.domain.i18n import _
 from jobbutik.domain.vocabulary import AuditEntity, Benefit, Category
 from jobbutik.reports import fmt
@@ -177,6 +178,30 @@ def receipt_for(ctx: ServiceContext, visitation_id: int) -> Receipt:
     return receipt
 
 
+@dataclass(frozen=True)
+class ReceiptRef:
+    """A saved visitation conversation whose receipt can be printed again."""
+
+    visitation_id: int
+    held_on: date
+
+
+def receipts_of(ctx: ServiceContext, citizen_id: int) -> tuple[ReceiptRef, ...]:
+    """The citizen's visitations, newest first (ties: as saved). Only ids and days: reading the
+    receipt itself (`receipt_for`) is what the audit log records."""
+    ctx.require(Permission.VISIT)
+
+    def read(session: Session) -> tuple[ReceiptRef, ...]:
+        rows = session.execute(
+            select_columns(col(Visitation.id), col(Visitation.held_on))
+            .where(col(Visitation.citizen_id) == citizen_id)
+            .order_by(col(Visitation.held_on).desc(), col(Visitation.id))
+        ).all()
+        return tuple(ReceiptRef(vid, held_on) for vid, held_on in rows)
+
+    return ctx.db.read(read)
+
+
 def log_receipt(ctx: ServiceContext, receipt: Receipt, action: AuditAction) -> None:
     """Log that the receipt was saved (EXPORT) or printed (PRINT)."""
     log_report(
@@ -329,3 +354,51 @@ def render_pdf(receipt: Receipt, path: str | os.PathLike[str]) -> Path:
     from jobbutik.reports.pdf import render_pdf as render
 
     return render(receipt_document(receipt), path)
+
+
+# -- saving and printing ----------------------------------------------------------------------
+
+
+def receipt_dir(ctx: ServiceContext) -> Path:
+    """`receipts/` beside a SQLite file; in the user data folder for a database server."""
+    if ctx.db.path is not None:
+        base = ctx.db.path.parent
+    else:
+        from platformdirs import user_data_path
+
+        base = user_data_path("jobbutik", appauthor=False)
+    folder = base / "receipts"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
+def save_and_print(ctx: ServiceContext, visitation_id: int) -> str:
+    """Save the receipt of a saved visitation as PDF and plain text next to the database (the
+    same private folder, 0600 files) and send the PDF to the default printer with `lp` where
+    there is one; return the one line to show (it says where the files are when nothing was
+    printed). Printed again later, it is the same receipt, read from what was stored."""
+    from jobbutik.reports.printing import PrintError, print_file
+
+    receipt = receipt_for(ctx, visitation_id)
+    stem = f"kvittering-{receipt.held_on.isoformat()}-{visitation_id}"
+    try:
+        folder = receipt_dir(ctx)
+        text_path = folder / f"{stem}.txt"
+        pdf_path = folder / f"{stem}.pdf"
+        write_private(text_path, render_text(receipt).encode("utf-8"))
+        with private_file(pdf_path) as tmp:
+            render_pdf(receipt, tmp)
+    except OSError as exc:  # a full disk, a folder not ours: a reason, not a crash
+        raise ValidationError(
+            _("The receipt could not be saved: {reason}. The conversation itself is saved.").format(
+                reason=os_reason(exc)
+            )
+        ) from exc
+    log_receipt(ctx, receipt, AuditAction.EXPORT)
+    saved = _("Receipt saved: {pdf} and {text}.").format(pdf=pdf_path, text=text_path.name)
+    try:
+        printed = print_file(pdf_path)
+    except PrintError as exc:
+        return _("{saved} Not printed: {error}").format(saved=saved, error=exc)
+    log_receipt(ctx, receipt, AuditAction.PRINT)
+    return f"{saved} {printed}"

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select as select_columns
-from sqlmodel import Session, col, func, or_, select
+from sqlmodel import Session, and_, col, func, or_, select
 
+from jobbutik.domain.clock import LOCAL_TZ, local
 from jobbutik.domain.contact import check_email, check_name, check_phone, check_postcode
 from jobbutik.domain.dates import format_day
 from jobbutik.domain.errors import FormErrors, NotFound, ValidationError
 from jobbutik.domain.i18n import _
 from jobbutik.domain.identity import mask_cpr, parse_cpr
+from jobbutik.domain.text import require_plain_text
 from jobbutik.domain.vocabulary import AuditEntity, AuditPurpose
 from jobbutik.services import audit
 from jobbutik.services.citizens import (
@@ -25,6 +27,7 @@ from jobbutik.services.citizens import (
     parse_cpr_field,
 )
 from jobbutik.services.context import Permission, ServiceContext
+from jobbutik.store import changes
 from jobbutik.store.models import (
     AuditAction,
     Benefit,
@@ -40,6 +43,9 @@ from jobbutik.store.settings import setting_int, setting_time
 # holds a day, and the last time of day a same-day slot is still offered.
 DAILY_VISITS_PER_CONSULTANT = 6
 LAST_SAME_DAY_SLOT = time(14, 30)
+
+# A request is open while waiting or in conversation; a citizen has at most one.
+_OPEN = (RequestStatus.WAITING, RequestStatus.IN_CONVERSATION)
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,26 @@ class ArrivalResult:
     citizen_name: str
     created_citizen: bool
     slot_date: date
+    # True: the citizen already had an open request (waiting or in conversation, any day) and no
+    # second one was made: `request_id` is that request, `arrived_on` and `status` say which.
+    existing: bool = False
+    arrived_on: date | None = None
+    status: str = RequestStatus.WAITING
+
+    def notice(self) -> str:
+        """What the desk is told after registering."""
+        if self.existing:
+            return _(
+                "{name} already has an open request from {arrived} (visitation {day}, {status})."
+            ).format(
+                name=self.citizen_name,
+                arrived=format_day(self.arrived_on),
+                day=format_day(self.slot_date),
+                status=RequestStatus.label_of(self.status).lower(),
+            )
+        return _("{name} is registered; visitation {day}.").format(
+            name=self.citizen_name, day=format_day(self.slot_date)
+        )
 
 
 class DuplicateSuspected(ValidationError):
@@ -135,6 +161,7 @@ def suggest_slot(ctx: ServiceContext) -> date:
 
 def register_arrival(ctx: ServiceContext, form: ArrivalForm) -> ArrivalResult:
     staff = ctx.require(Permission.REGISTER)
+    require_plain_text(form)
     digits = parse_cpr_field(ctx, form.cpr)
     _validate_benefit(form.benefit)
     today, now = ctx.clock.today(), ctx.clock.now()
@@ -157,7 +184,13 @@ def register_arrival(ctx: ServiceContext, form: ArrivalForm) -> ArrivalResult:
             )
 
     def work(session: Session) -> ArrivalResult:
-        citizen = session.exec(select(Citizen).where(Citizen.cpr == digits)).first()
+        # Locked (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers) so two desks
+        # registering the same citizen at once cannot both find no open request.
+        citizen = session.exec(
+            select(Citizen).where(Citizen.cpr == digits).with_for_update()
+        ).first()
+        if citizen is not None and (open_request := _open_request_of(session, citizen)):
+            return open_request
         created = citizen is None
         if citizen is None:
             new = form.new_citizen
@@ -223,9 +256,40 @@ def register_arrival(ctx: ServiceContext, form: ArrivalForm) -> ArrivalResult:
             citizen_id=citizen.id,
             at=now,
         )
+        changes.bump(session)
         return ArrivalResult(request.id, citizen.id, citizen.name, created, slot)
 
     return ctx.db.write(work)
+
+
+def _open_request_of(session: Session, citizen: Citizen) -> ArrivalResult | None:
+    """The citizen's open request (waiting or in conversation, whatever its day), if any."""
+    request = session.exec(
+        select(Request)
+        .where(
+            Request.citizen_id == citizen.id,
+            col(Request.status).in_(_OPEN),
+        )
+        .order_by(col(Request.arrived_at).desc())
+    ).first()
+    if request is None or request.id is None or citizen.id is None:
+        return None
+    return ArrivalResult(
+        request.id,
+        citizen.id,
+        citizen.name,
+        created_citizen=False,
+        slot_date=request.slot_date,
+        existing=True,
+        arrived_on=request.arrived_on,
+        status=request.status,
+    )
+
+
+def board_version(ctx: ServiceContext) -> int:
+    """The board's change counter: one cheap read, no audit (nothing personal is read)."""
+    ctx.require(Permission.SEARCH)
+    return ctx.db.read(changes.seq)
 
 
 @dataclass(frozen=True)
@@ -240,19 +304,47 @@ class BoardRow:
     status: str
     slot_date: date
     booked_earlier: bool = field(default=False)  # registered on an earlier day for today's slot
+    booked_later: bool = field(default=False)  # registered today for a later day's slot
+    overdue: bool = field(default=False)  # its slot day has passed: left from an earlier day
+    claimed_by: str | None = None  # in conversation: who holds it, since when
+    claimed_at: datetime | None = None
+    closed_at: datetime | None = None
+
+    @property
+    def waiting_here(self) -> bool:
+        """Waiting in the room now: not a booking for another day."""
+        return self.status == RequestStatus.WAITING and not self.booked_later
+
+    @property
+    def finished(self) -> bool:
+        return self.status in _FINISHED
 
     def waiting_minutes(self, now: datetime) -> int | None:
         """Minutes waited so far, while waiting; None once the conversation started or ended."""
-        if self.status != RequestStatus.WAITING or self.booked_earlier:
+        if not self.waiting_here or self.booked_earlier:
             return None
         return max(0, int((now - self.arrived_at).total_seconds() // 60))
 
 
+_FINISHED = frozenset({RequestStatus.DONE, RequestStatus.WITHDRAWN, RequestStatus.NO_SHOW})
+
+
 def today_board(ctx: ServiceContext, day: date | None = None) -> list[BoardRow]:
-    """Every arrival of the day, and those booked for it, sorted by arrival."""
+    """Every arrival of the day, those booked for it, and those left open from an earlier day
+    (with those of them closed on the day), sorted by arrival. A request left open cannot be
+    registered again (one open request per citizen), so the desk resolves it here."""
     staff = ctx.require(Permission.SEARCH)
     day = day or ctx.clock.today()
     now = ctx.clock.now()
+    day_starts = datetime.combine(day, time(0), tzinfo=LOCAL_TZ)
+    day_ends = datetime.combine(day + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
+    left_over = and_(
+        col(Request.slot_date) < day,
+        or_(
+            col(Request.status).in_(_OPEN),
+            and_(col(Request.closed_at) >= day_starts, col(Request.closed_at) < day_ends),
+        ),
+    )
 
     def work(session: Session) -> list[BoardRow]:
         rows = session.execute(
@@ -267,10 +359,13 @@ def today_board(ctx: ServiceContext, day: date | None = None) -> list[BoardRow]:
                 col(Request.benefit),
                 col(Request.status),
                 col(Request.slot_date),
+                col(Request.claimed_by),
+                col(Request.claimed_at),
+                col(Request.closed_at),
             )
             .join(Citizen, col(Citizen.id) == Request.citizen_id)
-            .where(or_(Request.arrived_on == day, Request.slot_date == day))
-            .order_by(col(Request.arrived_at))
+            .where(or_(Request.arrived_on == day, Request.slot_date == day, left_over))
+            .order_by(col(Request.arrived_at), col(Request.id))
         ).all()
         audit.record(
             session,
@@ -292,6 +387,11 @@ def today_board(ctx: ServiceContext, day: date | None = None) -> list[BoardRow]:
                 status=status,
                 slot_date=slot,
                 booked_earlier=arrived_on < day,
+                booked_later=slot > day,
+                overdue=slot < day,
+                claimed_by=claimed_by,
+                claimed_at=claimed_at,
+                closed_at=closed_at,
             )
             for (
                 rid,
@@ -304,33 +404,67 @@ def today_board(ctx: ServiceContext, day: date | None = None) -> list[BoardRow]:
                 benefit,
                 status,
                 slot,
+                claimed_by,
+                claimed_at,
+                closed_at,
             ) in rows
         ]
 
     return ctx.db.write(work)
 
 
-# Moves the desk may make by hand; done and withdrawn come from the conversation itself.
+# Moves the desk may make by hand: no-show, and its undo the same day. Claims move a request in
+# and out of conversation (visitation.start, services.claims); done and withdrawn come from the
+# conversation and the withdrawal.
 _MANUAL_MOVES = {
-    (RequestStatus.WAITING, RequestStatus.IN_CONVERSATION),
     (RequestStatus.WAITING, RequestStatus.NO_SHOW),
-    (RequestStatus.IN_CONVERSATION, RequestStatus.WAITING),
     (RequestStatus.NO_SHOW, RequestStatus.WAITING),
 }
 
 
+def no_show_undoable(closed_at: datetime | None, today: date) -> bool:
+    """A no-show is undone only the day it was marked."""
+    return closed_at is not None and local(closed_at).date() == today
+
+
+def _has_open_request(session: Session, request: Request) -> bool:
+    """The citizen has an open request other than this one."""
+    return (
+        session.exec(
+            select(Request.id).where(
+                Request.citizen_id == request.citizen_id,
+                Request.id != request.id,
+                col(Request.status).in_(_OPEN),
+            )
+        ).first()
+        is not None
+    )
+
+
 def set_status(ctx: ServiceContext, request_id: int, status: str) -> None:
     staff = ctx.require(Permission.REGISTER)
-    now = ctx.clock.now()
+    today, now = ctx.clock.today(), ctx.clock.now()
 
     def work(session: Session) -> None:
-        request = session.get(Request, request_id)
+        request = session.get(Request, request_id, with_for_update=True)
         if request is None:
             raise NotFound(_("No such request."))
         if (request.status, status) not in _MANUAL_MOVES:
             raise ValidationError(
                 _("A request that is {current} cannot be set to {new}.").format(
-                    current=request.status, new=status
+                    current=RequestStatus.label_of(request.status).lower(),
+                    new=RequestStatus.label_of(status).lower(),
+                )
+            )
+        if request.status == RequestStatus.NO_SHOW and not no_show_undoable(
+            request.closed_at, today
+        ):
+            raise ValidationError(_("A no-show can only be undone the same day."))
+        if status == RequestStatus.WAITING and _has_open_request(session, request):
+            raise ValidationError(
+                _(
+                    "The no-show cannot be undone: the citizen was registered again and has "
+                    "an open request."
                 )
             )
         request.status = status
@@ -346,5 +480,6 @@ def set_status(ctx: ServiceContext, request_id: int, status: str) -> None:
             detail=status,
             at=now,
         )
+        changes.bump(session)
 
     ctx.db.write(work)

@@ -26,6 +26,7 @@ from jobbutik.domain.vocabulary import (
 )
 from jobbutik.services import audit
 from jobbutik.services.context import Permission, ServiceContext
+from jobbutik.services.name_words import search_words, starts_words
 from jobbutik.store.models import (
     Activation,
     ActivationSite,
@@ -236,19 +237,29 @@ def _hit_row(row: Any, today: date) -> CitizenHit:
     return CitizenHit(citizen_id, mask_cpr(cpr), name, age_on(birth_date, today), postcode)
 
 
-def _name_matches(session: Session, folded: str, limit: int, *, sqlite: bool) -> list[Any]:
-    """Citizens whose folded name, or one of its later words, starts with `folded`, in
-    (name_folded, id) order. Both halves come from an index in that order or from a bounded
-    sort, and are merged here."""
+def _name_matches(session: Session, words: list[str], limit: int, *, sqlite: bool) -> list[Any]:
+    """Citizens whose folded name has a word starting with each of `words` (longest first), in
+    (name_folded, id) order. The first word is looked up in an index, as the start of the whole
+    name or of a later word; the rest filter those rows. Both halves come from an index in that
+    order or from a bounded sort, and are merged here."""
+    first, rest = words[0], words[1:]
     live = col(Citizen.anonymised_at).is_(None)
     order = (col(Citizen.name_folded), col(Citizen.id))
     whole = session.execute(
         select_columns(*_HIT_COLUMNS)
-        .where(live, _prefix(Citizen.name_folded, folded, sqlite=sqlite))
+        .where(
+            live,
+            _prefix(Citizen.name_folded, first, sqlite=sqlite),
+            *starts_words(Citizen.name_folded, rest),
+        )
         .order_by(*order)
         .limit(limit)
     ).all()
-    tail_match = _prefix(CitizenNameTail.tail, folded, sqlite=sqlite)
+    # The tail index repeats the folded name, so the other words filter within the index.
+    tail_match = and_(
+        _prefix(CitizenNameTail.tail, first, sqlite=sqlite),
+        *starts_words(CitizenNameTail.name_folded, rest),
+    )
     many = session.exec(
         select(func.count()).select_from(
             select(CitizenNameTail.citizen_id).where(tail_match).limit(DENSE_TAILS).subquery()
@@ -276,7 +287,7 @@ def _name_matches(session: Session, folded: str, limit: int, *, sqlite: bool) ->
         # `limit` of them quickly.
         later = session.execute(
             select_columns(*_HIT_COLUMNS)
-            .where(live, col(Citizen.name_folded).contains(" " + folded, autoescape=True))
+            .where(live, *starts_words(Citizen.name_folded, words))
             .order_by(*order)
             .limit(limit)
         ).all()
@@ -285,12 +296,13 @@ def _name_matches(session: Session, folded: str, limit: int, *, sqlite: bool) ->
 
 
 def search(ctx: ServiceContext, term: str, *, limit: int = SEARCH_LIMIT) -> list[CitizenHit]:
-    """Citizens by CPR prefix (digits) or by name prefix with Danish letters folded: the start
-    of the whole name or of any later word ("moeller" finds "Jens Møller")."""
+    """Citizens by CPR prefix (digits) or by name: each typed word starts some word of the name,
+    in any order, with Danish letters folded ("moller hannah" finds "Hannah Møller")."""
     staff = ctx.require(Permission.SEARCH)
     text = term.strip()
     digits = text.replace("-", "")
-    if not text:
+    words = search_words(text)
+    if not words:
         return []
     today, now = ctx.clock.today(), ctx.clock.now()
     sqlite = ctx.db.backend == "sqlite"
@@ -309,7 +321,7 @@ def search(ctx: ServiceContext, term: str, *, limit: int = SEARCH_LIMIT) -> list
                 ).all()
             )
         else:
-            rows = _name_matches(session, fold_name(text), limit, sqlite=sqlite)
+            rows = _name_matches(session, words, limit, sqlite=sqlite)
         audit.record(
             session,
             actor=staff.initials,

@@ -19,9 +19,11 @@ from jobbutik.domain.contact import check_email, check_name, check_phone, check_
 from jobbutik.domain.errors import FormErrors, NotFound, ValidationError
 from jobbutik.domain.i18n import _
 from jobbutik.domain.identity import CvrError, fold_name, mask_cpr, parse_cvr
+from jobbutik.domain.text import require_plain_text
 from jobbutik.domain.vocabulary import AuditEntity
 from jobbutik.services import audit
 from jobbutik.services.context import Permission, ServiceContext
+from jobbutik.services.name_words import search_words, starts_words
 from jobbutik.store.models import (
     Agreement,
     AuditAction,
@@ -152,6 +154,7 @@ def _refuse_duplicate_cvr(session: Session, cvr: str, own_id: int | None) -> Non
 def create_company(ctx: ServiceContext, form: CompanyForm) -> int:
     """Register a company; a CVR number already registered is refused at the `cvr` field."""
     staff = ctx.require(Permission.MANAGE_OPENINGS)
+    require_plain_text(form)
     if errors := validate_company(form):
         raise FormErrors(errors)
     now = ctx.clock.now()
@@ -179,6 +182,7 @@ def create_company(ctx: ServiceContext, form: CompanyForm) -> int:
 
 def update_company(ctx: ServiceContext, company_id: int, form: CompanyForm) -> None:
     staff = ctx.require(Permission.MANAGE_OPENINGS)
+    require_plain_text(form)
     if errors := validate_company(form):
         raise FormErrors(errors)
     now = ctx.clock.now()
@@ -232,8 +236,8 @@ def get_company(ctx: ServiceContext, company_id: int) -> CompanyForm:
 def search_companies(
     ctx: ServiceContext, term: str = "", *, limit: int = SEARCH_LIMIT
 ) -> list[CompanyHit]:
-    """Companies by CVR prefix (digits) or by name (any word's start, Danish letters folded);
-    an empty term lists them all by name."""
+    """Companies by CVR prefix (digits) or by name (each typed word starts some word of the name,
+    in any order, Danish letters folded); an empty term lists them all by name."""
     ctx.require(Permission.MANAGE_OPENINGS)
     text = term.strip()
     digits = "".join(text.split())
@@ -257,11 +261,7 @@ def search_companies(
     if digits and digits.isascii() and digits.isdigit():
         query = query.where(col(Company.cvr).startswith(digits, autoescape=True))
     elif text:
-        folded = fold_name(text)
-        query = query.where(
-            col(Company.name_folded).startswith(folded, autoescape=True)
-            | col(Company.name_folded).contains(" " + folded, autoescape=True)
-        )
+        query = query.where(*starts_words(Company.name_folded, search_words(text)))
     query = query.order_by(col(Company.name_folded), col(Company.id)).limit(limit)
 
     def work(session: Session) -> list[CompanyHit]:

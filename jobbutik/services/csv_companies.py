@@ -8,7 +8,8 @@ Openings: `cvr`, `title`, `hours`, `postcode`, `apply_by` (required); `industry`
 `apply_by` is `dd-mm-yyyy` (as a Danish spreadsheet writes it) or any form `parse_day` reads
 (`dd.mm.yyyy`, ISO `yyyy-mm-dd`), and not in the past. An opening whose company (by CVR) is not
 registered is a row error. Requirements that mention a driving licence (`kørekort`) mark the
-opening as needing one, so matching can use it. Export writes the open openings.
+opening as needing one (`build_opening`, as the form's save does), so matching can use it.
+Export writes the open openings.
 
 Importing this module registers both kinds.
 """
@@ -37,8 +38,6 @@ from jobbutik.services.openings import MAX_HOURS, OpeningForm, build_opening
 from jobbutik.store.models import AuditAction, Company, JobOpening, OpeningStatus
 
 __all__ = ["COMPANIES", "OPENINGS"]
-
-_LICENCE_WORDS = ("kørekort", "koerekort", "driving licence", "driving license")
 
 
 def _cvr(values: Mapping[str, str], reasons: list[str]) -> str:
@@ -218,7 +217,7 @@ def _parse_opening(values: Mapping[str, str], ctx: ServiceContext) -> OpeningRow
     apply_text = values.get("apply_by", "").strip()
     apply_by: date | None = None
     try:
-        apply_by = parse_day(apply_text)
+        apply_by = parse_day(apply_text, short=False)
     except ValidationError as exc:
         reasons.append(f"apply_by: {exc}")
     if apply_by is not None and apply_by < ctx.clock.today():
@@ -226,8 +225,6 @@ def _parse_opening(values: Mapping[str, str], ctx: ServiceContext) -> OpeningRow
     if reasons:
         raise RowError("; ".join(reasons))
     assert company_id is not None
-    requirements = values.get("requirements", "").strip()
-    licence = any(word in requirements.casefold() for word in _LICENCE_WORDS)
     form = OpeningForm(
         company_id=company_id,
         title=title,
@@ -235,8 +232,7 @@ def _parse_opening(values: Mapping[str, str], ctx: ServiceContext) -> OpeningRow
         apply_by=apply_by,
         industry=values.get("industry", ""),
         postcode=postcode,
-        requirements=requirements,
-        driving_licence_required=licence,
+        requirements=values.get("requirements", "").strip(),
     )
     return OpeningRow(cvr, company_id, form)
 

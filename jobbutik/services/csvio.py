@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -36,6 +37,7 @@ from jobbutik.domain.errors import JobbutikError, NotFound
 from jobbutik.domain.files import write_private
 from jobbutik.domain.i18n import _, ngettext
 from jobbutik.domain.identity import parse_cpr
+from jobbutik.domain.text import text_errors
 from jobbutik.domain.vocabulary import AuditEntity
 from jobbutik.services import audit
 from jobbutik.services.context import Permission, ServiceContext
@@ -61,6 +63,7 @@ __all__ = [
 Row = TypeVar("Row")
 Progress = Callable[[int, int], None]
 _IN_CHUNK = 500  # keys per "already in the database?" query
+_BREAKS = re.compile(r"[\t\r\n]+")
 
 
 class RowError(ValueError):
@@ -261,6 +264,13 @@ def _check(text: str, csv_kind: CsvKind[Row], source: str, ctx: ServiceContext) 
     for number, item in read_rows(text, csv_kind, source):
         if isinstance(item, RowProblem):
             problems.append(item)
+            continue
+        # A line break or tab in a spreadsheet cell reads as a space: every field is one line.
+        item = {column: _BREAKS.sub(" ", value) for column, value in item.items()}
+        if bad := text_errors(item):
+            column, problem = next(iter(bad.items()))
+            reason = _("column {column}: {problem}").format(column=column, problem=problem)
+            problems.append(RowProblem(number, reason))
             continue
         try:
             row = csv_kind.parse(item, ctx)

@@ -17,6 +17,7 @@ from jobbutik.domain.errors import NotFound, ValidationError
 from jobbutik.domain.i18n import N_, _
 from jobbutik.domain.identity import mask_cpr
 from jobbutik.domain.rules import RuleBook
+from jobbutik.domain.text import require_plain_text
 from jobbutik.domain.vocabulary import AuditEntity, FollowUpOutcome
 from jobbutik.services import audit
 from jobbutik.services.context import Permission, ServiceContext
@@ -69,6 +70,8 @@ NEXT_AFTER_CV_MISSING = 3
 
 # Closes a follow-up that lost its purpose because its activation ended.
 ACTIVATION_ENDED = FollowUpOutcome.ACTIVATION_ENDED
+# Closes a referral follow-up of a citizen hired through another referral.
+HIRED_ELSEWHERE = FollowUpOutcome.HIRED_ELSEWHERE
 SANCTION_TEXT = N_("possible sanction – partshøring")
 
 
@@ -102,12 +105,23 @@ class FollowUpRow:
 
 
 @dataclass(frozen=True)
+class OpenReferral:
+    """A referral follow-up still open: one a hire may make pointless."""
+
+    follow_up_id: int
+    subject: str  # the job and the company
+    due: date
+
+
+@dataclass(frozen=True)
 class OutcomeResult:
     follow_up_id: int
     next_follow_up_id: int | None
     next_due: date | None
     sanction_flag: bool
     closed_with_it: tuple[int, ...] = ()  # other open follow-ups of an activation that ended
+    # After a hire: the citizen's other open referral follow-ups, to offer to close.
+    other_referrals: tuple[OpenReferral, ...] = ()
 
 
 def due_list(
@@ -223,6 +237,7 @@ def record_outcome(
     stopped). A hire ends the citizen's started activations in a job and calls off those still
     to start."""
     staff = ctx.require(Permission.FOLLOW_UP)
+    require_plain_text({"note": note})
     today, now = ctx.clock.today(), ctx.clock.now()
     rules = ctx.rulebook
 
@@ -242,10 +257,12 @@ def record_outcome(
             )
         next_due: date | None = None
         closed: list[int] = []
+        others: tuple[OpenReferral, ...] = ()
         if follow_up.kind == FollowUpKind.REFERRAL:
             next_due = _referral_outcome(session, follow_up, outcome, interview_on, today, rules)
             if outcome == ReferralOutcome.HIRED:
                 closed = _end_for_hire(session, follow_up.citizen_id, staff.initials, now, today)
+                others = _open_referrals(session, follow_up.citizen_id, follow_up_id)
         elif follow_up.kind == FollowUpKind.ACTIVATION_START:
             _activation_outcome(session, follow_up, outcome, today, result if ending else None)
         elif follow_up.kind == FollowUpKind.CV_DEADLINE and outcome == CV_MISSING:
@@ -286,7 +303,7 @@ def record_outcome(
             at=now,
         )
         return OutcomeResult(
-            follow_up_id, next_id, next_due, follow_up.sanction_flag, tuple(closed)
+            follow_up_id, next_id, next_due, follow_up.sanction_flag, tuple(closed), others
         )
 
     return ctx.db.write(work)
@@ -409,6 +426,68 @@ def _end_for_hire(
         )
         closed += _close_open(session, activation.id, None, now, today)
     return closed
+
+
+def _open_referrals(session: Session, citizen_id: int, except_id: int) -> tuple[OpenReferral, ...]:
+    rows = session.execute(
+        select_columns(
+            col(FollowUp.id), col(JobOpening.title), col(Company.name), col(FollowUp.due)
+        )
+        .join(Referral, col(Referral.id) == FollowUp.referral_id)
+        .join(JobOpening, col(JobOpening.id) == Referral.opening_id)
+        .join(Company, col(Company.id) == JobOpening.company_id)
+        .where(
+            col(FollowUp.citizen_id) == citizen_id,
+            col(FollowUp.kind) == FollowUpKind.REFERRAL,
+            col(FollowUp.done_at).is_(None),
+            col(FollowUp.id) != except_id,
+        )
+        .order_by(col(FollowUp.due), col(FollowUp.id))
+    ).all()
+    return tuple(OpenReferral(fid, f"{title}, {company}", due) for fid, title, company, due in rows)
+
+
+def close_after_hire(ctx: ServiceContext, citizen_id: int, follow_up_ids: list[int]) -> int:
+    """Close a hired citizen's other referral follow-ups, each marked "closed: hired elsewhere"
+    and audited, in one transaction. Those recorded meanwhile (another desk) are left as they
+    are. Returns how many were closed."""
+    staff = ctx.require(Permission.FOLLOW_UP)
+    today, now = ctx.clock.today(), ctx.clock.now()
+
+    def work(session: Session) -> int:
+        hired = session.exec(
+            select(Referral.id).where(
+                Referral.citizen_id == citizen_id, Referral.outcome == ReferralOutcome.HIRED
+            )
+        ).first()
+        if hired is None:
+            raise ValidationError(_("The citizen has no referral recorded as hired."))
+        rows = session.exec(
+            select(FollowUp).where(
+                col(FollowUp.id).in_(follow_up_ids),
+                FollowUp.citizen_id == citizen_id,
+                FollowUp.kind == FollowUpKind.REFERRAL,
+                col(FollowUp.done_at).is_(None),
+            )
+        ).all()
+        for row in rows:
+            row.done_at = now
+            row.done_on_time = today <= row.due
+            row.outcome = HIRED_ELSEWHERE
+            session.add(row)
+            audit.record(
+                session,
+                actor=staff.initials,
+                action=AuditAction.UPDATE,
+                entity=AuditEntity.FOLLOW_UP,
+                entity_id=row.id,
+                citizen_id=citizen_id,
+                detail=HIRED_ELSEWHERE,
+                at=now,
+            )
+        return len(rows)
+
+    return ctx.db.write(work)
 
 
 def reassign(ctx: ServiceContext, follow_up_ids: list[int], to_initials: str) -> int:

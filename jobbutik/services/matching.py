@@ -9,8 +9,8 @@ from sqlmodel import Session, col, select
 
 from jobbutik.domain.dates import format_day
 from jobbutik.domain.i18n import _
-from jobbutik.domain.identity import fold_name
 from jobbutik.domain.vocabulary import DanishLevel
+from jobbutik.domain.words import industry_matches
 from jobbutik.services.context import Permission, ServiceContext
 from jobbutik.services.visitation import Facts
 from jobbutik.store.models import Citizen, Company, JobOpening, OpeningStatus, Referral
@@ -84,8 +84,7 @@ def score_opening(
     """The opening's score for this citizen and the reasons, one per point given or taken."""
     score = 0
     reasons: list[str] = []
-    wished = {fold_name(i) for i in facts.industries if i.strip()}
-    if wished and fold_name(opening.industry) in wished:
+    if any(industry_matches(wished, opening.industry) for wished in facts.industries):
         score += W_INDUSTRY
         reasons.append(
             _("+{n} wished industry ({industry})").format(n=W_INDUSTRY, industry=opening.industry)
@@ -116,6 +115,8 @@ def score_opening(
         if facts.driving_licence:
             score += W_LICENCE_HELD
             reasons.append(_("+{n} has the driving licence needed").format(n=W_LICENCE_HELD))
+        elif facts.driving_licence is None:  # not asked: unknown, not "no"
+            reasons.append(_("0 needs a driving licence: ask whether the citizen has one"))
         else:
             score += W_LICENCE_MISSING
             reasons.append(_("{n} needs a driving licence").format(n=W_LICENCE_MISSING))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, union
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col
 
@@ -14,8 +14,11 @@ from jobbutik.domain.dates import format_day
 from jobbutik.domain.errors import FormErrors, NotFound, ValidationError
 from jobbutik.domain.i18n import _
 from jobbutik.domain.identity import fold_name
+from jobbutik.domain.text import require_plain_text
 from jobbutik.domain.vocabulary import AuditEntity, DanishLevel
+from jobbutik.domain.words import mentions_driving_licence
 from jobbutik.services import audit
+from jobbutik.services.companies import danish_sort_key
 from jobbutik.services.context import Permission, ServiceContext
 from jobbutik.store.models import AuditAction, Company, JobOpening, OpeningStatus, Referral
 
@@ -100,7 +103,10 @@ def _apply(opening: JobOpening, form: OpeningForm) -> None:
     opening.postcode = form.postcode.strip() or None
     opening.apply_by = form.apply_by
     opening.requirements = form.requirements.strip()
-    opening.driving_licence_required = form.driving_licence_required
+    # Requirements that ask for a licence require one, ticked or not (the form says so).
+    opening.driving_licence_required = form.driving_licence_required or mentions_driving_licence(
+        opening.requirements
+    )
     opening.danish_level = form.danish_level
     opening.skaanehensyn_possible = form.skaanehensyn_possible
     opening.status = form.status
@@ -114,7 +120,8 @@ def _company(session: Session, company_id: int | None) -> Company:
 
 
 def build_opening(form: OpeningForm, now: datetime) -> JobOpening:
-    """A JobOpening row from a checked form (for create and for the CSV import)."""
+    """A JobOpening row from a checked form (for create and for the CSV import, so both mark a
+    licence the requirements mention the same way)."""
     assert form.company_id is not None and form.hours_per_week is not None
     assert form.apply_by is not None
     opening = JobOpening(
@@ -132,6 +139,7 @@ def create_opening(ctx: ServiceContext, form: OpeningForm) -> int:
     """Enter a job opening (a company calls in). The company must be registered; its postcode
     and industry are used where the form leaves them empty."""
     staff = ctx.require(Permission.MANAGE_OPENINGS)
+    require_plain_text(form)
     today, now = ctx.clock.today(), ctx.clock.now()
     if errors := validate_opening(form, today):
         raise FormErrors(errors)
@@ -163,6 +171,7 @@ def create_opening(ctx: ServiceContext, form: OpeningForm) -> int:
 
 def update_opening(ctx: ServiceContext, opening_id: int, form: OpeningForm) -> None:
     staff = ctx.require(Permission.MANAGE_OPENINGS)
+    require_plain_text(form)
     today, now = ctx.clock.today(), ctx.clock.now()
 
     def work(session: Session) -> None:
@@ -301,5 +310,21 @@ def list_openings(
             if len(rows) >= limit:
                 break
         return rows
+
+    return ctx.db.read(work)
+
+
+def known_industries(ctx: ServiceContext) -> list[str]:
+    """The industries of the registered companies and their openings, once each (the first
+    spelling of each folded form) in Danish alphabetical order: what an industry field offers."""
+    ctx.require(Permission.MANAGE_OPENINGS)
+    query = union(select_columns(col(Company.industry)), select_columns(col(JobOpening.industry)))
+
+    def work(session: Session) -> list[str]:
+        found: dict[str, str] = {}
+        for name in sorted(" ".join(i.split()) for (i,) in session.execute(query).all()):
+            if name:
+                found.setdefault(fold_name(name), name)
+        return sorted(found.values(), key=danish_sort_key)
 
     return ctx.db.read(work)

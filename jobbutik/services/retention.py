@@ -8,7 +8,8 @@ with no case at all counts from their registration. Nothing may have happened si
 
 Settings (the `Setting` table): `retention_years` (default 5), `retention_mode` (`anonymise` —
 the rows that statistics count stay, every personal detail and free text goes — or `delete`),
-`audit_retention_years` (see services/audit.py).
+`audit_retention_years` (see services/audit.py), `draft_retention_days` (services/drafts.py: unsaved
+drafts not kept again for that long are deleted when the run is applied).
 
 `retention()` is a dry run unless `apply`: it lists who would go. Applying works in batches, each
 its own short transaction that checks each citizen again (someone may have arrived meanwhile), so
@@ -28,7 +29,7 @@ from sqlmodel import Session, col, select
 
 from jobbutik.domain.clock import LOCAL_TZ, local
 from jobbutik.domain.vocabulary import AuditEntity, AuditPurpose
-from jobbutik.services import audit
+from jobbutik.services import audit, drafts
 from jobbutik.services.audit import AuditPurge, years_before
 from jobbutik.services.context import Permission, ServiceContext
 from jobbutik.store.models import (
@@ -72,6 +73,7 @@ class RetentionResult:
     applied: bool
     done: int  # citizens anonymised or deleted (0 in a dry run)
     audit: AuditPurge | None
+    drafts: int = 0  # old drafts deleted (0 in a dry run)
 
 
 def settings(session: Session) -> tuple[int, str]:
@@ -281,4 +283,7 @@ def retention(
         if progress is not None:
             progress(min(start + BATCH, len(ids)), len(ids))
     purged = audit.purge(ctx, apply=True)
-    return RetentionResult(cutoff_day, years, mode, tuple(candidates), True, done, purged)
+    old_drafts = ctx.db.write(lambda session: drafts.purge(session, now))
+    return RetentionResult(
+        cutoff_day, years, mode, tuple(candidates), True, done, purged, old_drafts
+    )

@@ -18,6 +18,7 @@ from jobbutik.domain.contact import check_email, check_name, check_phone, check_
 from jobbutik.domain.dates import format_day
 from jobbutik.domain.errors import FormErrors, NotFound, ValidationError
 from jobbutik.domain.i18n import _, ngettext
+from jobbutik.domain.text import require_plain_text
 from jobbutik.domain.vocabulary import AuditEntity
 from jobbutik.services import audit
 from jobbutik.services.context import Permission, ServiceContext
@@ -161,6 +162,7 @@ def form_of(site: ActivationSite) -> SiteForm:
 
 def create_site(ctx: ServiceContext, form: SiteForm) -> int:
     staff = ctx.require(Permission.MANAGE_SITES)
+    require_plain_text(form)
     if errors := validate_site(form):
         raise FormErrors(errors)
     now = ctx.clock.now()
@@ -189,6 +191,7 @@ def update_site(ctx: ServiceContext, site_id: int, form: SiteForm) -> None:
     """Change a site. Seats below those already taken from today on are refused, naming them:
     the citizens holding them would otherwise be over capacity."""
     staff = ctx.require(Permission.MANAGE_SITES)
+    require_plain_text(form)
     if errors := validate_site(form):
         raise FormErrors(errors)
     today, now = ctx.clock.today(), ctx.clock.now()

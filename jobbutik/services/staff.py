@@ -15,6 +15,7 @@ from sqlmodel import Session, col, func, select
 from jobbutik.domain.contact import check_name
 from jobbutik.domain.errors import FormErrors, NotFound, PermissionDenied, ValidationError
 from jobbutik.domain.i18n import _
+from jobbutik.domain.text import require_plain_text
 from jobbutik.domain.vocabulary import AuditEntity
 from jobbutik.services.context import Permission, ServiceContext, StaffInfo
 from jobbutik.store.db import Database
@@ -212,6 +213,7 @@ def add_staff(
 ) -> StaffRow:
     """A new member of staff. Initials and OS login are unique (case-insensitive)."""
     me = ctx.require(Permission.MANAGE_STAFF)
+    require_plain_text({"initials": initials, "name": name, "os_login": os_login})
     errors: dict[str, str] = {}
     key = ""
     try:
@@ -306,6 +308,7 @@ def update_staff(
 ) -> StaffRow:
     """Change the name and/or the operating-system login (`""` removes the login)."""
     me = ctx.require(Permission.MANAGE_STAFF)
+    require_plain_text({"name": name, "os_login": os_login})
     clean_name = None if name is None else " ".join(name.split())
     if clean_name is not None and (problem := check_name(clean_name)):
         raise ValidationError(problem, field="name")
@@ -340,6 +343,7 @@ def edit_staff(
 ) -> StaffRow:
     """Name, login and roles in one transaction (the staff screen's form)."""
     me = ctx.require(Permission.MANAGE_STAFF)
+    require_plain_text({"name": name, "os_login": os_login})
     errors: dict[str, str] = {}
     clean_name = " ".join(name.split())
     if problem := check_name(clean_name):

@@ -11,7 +11,14 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, func, select
 
 from jobbutik.domain.dates import format_day
-from jobbutik.domain.errors import CapacityFull, FormErrors, NotFound, ValidationError
+from jobbutik.domain.errors import (
+    CapacityFull,
+    ClaimHeld,
+    ClaimLost,
+    FormErrors,
+    NotFound,
+    ValidationError,
+)
 from jobbutik.domain.i18n import _
 from jobbutik.domain.rules import (
     Proposal,
@@ -20,10 +27,12 @@ from jobbutik.domain.rules import (
     override_needs_reason,
     propose_category,
 )
+from jobbutik.domain.text import require_plain_text
 from jobbutik.domain.vocabulary import AuditEntity, AuditPurpose
-from jobbutik.services import audit
+from jobbutik.services import audit, claims
 from jobbutik.services.citizens import CitizenCard, age_on, citizen_at, load_card
 from jobbutik.services.context import Permission, ServiceContext, StaffInfo
+from jobbutik.store import changes
 from jobbutik.store.models import (
     Activation,
     ActivationSite,
@@ -53,16 +62,25 @@ EDUCATION_CATEGORIES = (Category.UDDANNELSESPARAT, Category.AABENLYST_UDDANNELSE
 
 @dataclass(frozen=True)
 class Facts:
-    """Step 1: what the citizen tells about themselves."""
+    """Step 1: what the citizen tells about themselves. The yes/no questions are None when the
+    consultant did not ask (stored as NULL: unknown, never "no")."""
 
-    has_vocational_education: bool = False
+    has_vocational_education: bool | None = None
     job_wishes: str = ""
     industries: tuple[str, ...] = ()
     hours_wanted: int | None = None
     restrictions: str = ""  # skånehensyn
-    driving_licence: bool = False
+    driving_licence: bool | None = None
     digital_skills: str = ""
-    integration_programme: bool = False
+    integration_programme: bool | None = None
+
+
+@dataclass(frozen=True)
+class PreviousFacts:
+    """The facts told at a returning citizen's last visitation, and its day."""
+
+    facts: Facts
+    held_on: date
 
 
 @dataclass(frozen=True)
@@ -84,6 +102,7 @@ class ConversationStart:
     citizen: CitizenCard
     categories: tuple[str, ...]
     deadlines: Deadlines
+    previous: PreviousFacts | None = None  # a returning citizen's last facts
 
 
 @dataclass(frozen=True)
@@ -127,7 +146,7 @@ class VisitationPlan:
     activation: ActivationChoice | None = None
     exempt: bool = False  # immediate activation obviously pointless (åbenlyst formålsløst)
     exemption_reason: str = ""
-    guidance: bool | None = None  # None: as the youth track says
+    guidance: bool | None = None  # on the youth track: must be answered (None: not answered)
     injunction: bool | None = None
     referrals: tuple[ReferralChoice, ...] = ()
     help_cv: bool = False
@@ -156,23 +175,56 @@ def deadlines(rules: RuleBook, day: date) -> Deadlines:
     )
 
 
-def _open_request(session: Session, request_id: int) -> Request:
-    request = session.get(Request, request_id)
+def _already_closed(status: str) -> ValidationError:
+    return ValidationError(
+        _("This request is already closed ({status}).").format(
+            status=RequestStatus.label_of(status)
+        )
+    )
+
+
+def _open_request(session: Session, request_id: int, staff: StaffInfo, now: datetime) -> Request:
+    """The request, locked, open and not another desk's live conversation (ClaimHeld)."""
+    request = session.get(Request, request_id, with_for_update=True)
     if request is None:
         raise NotFound(_("No such request."))
     if request.status not in _OPEN_REQUEST:
-        raise ValidationError(_("This request is already {status}.").format(status=request.status))
+        raise _already_closed(request.status)
+    if (
+        request.status == RequestStatus.IN_CONVERSATION
+        and request.claimed_by != staff.initials
+        and not claims.is_stale(session, request, now)
+    ):
+        raise ClaimHeld(request.claimed_by or "", request.claimed_at or now)
     return request
 
 
 def start(ctx: ServiceContext, request_id: int) -> ConversationStart:
-    """Open the conversation: the request moves to 'in conversation'; the citizen is read."""
+    """Open the conversation and claim it for this desk: a waiting request moves to 'in
+    conversation'; this desk's own claim is refreshed (reopened, also after a restart); another
+    desk's live claim refuses (ClaimHeld), a stale one is taken over. The citizen is read."""
     staff = ctx.require(Permission.VISIT)
     today, now = ctx.clock.today(), ctx.clock.now()
 
     def work(session: Session) -> ConversationStart:
-        request = _open_request(session, request_id)
-        request.status = RequestStatus.IN_CONVERSATION
+        request = _open_request(session, request_id, staff, now)
+        if request.status == RequestStatus.WAITING or request.claimed_by != staff.initials:
+            if request.status == RequestStatus.IN_CONVERSATION:
+                audit.record(
+                    session,
+                    actor=staff.initials,
+                    action=AuditAction.UPDATE,
+                    entity=AuditEntity.REQUEST,
+                    entity_id=request_id,
+                    citizen_id=request.citizen_id,
+                    detail=claims.TAKEN_OVER.format(holder=request.claimed_by or ""),
+                    at=now,
+                )
+            request.status = RequestStatus.IN_CONVERSATION
+            request.claimed_by = staff.initials
+            request.claimed_at = now
+            changes.bump(session)
+        request.claim_seen_at = now
         session.add(request)
         citizen = citizen_at(session, request.citizen_id)
         audit.record(
@@ -191,9 +243,33 @@ def start(ctx: ServiceContext, request_id: int) -> ConversationStart:
             citizen=load_card(session, citizen, today),
             categories=ctx.rulebook.in_force(today).categories,
             deadlines=deadlines(ctx.rulebook, today),
+            previous=previous_facts(session, request.citizen_id),
         )
 
     return ctx.db.write(work)
+
+
+def previous_facts(session: Session, citizen_id: int) -> PreviousFacts | None:
+    """The facts of the citizen's most recent visitation (None: never visited)."""
+    last = session.exec(
+        select(Visitation)
+        .where(Visitation.citizen_id == citizen_id)
+        .order_by(col(Visitation.held_on).desc(), col(Visitation.id).desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return None
+    facts = Facts(
+        has_vocational_education=last.has_vocational_education,
+        job_wishes=last.job_wishes,
+        industries=tuple(i for i in last.industries.split(",") if i),
+        hours_wanted=last.hours_wanted,
+        restrictions=last.restrictions,
+        driving_licence=last.driving_licence,
+        digital_skills=last.digital_skills,
+        integration_programme=last.integration_programme,
+    )
+    return PreviousFacts(facts, last.held_on)
 
 
 def propose(ctx: ServiceContext, age: int, facts: Facts) -> Proposal:
@@ -276,7 +352,9 @@ def validate_plan(rules: RuleBook, today: date, plan: VisitationPlan, age: int) 
     if plan.facts.hours_wanted is not None and not 0 < plan.facts.hours_wanted <= 60:
         errors["hours_wanted"] = _("Hours wanted must be between 1 and 60.")
     youth = _youth_track(proposal, plan.category)
-    guided = youth and _guidance(plan, youth) and _injunction(plan, youth)
+    questions = unanswered(proposal, youth, plan.guidance, plan.injunction)
+    errors.update(questions)
+    guided = youth and _guidance(plan) and _injunction(plan)
     if plan.exempt:
         if len(plan.exemption_reason.strip()) < 10:
             errors["exemption_reason"] = _(
@@ -285,7 +363,7 @@ def validate_plan(rules: RuleBook, today: date, plan: VisitationPlan, age: int) 
             )
         if plan.activation is not None:
             errors["activation"] = _("Choose either an activation or an exemption, not both.")
-    elif plan.activation is None and not guided:
+    elif plan.activation is None and not guided and not questions:  # answers first
         errors["activation"] = _(
             "Choose a site or course for immediate activation, or an exemption with a reason."
         )
@@ -316,12 +394,31 @@ def _youth_track(proposal: Proposal, category: str) -> bool:
     return proposal.youth_track and category in EDUCATION_CATEGORIES
 
 
-def _guidance(plan: VisitationPlan, youth: bool) -> bool:
-    return youth if plan.guidance is None else plan.guidance
+def unanswered(
+    proposal: Proposal, youth: bool, guidance: bool | None, injunction: bool | None
+) -> dict[str, str]:
+    """Field → message for each question the plan needs answered and nobody answered: the
+    education of a young citizen (the category depends on it) and, on the youth track, the
+    guidance referral and the injunction (never ticked for the consultant)."""
+    errors: dict[str, str] = {}
+    if proposal.asks_education:
+        errors["has_vocational_education"] = _(
+            "Ask whether the citizen has a vocational education: under the age limit the "
+            "category depends on it."
+        )
+    if youth and guidance is None:
+        errors["guidance"] = _("Answer whether the citizen is referred to education guidance.")
+    if youth and injunction is None:
+        errors["injunction"] = _("Answer whether an education injunction is given.")
+    return errors
 
 
-def _injunction(plan: VisitationPlan, youth: bool) -> bool:
-    return youth if plan.injunction is None else plan.injunction
+def _guidance(plan: VisitationPlan) -> bool:
+    return plan.guidance is True
+
+
+def _injunction(plan: VisitationPlan) -> bool:
+    return plan.injunction is True
 
 
 # The save runs as a few Core statements on the session's connection: the ORM's unit of work
@@ -381,14 +478,22 @@ _OPENINGS = select_columns(
 ).where(_OPENING.c.id.in_(bindparam("opening_ids", expanding=True)))
 _REQUEST_AND_BIRTH = (
     select_columns(
-        _REQUEST.c.status, _REQUEST.c.citizen_id, _REQUEST.c.arrived_on, _CITIZEN.c.birth_date
+        _REQUEST.c.status,
+        _REQUEST.c.claimed_by,
+        _REQUEST.c.citizen_id,
+        _REQUEST.c.arrived_on,
+        _CITIZEN.c.birth_date,
     )
     .select_from(_REQUEST.outerjoin(_CITIZEN, _CITIZEN.c.id == _REQUEST.c.citizen_id))
     .where(_REQUEST.c.id == bindparam("request_id"))
 )
 _CLOSE_REQUEST = (
     update(_REQUEST)
-    .where(_REQUEST.c.id == bindparam("request"), _REQUEST.c.status.in_(_OPEN_REQUEST))
+    .where(
+        _REQUEST.c.id == bindparam("request"),
+        _REQUEST.c.status == RequestStatus.IN_CONVERSATION.value,
+        _REQUEST.c.claimed_by == bindparam("holder"),
+    )
     .values(
         status=RequestStatus.DONE.value,
         closed_at=bindparam("now", type_=_REQUEST.c.closed_at.type),
@@ -601,24 +706,33 @@ class _OpenRequest:
     birth_date: date
 
 
-def _read_open_request(connection: Connection, request_id: int) -> _OpenRequest:
-    """The request (it must be open) and its citizen's birth date; raises as `_open_request`."""
+def _read_open_request(connection: Connection, request_id: int, holder: str) -> _OpenRequest:
+    """The request (it must be `holder`'s conversation: else closed or ClaimLost) and its
+    citizen's birth date."""
     row = connection.execute(_REQUEST_AND_BIRTH, {"request_id": request_id}).first()
     if row is None:
         raise NotFound(_("No such request."))
     if row.status not in _OPEN_REQUEST:
-        raise ValidationError(_("This request is already {status}.").format(status=row.status))
+        raise _already_closed(row.status)
+    if row.status != RequestStatus.IN_CONVERSATION or row.claimed_by != holder:
+        raise ClaimLost()
     if row.birth_date is None:
         raise NotFound(_("No such citizen."))
     return _OpenRequest(row.citizen_id, row.arrived_on, row.birth_date)
 
 
-def _close_request(connection: Connection, request_id: int, now: datetime) -> None:
-    """Mark the request done if it is still open: another desk may have closed it meanwhile."""
-    closed = connection.execute(_CLOSE_REQUEST, {"request": request_id, "now": now})
+def _close_request(session: Session, request_id: int, now: datetime, holder: str) -> None:
+    """Mark the request done if it is still `holder`'s conversation: another desk may have
+    closed it, or taken it over, meanwhile (then nothing is written: the caller's transaction
+    rolls back)."""
+    connection = session.connection()
+    closed = connection.execute(
+        _CLOSE_REQUEST, {"request": request_id, "now": now, "holder": holder}
+    )
     if closed.rowcount != 1:
-        _read_open_request(connection, request_id)  # raises: gone, or no longer open
+        _read_open_request(connection, request_id, holder)  # raises: gone, closed or not mine
         raise AssertionError("an open request was not closed")
+    changes.bump(session)
 
 
 def complete(ctx: ServiceContext, plan: VisitationPlan) -> VisitationResult:
@@ -630,9 +744,12 @@ def complete(ctx: ServiceContext, plan: VisitationPlan) -> VisitationResult:
     and the rows are written.
     """
     staff = ctx.require(Permission.VISIT)
+    require_plain_text(plan)
     today, now = ctx.clock.today(), ctx.clock.now()
     rules = ctx.rulebook
-    known = ctx.db.read(lambda session: _read_open_request(session.connection(), plan.request_id))
+    known = ctx.db.read(
+        lambda session: _read_open_request(session.connection(), plan.request_id, staff.initials)
+    )
     age = age_on(known.birth_date, today)
     if errors := validate_plan(rules, today, plan, age):
         raise FormErrors(errors)
@@ -667,8 +784,8 @@ def complete(ctx: ServiceContext, plan: VisitationPlan) -> VisitationResult:
         "provisional": provisional,
         "review_on": review_on,
         "youth_track": youth,
-        "guidance_referred": _guidance(plan, youth),
-        "injunction_given": _injunction(plan, youth),
+        "guidance_referred": youth and _guidance(plan),
+        "injunction_given": youth and _injunction(plan),
         "activation_exempt": plan.exempt,
         "exemption_reason": plan.exemption_reason.strip() if plan.exempt else "",
         "cv_deadline": cv_deadline,
@@ -678,8 +795,8 @@ def complete(ctx: ServiceContext, plan: VisitationPlan) -> VisitationResult:
     }
 
     def work(session: Session) -> VisitationResult:
+        _close_request(session, plan.request_id, now, staff.initials)
         connection = session.connection()
-        _close_request(connection, plan.request_id, now)
         visitation_id = _insert_one(connection, _INSERT_VISITATION, visitation_row)
         follow_ups: list[dict[str, Any]] = []
         activation_id = None
@@ -740,6 +857,7 @@ def complete(ctx: ServiceContext, plan: VisitationPlan) -> VisitationResult:
 def withdraw(ctx: ServiceContext, request_id: int, reason: str, note: str = "") -> None:
     """'Turned at the door': the citizen withdraws the application (takes a job, education, …)."""
     staff = ctx.require(Permission.REGISTER)
+    require_plain_text({"note": note})
     if reason not in {r.value for r in WithdrawalReason}:
         raise ValidationError(_("Choose why the application is withdrawn."), field="reason")
     if reason == WithdrawalReason.OTHER and not note.strip():
@@ -747,10 +865,11 @@ def withdraw(ctx: ServiceContext, request_id: int, reason: str, note: str = "") 
     now = ctx.clock.now()
 
     def work(session: Session) -> None:
-        request = _open_request(session, request_id)
+        request = _open_request(session, request_id, staff, now)
         request.status = RequestStatus.WITHDRAWN
         request.closed_at = now
         session.add(request)
+        changes.bump(session)
         session.add(
             Withdrawal(
                 request_id=request_id,

@@ -58,7 +58,7 @@ class Citizen(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     cpr: str = Field(max_length=10, unique=True)  # ten digits, no hyphen
     name: str = Field(max_length=200)
-    # Lower-case, Danish letters folded (ø→oe, å→aa, æ→ae): what name search matches a prefix on.
+    # Lower-case, spellings folded (ø/oe→o, å/aa→a, æ→ae; see fold_name): what search matches.
     name_folded: str = Field(max_length=200, index=True)
     birth_date: date = Field(index=True)
     phone: str | None = Field(default=None, max_length=32)
@@ -73,7 +73,7 @@ class Citizen(SQLModel, table=True):
 def name_tails(name_folded: str) -> list[str]:
     """The folded name from the start of each of its later words.
 
-    "jens peter moeller" → ["peter moeller", "moeller"]: a prefix of a tail is exactly a match
+    "jens peter moller" → ["peter moller", "moller"]: a prefix of a tail is exactly a match
     of `" " + term` inside the name, which is what name search offers besides the whole name.
     """
     return [name_folded[i + 1 :] for i, ch in enumerate(name_folded) if ch == " "]
@@ -132,6 +132,8 @@ class Request(SQLModel, table=True):
         Index("ix_request_arrived_status", "arrived_on", "arrived_at", "status"),
         # Visits booked for a day: the slot suggestion counts them at every registration.
         Index("ix_request_slot_status", "slot_date", "status"),
+        # Claims whose desk stopped answering: found without reading the day's rows.
+        Index("ix_request_status_claim_seen", "status", "claim_seen_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -144,6 +146,11 @@ class Request(SQLModel, table=True):
     status: str = Field(default=RequestStatus.WAITING, max_length=32)
     registered_by: str = Field(max_length=16)
     closed_at: datetime | None = None
+    # The claim of a conversation under way (status in_conversation): who holds it, since when,
+    # and when the holding desk last said it is still there (a stale claim is released).
+    claimed_by: str | None = Field(default=None, max_length=16)
+    claimed_at: datetime | None = None
+    claim_seen_at: datetime | None = None
 
 
 class Visitation(SQLModel, table=True):
@@ -164,14 +171,14 @@ class Visitation(SQLModel, table=True):
     completed_at: datetime
     # Facts (step 1).
     age: int
-    has_vocational_education: bool = False
+    has_vocational_education: bool | None = None  # None: not asked
     job_wishes: str = ""
     industries: str = ""  # comma-separated
     hours_wanted: int | None = None
     restrictions: str = ""  # skånehensyn
-    driving_licence: bool = False
+    driving_licence: bool | None = None  # None: not asked
     digital_skills: str = ""
-    integration_programme: bool = False
+    integration_programme: bool | None = None  # None: not asked
     # Classification (step 2).
     proposed_category: str = Field(max_length=40)
     category: str = Field(max_length=40, index=True)
@@ -322,6 +329,32 @@ class Withdrawal(SQLModel, table=True):
     note: str = ""
     at: datetime
     by: str = Field(max_length=16)
+
+
+class Draft(SQLModel, table=True):
+    """Unsaved input of one member of staff: a form or conversation kept until saved or discarded.
+
+    Private to its author (every read filters on `staff_id`). `data` is JSON written by the TUI's
+    draft store; `subject` names what the form is about ("" for a new record).
+    """
+
+    __table_args__ = (UniqueConstraint("staff_id", "form", "subject"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True, ondelete="CASCADE")
+    form: str = Field(max_length=64)
+    subject: str = Field(default="", max_length=64)
+    title: str = Field(default="", max_length=200)  # what the offer-back list shows
+    data: str = ""
+    saved_at: datetime
+
+
+class ChangeCounter(SQLModel, table=True):
+    """A counter per topic, bumped in the same transaction as every change desks must see at once
+    (topic "board": arrivals, claims, statuses). Polling it is one primary-key read."""
+
+    topic: str = Field(primary_key=True, max_length=32)
+    seq: int = 0
 
 
 class AuditEntry(SQLModel, table=True):

@@ -10,7 +10,9 @@ imports SQLAlchemy, SQLModel, `jobbutik.store` or the services at module level �
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator
+import contextlib
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
@@ -20,13 +22,15 @@ from textual.command import CommandPalette
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from jobbutik.domain.dates import format_day
 from jobbutik.domain.errors import JobbutikError
 from jobbutik.domain.i18n import _, set_language
+from jobbutik.domain.text import visible
 from jobbutik.tui.commands import JobbutikCommands, Palette
 from jobbutik.tui.crash import CRASH_LINE, CrashHandling, crash_log_path
-from jobbutik.tui.drafts import DraftStore
+from jobbutik.tui.drafts import DraftKey, DraftStore, KeepsDraft, KeptDraft
 from jobbutik.tui.messages import (
     COMMAND_BY_ACTION,
     COMMANDS,
@@ -37,12 +41,15 @@ from jobbutik.tui.messages import (
     Withdraw,
 )
 from jobbutik.tui.screens.base import translate_bindings
+from jobbutik.tui.screens.confirm import ConfirmModal
+from jobbutik.tui.screens.drafts import REOPEN, DraftsScreen
 
 if TYPE_CHECKING:
     from jobbutik.domain.clock import Clock
     from jobbutik.services.arrivals import ArrivalResult
     from jobbutik.services.config import Settings
     from jobbutik.services.context import ServiceContext
+    from jobbutik.services.drafts import SavedDraft
     from jobbutik.store.db import Database
     from jobbutik.tui.screens.withdraw import Withdrawal
 
@@ -52,18 +59,19 @@ class JobbutikApp(CrashHandling):
     TITLE = "Jobbutik"
     COMMANDS: ClassVar = App.COMMANDS | {JobbutikCommands}
     # Section keys work in forms too (priority: a modal screen stops other app bindings); the
-    # form stays in its section, as typed.
+    # form stays in its section, as typed. The footer shows the three every desk uses, after
+    # the screen's own commands (tui/widgets/footer.py); the palette lists all, with their keys.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "register", "Register arrival"),
         Binding("f3", "search", "Search", priority=True),
         Binding("f4", "today", "Today", priority=True),
-        Binding("f12", "reports", "Reports", priority=True),
-        Binding("ctrl+f", "follow_ups", "Follow-ups", priority=True),
-        Binding("ctrl+o", "new_opening", "New job opening"),
-        Binding("ctrl+b", "companies", "Companies", priority=True),
-        Binding("ctrl+t", "sites", "Activation sites", priority=True),
-        Binding("ctrl+g", "staff", "Staff", priority=True),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f12", "reports", "Reports", show=False, priority=True),
+        Binding("ctrl+f", "follow_ups", "Follow-ups", show=False, priority=True),
+        Binding("ctrl+o", "new_opening", "New job opening", show=False),
+        Binding("ctrl+b", "companies", "Companies", show=False, priority=True),
+        Binding("ctrl+t", "sites", "Activation sites", show=False, priority=True),
+        Binding("ctrl+g", "staff", "Staff", show=False, priority=True),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
         # Textual adds this one itself, described in English.
         Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True),
     ]
@@ -84,7 +92,10 @@ class JobbutikApp(CrashHandling):
         self.context: ServiceContext | None = None
         self.permissions: frozenset[str] = frozenset()
         self.startup_error: str | None = None
-        self.drafts = DraftStore()
+        self.drafts = DraftStore(persisted=REOPEN)
+        self._asking_to_quit = False
+        self._quit_without_drafts = False  # the drafts could not be written at quit: go anyway
+        self._releases: dict[int, Worker[None]] = {}  # claims being let go, by request id
         self.crash_log = crash_log_path(settings.db)
         self._crash_times: list[float] = []
 
@@ -98,7 +109,9 @@ class JobbutikApp(CrashHandling):
         markup: bool = True,
     ) -> None:
         """Every notice is plain text: a name or a reason typed as "[/]" is shown, never read as
-        markup (Textual's default), from whichever screen it comes."""
+        markup (Textual's default), from whichever screen it comes; a control character stored
+        before input refused them is shown as a mark."""
+        message, title = visible(message), visible(title)
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # -- start-up ------------------------------------------------------------------------------
@@ -110,6 +123,7 @@ class JobbutikApp(CrashHandling):
     async def open_database(self) -> None:
         try:
             ctx = await asyncio.to_thread(self._build_context)
+            kept = await asyncio.to_thread(_drafts_to_offer, ctx)
         except JobbutikError as error:
             self.startup_error = str(error)
         except Exception as error:
@@ -118,10 +132,146 @@ class JobbutikApp(CrashHandling):
         else:
             self.context = ctx
             self.permissions = frozenset(str(p) for p in ctx.staff.permissions)
+            self.drafts.attach(self, ctx, kept.mine)
+            for closed in kept.closed:  # their request was saved or closed meanwhile
+                self.drafts.drop(closed)
             self.today_screen.context_ready()
             self.screen.refresh_bindings()
+            self.offer_drafts()
             return
         self.today_screen.context_failed(self.startup_error)
+
+    # -- drafts --------------------------------------------------------------------------------
+
+    def offer_drafts(self, *, asked: bool = False) -> None:
+        """The drafts kept for the user and not open now, to open or discard (at start-up after a
+        crash or a restart; `asked`: from the palette, which says when there are none)."""
+        open_now = {screen.draft_key.stored for screen in self._open_screens()}
+        kept = [d for d in self.drafts.kept() if d.key.stored not in open_now]
+        if kept and not isinstance(self.screen, DraftsScreen):
+            self.push_screen(DraftsScreen(kept), self._open_draft)
+        elif not kept and asked:
+            self.notify(_("No unsaved input is kept for you."))
+
+    def _open_draft(self, draft: KeptDraft | None) -> None:
+        if draft is not None:
+            REOPEN[draft.form](self, draft.subject)
+
+    def action_drafts(self) -> None:
+        if self._may("drafts"):
+            self.offer_drafts(asked=True)
+
+    async def action_quit(self) -> None:
+        """Quit; with unsaved work open ask first, saying which input is kept as drafts (the
+        forms in REOPEN: in the database before the program ends) and which is lost. Open
+        conversations are let go once the drafts are written."""
+        if self.busy_saving() or self._asking_to_quit:
+            return
+        unsaved = [s for s in self._open_screens() if s.unsaved()]
+        if not unsaved or self._quit_without_drafts:
+            await self._quit()
+            return
+        kept = [f"• {s.draft_title()}" for s in unsaved if s.draft_key.form in REOPEN]
+        lost = [f"• {s.draft_title()}" for s in unsaved if s.draft_key.form not in REOPEN]
+        detail = []
+        if kept:
+            detail += [_("Kept as drafts, offered back when you start again:"), *kept]
+        if lost:
+            detail += [_("Not kept (lost when you quit):"), *lost]
+
+        def answered(yes: bool | None) -> None:
+            self._asking_to_quit = False
+            if yes:
+                self.run_worker(self._quit(), group="quit", exclusive=True)
+
+        self._asking_to_quit = True
+        self.push_screen(
+            ConfirmModal(
+                _("Quit with unsaved input?"),
+                "\n".join(detail),
+                yes=_("Quit"),
+                no=_("Stay"),
+            ),
+            answered,
+        )
+
+    def _open_screens(self) -> list[KeepsDraft]:
+        """The screens open in every section that keep a draft (forms, conversations)."""
+        return [
+            screen
+            for stack in self._screen_stacks.values()
+            for screen in stack
+            if isinstance(screen, KeepsDraft)
+        ]
+
+    async def _quit(self) -> None:
+        # The drafts first: a conversation lets go of its citizen only once its draft is safe
+        # (quitting abandoned, it still holds the claim).
+        screens = self._open_screens()
+        for screen in screens:
+            screen.keep_draft()
+        try:
+            await self.drafts.flush()
+        except JobbutikError as error:
+            if not self._quit_without_drafts:  # the database is away: say so, quit on a 2nd try
+                self._quit_without_drafts = True
+                self.notify(
+                    _(
+                        "Your input could not be kept as drafts: {reason} Ctrl+Q again quits "
+                        "without them."
+                    ).format(reason=error),
+                    severity="error",
+                    timeout=15,
+                )
+                return
+        releases = [getattr(screen, "let_go", lambda: None)() for screen in screens]
+        for release in releases:
+            # Not released (the database is away): the claim goes stale and is released by the
+            # next desk that looks.
+            if release is not None:
+                with contextlib.suppress(JobbutikError):
+                    await asyncio.to_thread(release)
+        for request_id in list(self._releases):
+            await self.claim_released(request_id)
+        self.exit()
+
+    # -- claims ----------------------------------------------------------------------------------
+
+    def release_claim(
+        self, request_id: int, release: Callable[[], None], after: Awaitable[object] | None = None
+    ) -> None:
+        """Let go of this desk's claim on `request_id` in the background (a conversation closed
+        unsaved; `after`: once its opening, still under way, has claimed it). The next opening of
+        the same request waits for it (`claim_released`), so a late release never undoes it."""
+        previous = self._releases.get(request_id)
+
+        async def run() -> None:
+            try:
+                if previous is not None:
+                    await self.claim_released_by(previous)
+                if after is not None:
+                    try:
+                        await after
+                    except Exception:  # not opened: nothing was claimed
+                        return
+                await asyncio.to_thread(release)
+            finally:
+                if self._releases.get(request_id) is worker:
+                    del self._releases[request_id]
+
+        worker: Worker[None] = self.run_worker(run(), group="claims")
+        self._releases[request_id] = worker
+
+    async def claim_released(self, request_id: int) -> None:
+        """Wait for a release of `request_id` under way (if any)."""
+        pending = self._releases.get(request_id)
+        if pending is not None:
+            await self.claim_released_by(pending)
+
+    @staticmethod
+    async def claim_released_by(worker: Worker[None]) -> None:
+        with contextlib.suppress(WorkerCancelled, WorkerFailed):  # failed: the app's to report
+            await worker.wait()
 
     def _build_context(self) -> ServiceContext:
         from jobbutik.services.config import build_context
@@ -218,12 +368,10 @@ class JobbutikApp(CrashHandling):
     def _arrival_saved(self, result: ArrivalResult | None) -> None:
         if result is None:
             return  # Escape: the form kept its draft
-        self.notify(
-            _("{name} is registered; visitation {day}.").format(
-                name=result.citizen_name, day=format_day(result.slot_date)
-            ),
-            title=_("Saved"),
-        )
+        if result.existing:  # no second request: the open one is shown on the board
+            self.notify(result.notice(), severity="warning", markup=False)
+        else:
+            self.notify(result.notice(), title=_("Saved"), markup=False)
         self.post_message(DataChanged("arrival", result))
 
     def action_new_opening(self) -> None:
@@ -234,7 +382,8 @@ class JobbutikApp(CrashHandling):
 
     def on_data_changed(self, message: DataChanged) -> None:
         if message.what == "arrival":
-            # The new arrival is selected: Register, then F6 starts the conversation.
+            # The new arrival (or the citizen's open request) is selected: Register, then F6
+            # starts the conversation.
             self.today_screen.select_next = message.detail.request_id
         self.today_screen.action_refresh()
 
@@ -270,6 +419,31 @@ class JobbutikApp(CrashHandling):
             self.pop_screen()
         self.notify(_("The application is withdrawn (turned at the door)."), title=_("Saved"))
         self.post_message(DataChanged("withdrawal", result.request_id))
+
+
+@dataclass(frozen=True)
+class _Kept:
+    mine: list[SavedDraft]  # the user's drafts
+    closed: list[DraftKey[Any]]  # those of them about a request closed meanwhile
+
+
+def _drafts_to_offer(ctx: ServiceContext) -> _Kept:
+    """The user's drafts, and which of them are about a request no longer open (one read)."""
+    from jobbutik.services import claims, drafts
+
+    mine = drafts.mine(ctx)
+    about = {d.subject for d in mine if d.form in _ABOUT_A_REQUEST and d.subject.isdigit()}
+    still_open = {str(i) for i in claims.open_requests(ctx, {int(s) for s in about})}
+    closed: list[DraftKey[Any]] = [
+        DraftKey(d.form, d.subject)
+        for d in mine
+        if d.form in _ABOUT_A_REQUEST and d.subject not in still_open
+    ]
+    return _Kept(mine, closed)
+
+
+# The drafts whose subject is a request: nothing is left to open once it is closed.
+_ABOUT_A_REQUEST = frozenset({"conversation", "withdraw"})
 
 
 def create_app(

@@ -33,15 +33,17 @@ class JobbutikCommands(Provider):
         return cast(CommandHost, self.app)
 
     async def discover(self) -> Hits:
+        keys = self.keys()
         for command in self.host.available_commands(self.screen):
             yield DiscoveryHit(
                 _(command.title),
                 partial(self.host.run_command, command, self.screen),
-                help=_(command.help),
+                help=with_key(command, keys),
             )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
+        keys = self.keys()
         for command in self.host.available_commands(self.screen):
             title = _(command.title)
             score = matcher.match(title)
@@ -50,8 +52,22 @@ class JobbutikCommands(Provider):
                     score,
                     matcher.highlight(title),
                     partial(self.host.run_command, command, self.screen),
-                    help=_(command.help),
+                    help=with_key(command, keys),
                 )
+
+    def keys(self) -> dict[str, str]:
+        """The key of each action on the screen at hand, as the footer shows it: the palette
+        lists the commands the footer leaves out, with their keys."""
+        keys: dict[str, str] = {}
+        for active in self.screen.active_bindings.values():
+            keys.setdefault(active.binding.action, self.app.get_key_display(active.binding))
+        return keys
+
+
+def with_key(command: Command, keys: dict[str, str]) -> str:
+    """The command's help, after its key if it has one ("f12 · Daily list, …")."""
+    key = keys.get(command.action)
+    return f"{key} · {_(command.help)}" if key else _(command.help)
 
 
 class Palette(CommandPalette):

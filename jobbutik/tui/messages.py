@@ -69,6 +69,36 @@ COMMANDS: tuple[Command, ...] = (
         Permission.REGISTER,
     ),
     Command(
+        "undo_no_show",
+        N_("Undo no-show"),
+        N_("The selected citizen came after all (the day the no-show was marked)"),
+        Permission.REGISTER,
+    ),
+    Command(
+        "next_waiting",
+        N_("Next waiting"),
+        N_("Move to the next waiting citizen on the board"),
+        Permission.SEARCH,
+    ),
+    Command(
+        "hide_finished",
+        N_("Hide finished"),
+        N_("Hide visited, no-show and turned-away rows on the board"),
+        Permission.SEARCH,
+    ),
+    Command(
+        "show_finished",
+        N_("Show finished"),
+        N_("Show the board's finished rows again"),
+        Permission.SEARCH,
+    ),
+    Command(
+        "release_claim",
+        N_("Release conversation"),
+        N_("Release another desk's conversation: the citizen waits again (supervisors)"),
+        Permission.RELEASE_CLAIM,
+    ),
+    Command(
         "citizen",
         N_("Citizen"),
         N_("Open the selected citizen's history"),
@@ -115,6 +145,11 @@ COMMANDS: tuple[Command, ...] = (
         N_("Staff"),
         N_("Staff and their roles (admins)"),
         Permission.MANAGE_STAFF,
+    ),
+    Command(
+        "drafts",
+        N_("Drafts"),
+        N_("Unsaved input kept for you: open it again or discard it"),
     ),
 )
 

@@ -1,10 +1,11 @@
 """The sections: Today, Search, Follow-ups, Companies, Sites, Reports and Staff are Textual modes.
 
 A section key brings its section forward from anywhere with the screens it had open; pressed in its
-own section it goes back to the section's first screen. Details and forms are pushed onto the
-current section; Escape goes back within it, and from a section's first screen to Today. A screen
-shows in one place at a time (an id open in another section is closed there first, its draft
-kept), and a screen that is saving is not left until its save is done.
+own section it goes back to the section's first screen — asking first when a form or a
+conversation closed that way holds unsaved input (it is kept as a draft either way). Details and
+forms are pushed onto the current section; Escape goes back within it, and from a section's first
+screen to Today. A screen shows in one place at a time (an id open in another section is closed
+there first, its draft kept), and a screen that is saving is not left until its save is done.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from textual.command import CommandPalette
 from textual.screen import Screen
 
 from jobbutik.domain.i18n import _
+from jobbutik.tui.drafts import KeepsDraft
 from jobbutik.tui.messages import COMMAND_BY_ACTION
+from jobbutik.tui.screens.confirm import ConfirmModal
 from jobbutik.tui.screens.today import TodayScreen
 
 if TYPE_CHECKING:
@@ -80,6 +83,8 @@ class Sections(App[None]):
     # Set by the app once the database is open (or could not be).
     context: ServiceContext | None
     startup_error: str | None
+    # The question "leave unsaved input?" while it is open.
+    _leave_question: ConfirmModal | None = None
 
     @property
     def today_screen(self) -> TodayScreen:
@@ -90,11 +95,18 @@ class Sections(App[None]):
     def open_section(self, section: str) -> None:
         """Bring `section` forward as the user left it; in it already: back to its first screen
         (keeping drafts)."""
+        if self._leave_question is not None:
+            # Asked whether to leave: the same key again means yes; another waits for the answer.
+            if section == self.current_mode:
+                self._leave_question.action_answer(True)
+            return
         if not self._may(section) or self.busy_saving():
             return
         if isinstance(self.screen, CommandPalette):
             self.screen.dismiss()  # not left open in the section behind
         if self.current_mode == section:
+            if self._ask_before_leaving(section):
+                return
             self._close_screens(section, 1)
         elif section in self._screen_stacks:
             self.switch_mode(section)
@@ -102,6 +114,34 @@ class Sections(App[None]):
             self._start_section(section)
         if section == "today":
             self.today_screen.action_refresh()
+
+    def _ask_before_leaving(self, section: str) -> bool:
+        """Whether closing `section`'s screens down to its first would leave unsaved input: then
+        ask, and close them (back to the first screen) only on yes."""
+        unsaved = [
+            screen
+            for screen in self._screen_stacks.get(section, [])[1:]
+            if isinstance(screen, KeepsDraft) and screen.unsaved()
+        ]
+        if not unsaved:
+            return False
+
+        def answered(yes: bool | None) -> None:
+            self._leave_question = None
+            if yes and self.current_mode == section:
+                self._close_screens(section, 1)
+                if section == "today":
+                    self.today_screen.action_refresh()
+
+        if len(unsaved) == 1:
+            question = unsaved[0].leave_question()
+        else:
+            question = _("Leave {count} screens with unsaved input?").format(count=len(unsaved))
+        self._leave_question = ConfirmModal(
+            question, _("Your input is kept as a draft."), yes=_("Leave"), no=_("Stay")
+        )
+        self.push_screen(self._leave_question, answered)
+        return True
 
     def _start_section(self, section: str) -> None:
         """Open a section for the first time (or again after it was closed): its first screen is

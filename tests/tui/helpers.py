@@ -70,3 +70,12 @@ def screen_text(app: Any) -> str:
 def notices(app: Any) -> list[str]:
     """The texts of the notifications shown so far (oldest first)."""
     return [str(n.message) for n in app._notifications]
+
+
+def release_held_claim(ctx: Any, request_id: int) -> None:
+    """A supervisor releases the claim the request holds now (as confirmed on the board)."""
+    from jobbutik.services import claims
+    from jobbutik.store.models import Request
+
+    held = ctx.db.read(lambda session: session.get(Request, request_id))
+    claims.release_claim(ctx, request_id, held.claimed_by, held.claimed_at)

@@ -96,7 +96,7 @@ async def test_bad_opening_input_stays_with_its_reason(make_app, tui_database: D
         assert field_error(pilot, "title") == "The job title is required."
         assert field_error(pilot, "hours") == "Give the hours per week."
         assert field_error(pilot, "apply_by") == "Give the apply-by date."
-        await pilot.press("enter")  # open the company list (focus is on it)
+        await pilot.press("space")  # open the company list (focus is on it; Enter moves on)
         await settle(pilot)
         await pilot.press("down", "enter")  # the first company
         await type_into(pilot, "#title", "Kasse")

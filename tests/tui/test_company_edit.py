@@ -78,7 +78,7 @@ async def test_an_opening_is_edited_from_its_company(make_app, tui_database: Dat
         assert app.screen.query_one("#f-status").display
         assert app.screen.query_one("#title").value == "Køkkenhjælp"
         app.screen.query_one("#status").focus()
-        await pilot.press("right", "enter")  # filled
+        await pilot.press("right", "space")  # filled
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen.id == "company"
@@ -108,7 +108,7 @@ async def test_typed_markup_is_shown_as_typed(make_app, tui_database: Database) 
         await settle(pilot)
         assert field_error(pilot, "apply_by").startswith("[/] is not a date")
         app.screen.query_one("#company").focus()
-        await pilot.press("enter")  # the company list shows the name as typed
+        await pilot.press("space")  # the company list shows the name as typed
         await settle(pilot)
         assert "Bager [b]Jensen" in screen_text(app)
         assert not app.crash_log.exists()

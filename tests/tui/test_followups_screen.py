@@ -7,12 +7,13 @@ from datetime import date
 from typing import Any
 
 from factories import add_company, add_opening, add_site, add_staff, at, make_ctx, on_day
-from helpers import field_error, screen_text, settle, start
+from helpers import field_error, notices, screen_text, settle, start
 from sqlmodel import select
 from test_followups import visit
 
 from jobbutik.store.db import Database
 from jobbutik.store.models import Activation, Citizen, FollowUp
+from jobbutik.tui.screens.confirm import ConfirmModal
 
 JENS, METTE, ALI, LISE, PETER = (
     "0101901234",
@@ -67,7 +68,7 @@ PLAN = {
     ("Jens Møller", "Referral"): ["1", "2", "3", "4", "5", "6"],
 }
 # What an ending activation ended in, picked in the list that opens for it: the keys to press.
-ENDED_IN = {"Peter Hansen": ["enter"], "Ali Hassan": ["down", "enter"]}
+ENDED_IN = {"Peter Hansen": ["space"], "Ali Hassan": ["down", "space"]}
 
 
 async def test_every_outcome_by_keys(make_app, tui_database: Database) -> None:
@@ -108,6 +109,12 @@ async def test_every_outcome_by_keys(make_app, tui_database: Database) -> None:
                 await pilot.press(*ENDED_IN[row.name])  # the list has focus
             await pilot.press("ctrl+s")
             await settle(pilot)
+            if row.kind == "referral" and digit == "3":  # hired: close the other referrals?
+                # Three not yet recorded, and the next ones after "applied" and "interview".
+                assert isinstance(app.screen, ConfirmModal)
+                assert app.screen.question == "Close 5 other referral follow-ups for Jens Møller?"
+                await pilot.press("n")  # kept: their own outcomes are recorded below
+                await settle(pilot)
             assert app.screen.id == "followups", screen_text(app)
             results.append(screen.last_result)
         assert all(not digits for digits in plan.values())
@@ -162,7 +169,7 @@ def activation_outcomes(db: Database) -> list[tuple[str, str | None]]:
 
 async def choose_consultant(pilot: Any, initials: str) -> None:
     """In the consultant form: open the list, arrow down to `initials`, pick it and save."""
-    await pilot.press("enter")  # open the list
+    await pilot.press("space")  # open the list (Enter moves on, as in every field)
     await settle(pilot)
     options = [str(o) for o in pilot.app.screen.query_one("#assignee")._options]
     wanted = next(i for i, o in enumerate(options) if initials in o)
@@ -347,3 +354,118 @@ async def test_supervisor_shows_one_consultants_list(make_app, tui_database: Dat
         await pilot.press("m")  # back to the supervisor's own list
         await settle(pilot)
         assert screen.rows == []
+
+
+async def open_list(pilot: Any) -> Any:
+    await start(pilot)
+    await pilot.press("ctrl+f")
+    await settle(pilot)
+    assert pilot.app.screen.id == "followups"
+    return pilot.app.screen
+
+
+async def record(pilot: Any, digit: str) -> None:
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press(digit, "ctrl+s")
+    await settle(pilot)
+
+
+async def test_after_a_save_the_cursor_moves_to_the_next_row(
+    make_app, tui_database: Database
+) -> None:
+    ctx = make_ctx(tui_database, "ab")
+    company = add_company(tui_database)
+    jobs = tuple(add_opening(tui_database, company, f"Job {n}") for n in range(1, 5))
+    visit(on_day(ctx, at(date(2026, 11, 9))), JENS, "Jens Møller", openings=jobs)
+    app = make_app(lang="en")
+    async with app.run_test(size=(130, 40)) as pilot:
+        screen = await open_list(pilot)
+        table = screen.query_one("#followups")
+        first, second, third, fourth = (r.id for r in screen.rows)
+        await pilot.press("down")
+        assert screen.current.id == second
+        await record(pilot, "4")  # rejected
+        assert [r.id for r in screen.rows] == [first, third, fourth]
+        assert screen.current.id == third and table.cursor_row == 1  # not back at the top
+        await pilot.press("down")
+        await record(pilot, "4")  # the last row: the cursor is on the new last row
+        assert [r.id for r in screen.rows] == [first, third]
+        assert screen.current.id == third
+        await pilot.press("f5")  # a refresh keeps it there
+        await settle(pilot)
+        assert screen.current.id == third
+
+
+async def test_a_hire_offers_to_close_the_other_referral_follow_ups(
+    make_app, tui_database: Database
+) -> None:
+    ctx = make_ctx(tui_database, "ab")
+    company = add_company(tui_database)
+    jobs = tuple(add_opening(tui_database, company, t) for t in ("Kok", "Tjener", "Opvasker"))
+    visit(on_day(ctx, at(date(2026, 11, 9))), JENS, "Jens Møller", openings=jobs)
+    visit(on_day(ctx, at(date(2026, 11, 9))), METTE, "Mette Hansen", openings=jobs[:1])
+    app = make_app(lang="en")
+    async with app.run_test(size=(130, 40)) as pilot:
+        screen = await open_list(pilot)
+        jens = [r for r in screen.rows if r.name == "Jens Møller"]
+        assert [r.subject.split(",")[0] for r in jens] == ["Kok", "Tjener", "Opvasker"]
+        screen.query_one("#followups").move_cursor(row=screen.rows.index(jens[1]))
+        await record(pilot, "3")  # Tjener: hired
+        assert isinstance(app.screen, ConfirmModal)
+        assert app.screen.question == "Close 2 other referral follow-ups for Jens Møller?"
+        text = screen_text(app)
+        assert "Close 2 other referral follow-ups" in text
+        assert "Kok, Netto Herlev, due 23.11.2026" in text
+        assert "Opvasker, Netto Herlev" in text
+        assert "marked “Closed: hired elsewhere”" in text
+        await pilot.press("enter")  # the safe default: No
+        await settle(pilot)
+        assert app.screen is screen
+        assert [r.name for r in screen.rows].count("Jens Møller") == 2  # kept
+        # Asked again on the next hire, answered Yes this time.
+        screen.query_one("#followups").move_cursor(
+            row=next(i for i, r in enumerate(screen.rows) if r.name == "Jens Møller")
+        )
+        await record(pilot, "3")
+        assert app.screen.question == "Close 1 other referral follow-up for Jens Møller?"
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is screen
+        assert [r.name for r in screen.rows] == ["Mette Hansen"]  # hers are not touched
+        assert any("1 referral follow-up for Jens Møller closed." in n for n in notices(app))
+    outcomes = sorted((f.outcome or "") for f in follow_ups(tui_database) if f.kind == "referral")
+    assert outcomes == ["", "hired", "hired", "hired_elsewhere"]
+
+
+async def test_closing_after_a_hire_in_danish(make_app, tui_database: Database) -> None:
+    ctx = make_ctx(tui_database, "ab")
+    company = add_company(tui_database)
+    jobs = tuple(add_opening(tui_database, company, t) for t in ("Kok", "Tjener"))
+    visit(on_day(ctx, at(date(2026, 11, 9))), JENS, "Jens Møller", openings=jobs)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_list(pilot)
+        await record(pilot, "3")
+        assert app.screen.question == "Luk 1 anden opfølgning på en jobhenvisning for Jens Møller?"
+        text = screen_text(app)
+        assert "Lukket: ansat andetsteds" in text
+        await pilot.press("j")
+        await settle(pilot)
+        assert app.screen.rows == []
+
+
+async def test_many_other_referrals_fit_an_80x24_window(make_app, tui_database: Database) -> None:
+    ctx = make_ctx(tui_database, "ab")
+    company = add_company(tui_database)
+    jobs = tuple(add_opening(tui_database, company, f"Job {n}") for n in range(1, 10))
+    visit(on_day(ctx, at(date(2026, 11, 9))), JENS, "Jens Møller", openings=jobs)
+    app = make_app(lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_list(pilot)
+        await record(pilot, "3")
+        assert app.screen.question == "Close 8 other referral follow-ups for Jens Møller?"
+        text = screen_text(app)
+        assert "Job 7, Netto Herlev" in text
+        assert "… and 2 more." in text
+        assert "Close them" in text and "Keep them" in text  # both buttons on screen

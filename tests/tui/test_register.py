@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from factories import make_ctx
+from datetime import timedelta
+
+from factories import NOW, make_ctx, on_day
 from helpers import field_error, notices, screen_text, settle, start, type_into
 from sqlmodel import func, select
 
@@ -31,7 +33,7 @@ async def test_register_a_new_citizen(make_app, tui_database) -> None:
         assert "Ny borger" in screen_text(app)
         await pilot.press("tab", *"Jens Møller", "tab", *"44520000", "tab", *"jens@example.dk")
         await pilot.press("tab", *"2730", "tab", *"arabisk", "tab", "space")  # digital help
-        await pilot.press("tab", "enter")  # benefit: kontanthjælp (first radio button)
+        await pilot.press("tab", "space")  # benefit: kontanthjælp (first radio button)
         await pilot.press("tab", "space")  # told to apply digitally
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -59,7 +61,7 @@ async def test_register_a_new_citizen(make_app, tui_database) -> None:
 
 async def test_register_a_known_citizen_shows_the_card(make_app, tui_database) -> None:
     ctx = make_ctx(tui_database, "ab")
-    arrivals.register_arrival(
+    first = arrivals.register_arrival(
         ctx,
         ArrivalForm(
             cpr="0101901234",
@@ -67,6 +69,7 @@ async def test_register_a_known_citizen_shows_the_card(make_app, tui_database) -
             new_citizen=NewCitizen(name="Jens Møller", needs_digital_help=True),
         ),
     )
+    arrivals.set_status(ctx, first.request_id, "no_show")  # no open request: a new one is made
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await open_form(pilot)
@@ -76,7 +79,7 @@ async def test_register_a_known_citizen_shows_the_card(make_app, tui_database) -
         assert "Jens Møller" in text and "36 år" in text
         assert not app.screen.query_one("#new-citizen").display
         await type_into(pilot, "#benefit", "")
-        await pilot.press("right", "enter")  # uddannelseshjælp
+        await pilot.press("right", "space")  # uddannelseshjælp
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen.id == "today"
@@ -87,6 +90,53 @@ async def test_register_a_known_citizen_shows_the_card(make_app, tui_database) -
     assert count(tui_database, Citizen) == 1
     benefits = tui_database.read(lambda s: [r.benefit for r in s.exec(select(Request)).all()])
     assert sorted(benefits) == ["kontanthjaelp", "uddannelseshjaelp"]
+
+
+async def test_a_citizen_with_an_open_request_is_shown_that_request(make_app, tui_database) -> None:
+    ctx = make_ctx(tui_database, "ab")
+    for cpr, name in (("0101901234", "Jens Møller"), ("0202902345", "Ane Berg")):
+        form = ArrivalForm(cpr=cpr, benefit="kontanthjaelp", new_citizen=NewCitizen(name=name))
+        arrivals.register_arrival(ctx, form)
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_form(pilot)
+        assert app.today_screen.selected.name == "Jens Møller"
+        await pilot.press(*"0202902345")
+        await settle(pilot)
+        assert "Has an open request" in screen_text(app)
+        await type_into(pilot, "#benefit", "")
+        await pilot.press("space", "ctrl+s")
+        await settle(pilot)
+        assert app.screen.id == "today"
+        assert notices(app)[-1] == (
+            "Ane Berg already has an open request from 23.11.2026 (visitation 23.11.2026, waiting)."
+        )
+        assert app.today_screen.selected.name == "Ane Berg"  # that request, ready for F6
+    assert count(tui_database, Request) == 2
+
+
+async def test_registering_again_selects_a_request_left_open_on_an_earlier_day(
+    make_app, tui_database
+) -> None:
+    friday = on_day(make_ctx(tui_database, "ab"), NOW - timedelta(days=3))
+    for cpr, name in (("0101901234", "Jens Møller"), ("0202902345", "Ane Berg")):
+        form = ArrivalForm(cpr=cpr, benefit="kontanthjaelp", new_citizen=NewCitizen(name=name))
+        arrivals.register_arrival(friday, form)
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_form(pilot)
+        assert [r.name for r in app.today_screen.rows] == ["Jens Møller", "Ane Berg"]
+        await pilot.press(*"0202902345")
+        await settle(pilot)
+        await type_into(pilot, "#benefit", "")
+        await pilot.press("space", "ctrl+s")
+        await settle(pilot)
+        assert app.screen.id == "today"
+        assert notices(app)[-1] == (
+            "Ane Berg already has an open request from 20.11.2026 (visitation 20.11.2026, waiting)."
+        )
+        assert app.today_screen.selected.name == "Ane Berg"  # that request, ready for F6
+    assert count(tui_database, Request) == 2
 
 
 async def test_bad_cpr_numbers_are_explained_at_the_field(make_app, tui_database) -> None:
@@ -170,7 +220,7 @@ async def test_a_likely_duplicate_is_shown_before_saving(make_app, tui_database)
         await settle(pilot)
         await pilot.press("tab", *"Jens Moeller")
         await type_into(pilot, "#benefit", "")
-        await pilot.press("enter", "ctrl+s")
+        await pilot.press("space", "ctrl+s")
         await settle(pilot)
         assert app.screen.id == "register"  # reopened with the candidates
         text = screen_text(app)
@@ -191,7 +241,7 @@ async def test_a_name_that_looks_like_markup_is_shown_as_typed(make_app, tui_dat
         await settle(pilot)
         await pilot.press("tab", *"Jens [/] Møller")
         await type_into(pilot, "#benefit", "")
-        await pilot.press("enter", "ctrl+s")
+        await pilot.press("space", "ctrl+s")
         await settle(pilot)
         assert app.screen.id == "today"
         assert "Jens [/] Møller is registered" in notices(app)[-1]
@@ -209,7 +259,7 @@ async def test_a_refused_save_keeps_the_form_open_and_its_draft(make_app, tui_da
         await settle(pilot)
         await pilot.press("tab", *"Jens Møller")
         await type_into(pilot, "#benefit", "")
-        await pilot.press("enter")
+        await pilot.press("space")
         await type_into(pilot, "#slot_date", "01.01.2020")  # a day gone by: the service refuses
         await pilot.press("ctrl+s")
         await settle(pilot)

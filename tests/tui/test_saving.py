@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from factories import add_site, at, make_ctx, on_day, valid_cvr
-from helpers import notices, settle, start
+from helpers import notices, settle, start, type_into
 from sqlmodel import select
 from test_followups import visit
 
@@ -160,6 +160,10 @@ async def test_the_conversation_waits_for_its_save(
         await settle(pilot)
         screen = app.screen
         assert screen.id == "conversation"
+        await pilot.press("right", "space", "ctrl+pagedown")  # no vocational education
+        await settle(pilot)
+        await type_into(pilot, "#guidance", "")
+        await pilot.press("space", "tab", "space")  # guidance and injunction: both answered yes
         await pilot.press("ctrl+s")
         await pilot.pause()
         await pilot.press("escape", "f3")  # neither leaves a conversation that is saving

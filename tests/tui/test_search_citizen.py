@@ -62,7 +62,7 @@ async def test_no_show_from_the_board(make_app, tui_database) -> None:
     app = make_app(lang="en")
     async with app.run_test(size=(120, 40)) as pilot:
         await start(pilot)
-        await pilot.press("f7")
+        await pilot.press("f7", "y")  # asked first: yes
         await settle(pilot)
         assert app.today_screen.rows[0].status == "no_show"
         # On the citizen's row (the footer names the key "No-show" too).
@@ -124,7 +124,7 @@ async def test_board_commands_follow_the_selected_status(make_app, tui_database)
     app = make_app(lang="en")
     async with app.run_test(size=(120, 40)) as pilot:
         await start(pilot)
-        await pilot.press("f7")  # no-show
+        await pilot.press("f7", "y")  # no-show (asked first: yes)
         await settle(pilot)
         assert app.today_screen.rows[0].status == "no_show"
         await pilot.press("f6", "enter")  # neither starts a conversation with a no-show

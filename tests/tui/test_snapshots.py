@@ -101,7 +101,7 @@ def test_conversation_youth_track_da(snap_compare, make_app, board) -> None:
 
 
 def test_withdraw_da(snap_compare, make_app, board) -> None:
-    keys = ["f9", "settle", "enter", "tab", *"Fastansat"]
+    keys = ["f9", "settle", "space", "tab", *"Fastansat"]
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=prepare(*keys))
 
 

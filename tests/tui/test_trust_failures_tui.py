@@ -67,7 +67,7 @@ async def test_locked_in_the_tui_keeps_the_typed_form(
         await pilot.press(*"010190-1234")
         await settle(pilot)
         await pilot.press("tab", *"Jens Møller", "tab", *"44520000", "tab", "tab", *"2730")
-        await pilot.press("tab", "tab", "tab", "enter")  # benefit: kontanthjælp
+        await pilot.press("tab", "tab", "tab", "space")  # benefit: kontanthjælp
         tui_database.dispose()
         assert tui_database.path is not None
         with _locked(tui_database.path):

@@ -152,12 +152,34 @@ class Proposal:
     category: str
     youth_track: bool
     reasons: tuple[str, ...]  # translated sentences explaining the proposal
+    # The proposal rests on a question not asked yet (education, under the age limit): it is
+    # provisional, and the conversation cannot be saved until the question is answered.
+    asks_education: bool = False
 
 
-def propose_category(rules: RuleSet, age: int, has_vocational_education: bool) -> Proposal:
+def propose_category(rules: RuleSet, age: int, has_vocational_education: bool | None) -> Proposal:
     """The category to propose at the first conversation; the consultant may choose another
-    (with a reason, see `override_needs_reason`)."""
+    (with a reason, see `override_needs_reason`).
+
+    `has_vocational_education` None means not asked. Under the age limit the track depends on
+    it (bek. om en aktiv beskæftigelsesindsats § 1), so "not asked" is never read as "no": the
+    education track is proposed provisionally and the proposal says to ask."""
     limit = rules.youth_age_limit
+    if age < limit and has_vocational_education is None:
+        return Proposal(
+            category=YOUTH_CATEGORY,
+            youth_track=True,
+            reasons=(
+                _(
+                    "Aged {age}, under {limit}: ask whether the citizen has a vocational "
+                    "education. Without one the education track applies; with one it does not."
+                ).format(age=age, limit=limit),
+                _("Provisional proposal until that is answered: {category}.").format(
+                    category=YOUTH_CATEGORY
+                ),
+            ),
+            asks_education=True,
+        )
     if age < limit and not has_vocational_education:
         return Proposal(
             category=YOUTH_CATEGORY,

@@ -11,15 +11,17 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Checkbox, DataTable, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from jobbutik.domain.dates import format_day
 from jobbutik.domain.i18n import N_, _
 from jobbutik.domain.vocabulary import SiteKind
 from jobbutik.tui.conversation.parts import ActivationPart
-from jobbutik.tui.widgets.fields import FormField, restore_values, snapshot_values
+from jobbutik.tui.widgets.columns import fit_columns
+from jobbutik.tui.widgets.fields import FormField, PlainText, restore_values, snapshot_values
 from jobbutik.tui.widgets.inputs import DateInput
-from jobbutik.tui.widgets.tables import add_columns
+from jobbutik.tui.widgets.tables import shown
+from jobbutik.tui.widgets.toggles import Checkbox
 
 if TYPE_CHECKING:
     from datetime import date
@@ -70,24 +72,24 @@ class ActivationStep(VerticalScroll):
         )
         yield FormField(
             _("Reason for exemption"),
-            Input(id="exemption_reason"),
+            Input(id="exemption_reason", validators=[PlainText()]),
             id="f-exemption_reason",
             classes="-hidden",  # until the exemption is ticked
         )
 
     def on_mount(self) -> None:
         sites = self.query_one("#sites", DataTable)
-        add_columns(
+        fit_columns(
             sites,
-            (_("Site or course"), "name", 30),
-            (_("Kind"), "kind", 20),
-            (_("Provider"), "provider", 16),
-            (_("Hours"), "hours", 6),
+            (_("Site or course"), "name", 36, 16),
+            (_("Kind"), "kind", 20, 0),
+            (_("Provider"), "provider", 16, 0),
+            (_("Hours"), "hours", 6, 5),
             (_("Free"), "free", 5),
         )
 
-    def set_guided(self, guided: bool) -> None:
-        """Youth track with guidance and injunction: a site is optional."""
+    def set_guided(self, guided: bool | None) -> None:
+        """Youth track with guidance and injunction (both answered yes): a site is optional."""
         if guided:
             note = _(
                 "Youth track: education guidance and the injunction are the offer; a site "
@@ -119,9 +121,9 @@ class ActivationStep(VerticalScroll):
         table.clear()
         for site in sites:
             table.add_row(
-                Content(site.name),  # typed names: data, not markup
+                shown(site.name),  # typed names: data, not markup
                 SiteKind.label_of(site.kind),
-                Content(site.provider),
+                shown(site.provider),
                 str(site.hours_per_week),
                 str(site.free),
                 key=str(site.site_id),
@@ -157,7 +159,7 @@ class ActivationStep(VerticalScroll):
             text = _("No site or course has a free seat on this date.")
         else:
             text = _("No site chosen.")
-        self.query_one("#site-chosen", Static).update(Content(text))
+        self.query_one("#site-chosen", Static).update(shown(text))  # a site's name: data
 
     # -- the exemption ---------------------------------------------------------------------------
 

@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.markup import escape
-from textual.widgets import Checkbox, Input, RadioButton, RadioSet, Static
+from textual.widgets import Input, Static
 
 from jobbutik.domain.i18n import _
 from jobbutik.domain.rules import propose_category
 from jobbutik.domain.vocabulary import Category
 from jobbutik.tui.conversation.parts import Classification
-from jobbutik.tui.widgets.fields import FormField, restore_values, snapshot_values
+from jobbutik.tui.widgets.fields import FormField, PlainText, restore_values, snapshot_values
+from jobbutik.tui.widgets.toggles import Checkbox, RadioButton, RadioSet, YesNo
 
 if TYPE_CHECKING:
     from jobbutik.domain.rules import Proposal, RuleSet
@@ -56,7 +57,11 @@ class ClassificationStep(VerticalScroll):
             ),
             id="f-category",
         )
-        yield FormField(_("Written reason"), Input(id="override_reason"), id="f-override_reason")
+        yield FormField(
+            _("Written reason"),
+            Input(id="override_reason", validators=[PlainText()]),
+            id="f-override_reason",
+        )
         yield Static("", id="reason-hint", classes="hint")
         yield Checkbox(
             _("Provisional: review the category after {months} months").format(
@@ -73,17 +78,14 @@ class ClassificationStep(VerticalScroll):
                     "injunction (uddannelsespålæg) with a concrete education goal."
                 )
             )
-            yield Checkbox(
-                _("Referred to education guidance (uddannelsesvejledning)"),
-                id="guidance",
-                value=True,
-                compact=True,
+            # Asked, never ticked in advance: each must be answered to save on this track.
+            yield FormField(
+                _("Referred to guidance"), YesNo(id="guidance", not_asked=False), id="f-guidance"
             )
-            yield Checkbox(
-                _("Education injunction (uddannelsespålæg) given"),
-                id="injunction",
-                value=True,
-                compact=True,
+            yield FormField(
+                _("Injunction given"),
+                YesNo(id="injunction", not_asked=False),
+                id="f-injunction",
             )
 
     def propose(self, facts: Facts) -> None:
@@ -92,7 +94,12 @@ class ClassificationStep(VerticalScroll):
             self.ruleset, self.age, facts.has_vocational_education
         )
         label = escape(Category.label_of(proposal.category))
-        title = _("Proposal from the rules: [b]{category}[/b]").format(category=label)
+        if proposal.asks_education:
+            title = _(
+                "Provisional proposal from the rules: [b]{category}[/b] — ask about education"
+            ).format(category=label)
+        else:
+            title = _("Proposal from the rules: [b]{category}[/b]").format(category=label)
         lines = [Content.from_markup(title)]
         lines += [Content(f"• {reason}") for reason in proposal.reasons]
         self.query_one("#proposal", Static).update(Content("\n").join(lines))
@@ -149,8 +156,8 @@ class ClassificationStep(VerticalScroll):
             provisional=self.query_one("#provisional", Checkbox).value
             and category == Category.UDDANNELSESPARAT,
             youth_track=self.youth_track(),
-            guidance=self.query_one("#guidance", Checkbox).value,
-            injunction=self.query_one("#injunction", Checkbox).value,
+            guidance=self.query_one("#guidance", YesNo).answer,
+            injunction=self.query_one("#injunction", YesNo).answer,
         )
 
     def snapshot(self) -> ClassificationDraft:
@@ -165,4 +172,15 @@ class ClassificationStep(VerticalScroll):
         self.touched = draft.touched
 
     def errors(self) -> dict[str, str]:
-        return {} if self.chosen_category() is not None else {"category": _("Choose a category.")}
+        """The questions the save needs answered (as the service checks them) and the category."""
+        from jobbutik.services.visitation import unanswered
+
+        c = self.classification()
+        errors = (
+            {}
+            if c.proposal is None
+            else unanswered(c.proposal, c.youth_track, c.guidance, c.injunction)
+        )
+        if c.category is None:
+            errors["category"] = _("Choose a category.")
+        return errors

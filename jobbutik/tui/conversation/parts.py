@@ -24,8 +24,8 @@ class Classification:
     override_reason: str = ""
     provisional: bool = False  # only ever True for uddannelsesparat
     youth_track: bool = False
-    guidance: bool = False
-    injunction: bool = False
+    guidance: bool | None = None  # None: not answered
+    injunction: bool | None = None
 
 
 @dataclass(frozen=True)

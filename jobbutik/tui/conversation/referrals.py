@@ -10,13 +10,15 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Checkbox, SelectionList, Static
+from textual.widgets import SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from jobbutik.domain.dates import format_day
 from jobbutik.domain.i18n import _
 from jobbutik.tui.conversation.parts import ReferralsPart
 from jobbutik.tui.widgets.fields import FormField
+from jobbutik.tui.widgets.tables import shown
+from jobbutik.tui.widgets.toggles import Checkbox
 
 if TYPE_CHECKING:
     from jobbutik.services.context import ServiceContext
@@ -85,7 +87,7 @@ class ReferralsStep(VerticalScroll):
                 hours=m.hours_per_week,
                 day=format_day(min(self.deadlines.apply_by, m.apply_by)),
             )
-            openings.add_option(Selection(Content(prompt), m.opening_id, m.opening_id in keep))
+            openings.add_option(Selection(shown(prompt), m.opening_id, m.opening_id in keep))
         self.pending = set()
         if matches and openings.highlighted is None:
             openings.highlighted = 0
@@ -103,7 +105,7 @@ class ReferralsStep(VerticalScroll):
         if match is not None:
             reasons = ", ".join(match.reasons) or _("no particular fit")
             self.query_one("#match-reasons", Static).update(
-                Content(_("Why: {reasons}").format(reasons=reasons))
+                shown(_("Why: {reasons}").format(reasons=reasons))  # industries: data
             )
 
     def referrals(self) -> ReferralsPart:

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.markup import escape
 from textual.widgets import Static
 
 from jobbutik.domain.dates import format_day
 from jobbutik.domain.i18n import _
 from jobbutik.domain.vocabulary import Category
+from jobbutik.tui.widgets.tables import filled, shown
 
 if TYPE_CHECKING:
     from jobbutik.domain.rules import RuleSet
@@ -25,71 +25,82 @@ def summary_lines(start: ConversationStart, parts: PlanParts, ruleset: RuleSet) 
     """What the summary step shows, one line each: typed text is shown as typed, never markup."""
     card, deadlines = start.citizen, start.deadlines
     facts, c, a, r = parts.facts, parts.classification, parts.activation, parts.referrals
-    yes, no = _("yes"), _("no")
+    answer = {True: _("yes"), False: _("no"), None: _("not asked")}  # None: never read as "no"
     lines = [
-        _("[b]Citizen[/b]: {name}, {cpr}, {age} years").format(
-            name=escape(card.name), cpr=card.cpr_masked, age=card.age
+        filled(
+            _("[b]Citizen[/b]: {name}, {cpr}, {age} years"),
+            name=card.name,
+            cpr=card.cpr_masked,
+            age=card.age,
         ),
-        _(
-            "[b]Facts[/b]: vocational education {edu}; wishes: {wishes}; industries: {ind}; "
-            "hours: {hours}; skånehensyn: {restr}; driving licence {lic}"
-        ).format(
-            edu=yes if facts.has_vocational_education else no,
-            wishes=escape(facts.job_wishes) or "—",
-            ind=escape(", ".join(facts.industries)) or "—",
+        filled(
+            _(
+                "[b]Facts[/b]: vocational education {edu}; wishes: {wishes}; industries: {ind}; "
+                "hours: {hours}; skånehensyn: {restr}; driving licence {lic}"
+            ),
+            edu=answer[facts.has_vocational_education],
+            wishes=facts.job_wishes or "—",
+            ind=", ".join(facts.industries) or "—",
             hours=facts.hours_wanted or "—",
-            restr=escape(facts.restrictions) or "—",
-            lic=yes if facts.driving_licence else no,
+            restr=facts.restrictions or "—",
+            lic=answer[facts.driving_licence],
         ),
     ]
-    line = _("[b]Category[/b]: {category} (proposed: {proposed})").format(
+    line = filled(
+        _("[b]Category[/b]: {category} (proposed: {proposed})"),
         category=Category.label_of(c.category) or "—",
         proposed=Category.label_of(c.proposal.category) if c.proposal else "—",
     )
     if c.override_reason.strip():
-        line += " — " + escape(c.override_reason.strip())
+        line += Content(" — ") + shown(c.override_reason.strip())
     lines.append(line)
     if c.provisional:
         lines.append(
-            _("Provisional: review on {day}").format(day=format_day(deadlines.category_review))
+            filled(_("Provisional: review on {day}"), day=format_day(deadlines.category_review))
         )
     if c.youth_track:
         lines.append(
-            _("[b]Youth track[/b]: education guidance {g}; education injunction {i}").format(
-                g=yes if c.guidance else no, i=yes if c.injunction else no
+            filled(
+                _("[b]Youth track[/b]: education guidance {g}; education injunction {i}"),
+                g=answer[c.guidance],
+                i=answer[c.injunction],
             )
         )
     if a.exempt:
         lines.append(
-            _("[b]Immediate activation[/b]: exempt — {reason}").format(
-                reason=escape(a.exemption_reason.strip()) or "—"
+            filled(
+                _("[b]Immediate activation[/b]: exempt — {reason}"),
+                reason=a.exemption_reason.strip() or "—",
             )
         )
     elif a.site is not None and a.site_id is not None and a.start_date is not None:
         lines.append(
-            _("[b]Immediate activation[/b]: {site} from {day}").format(
-                site=escape(a.site.name), day=format_day(a.start_date)
+            filled(
+                _("[b]Immediate activation[/b]: {site} from {day}"),
+                site=a.site.name,
+                day=format_day(a.start_date),
             )
         )
     else:
-        lines.append(_("[b]Immediate activation[/b]: none chosen"))
+        lines.append(filled(_("[b]Immediate activation[/b]: none chosen")))
     if r.opening_ids:
-        lines.append(_("[b]Job referrals[/b]:"))
+        lines.append(filled(_("[b]Job referrals[/b]:")))
         for opening_id in r.opening_ids:
             m = r.matches.get(opening_id)
             if m is None:  # chosen in a draft, not ranked again yet
                 continue
             lines.append(
-                "  • "
-                + _("{title}, {company}: apply by {day}, follow-up {follow}").format(
-                    title=escape(m.title),
-                    company=escape(m.company),
+                Content("  • ")
+                + filled(
+                    _("{title}, {company}: apply by {day}, follow-up {follow}"),
+                    title=m.title,
+                    company=m.company,
                     day=format_day(min(deadlines.apply_by, m.apply_by)),
                     follow=format_day(deadlines.follow_up_on),
                 )
             )
     else:
-        lines.append(_("[b]Job referrals[/b]: none"))
+        lines.append(filled(_("[b]Job referrals[/b]: none")))
     helps = [
         label
         for flag, label in (
@@ -100,13 +111,13 @@ def summary_lines(start: ConversationStart, parts: PlanParts, ruleset: RuleSet) 
         if flag
     ]
     lines.append(
-        _("[b]Job-search help[/b]: {help}").format(help=", ".join(helps) if helps else "—")
+        filled(_("[b]Job-search help[/b]: {help}"), help=", ".join(helps) if helps else "—")
     )
     if c.category and ruleset.cv_required(c.category):
         lines.append(
-            _("[b]CV on Jobnet by[/b]: {day}").format(day=format_day(deadlines.cv_deadline))
+            filled(_("[b]CV on Jobnet by[/b]: {day}"), day=format_day(deadlines.cv_deadline))
         )
-    return [Content.from_markup(line) for line in lines]
+    return lines
 
 
 class SummaryStep(VerticalScroll):

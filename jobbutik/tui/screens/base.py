@@ -4,7 +4,7 @@ handler for what goes wrong in a handler or a worker."""
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, cast
 
 from textual.binding import Binding, BindingsMap, BindingType
 from textual.dom import DOMNode
@@ -15,6 +15,8 @@ from jobbutik.domain.errors import JobbutikError
 from jobbutik.domain.i18n import _
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from jobbutik.services.context import ServiceContext
     from jobbutik.tui.drafts import DraftStore
 
@@ -41,6 +43,12 @@ class Desk(Protocol):
 
     def dismiss_screen(self, screen: Screen[Any], result: Any = None) -> None: ...
 
+    def release_claim(
+        self, request_id: int, release: Callable[[], None], after: Awaitable[object] | None = None
+    ) -> None: ...
+
+    async def claim_released(self, request_id: int) -> None: ...
+
 
 def translate_bindings(node: DOMNode) -> None:
     """Replace `node`'s binding descriptions (English msgids) by the current language's text.
@@ -63,21 +71,45 @@ FOCUS_BINDINGS: list[BindingType] = [
     Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
     Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
 ]
-# In a form, Enter in a text field moves on the same way (only there: see `enter_moves_on`).
+# In a form, Enter moves on from every kind of field, as Tab does (see `enter_moves_on`).
 ENTER_BINDING = Binding("enter", "next_field", "Next field", show=False, priority=True)
 
 
 def enter_moves_on(screen: Any) -> bool:
-    """Whether the priority Enter applies: only while a text field has focus."""
-    from textual.widgets import Input
+    """Whether the priority Enter applies: while a one-line field has focus — a text field, a
+    checkbox, a set of options or a closed list. Enter never toggles or opens anything there
+    (Space does); in a table, a list of several choices, a text area or on a button it keeps
+    its own meaning, and an open list's Enter picks the option."""
+    from textual.widgets import Checkbox, Input, RadioButton, RadioSet, Select
 
-    return isinstance(screen.focused, Input)
+    return isinstance(screen.focused, (Input, Checkbox, RadioButton, RadioSet, Select))
+
+
+def forget_closed_watchers(screen: Screen[Any]) -> None:
+    """Drop the watchers that closed widgets left on the app and on `screen`'s widgets.
+
+    A widget that watches another node (`watch`, `data_bind`) is kept in that node's list until
+    the watched value next changes (Textual 8.2.8, textualize/textual#6666): the Footer, rebuilt
+    on every change of keys, kept all its old keys, and the app kept every closed screen's Header
+    (megabytes a round of the desk's screens)."""
+    for node in [screen.app, *screen.walk_children(with_self=True)]:
+        watchers: dict[str, list[tuple[DOMNode, Any]]] = getattr(node, "__watchers", {})
+        for entries in watchers.values():
+            entries[:] = [entry for entry in entries if not entry[0]._closing]
 
 
 class ScreenMixin:
     """Mixed into every screen (full and modal)."""
 
     app: Any
+
+    def on_mount(self) -> None:
+        # The Footer rebuilds its keys after this signal: the old ones are closed by the next.
+        screen = cast("Screen[Any]", self)
+        screen.bindings_updated_signal.subscribe(screen, forget_closed_watchers)
+
+    def on_screen_resume(self) -> None:
+        forget_closed_watchers(cast("Screen[Any]", self))
 
     @property
     def japp(self) -> Desk:

@@ -6,13 +6,11 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from jobbutik.domain.errors import JobbutikError
 from jobbutik.domain.i18n import _, ngettext
@@ -21,7 +19,9 @@ from jobbutik.tui.screens.base import BaseScreen
 from jobbutik.tui.screens.company_form import CompanyFormScreen, CompanySaved, check_cvr
 from jobbutik.tui.screens.company_history import CompanyScreen
 from jobbutik.tui.screens.openings import OpeningFormScreen, OpeningSaved, opening_saved_text
-from jobbutik.tui.widgets.tables import add_columns
+from jobbutik.tui.widgets.columns import fit_columns
+from jobbutik.tui.widgets.footer import DeskFooter
+from jobbutik.tui.widgets.tables import ControlsShown, shown
 
 if TYPE_CHECKING:
     from jobbutik.services.companies import CompanyHit
@@ -43,7 +43,7 @@ class CompaniesScreen(BaseScreen):
     CSS_PATH = "companies.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
+        Binding("escape", "back", "Back", show=False),  # here Esc does what F4 (shown) does
         Binding("ctrl+n", "new_company", "New company"),
         Binding("ctrl+e", "edit_company", "Edit company"),
         Binding("ctrl+o", "new_opening", "New job opening"),
@@ -58,25 +58,29 @@ class CompaniesScreen(BaseScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder=_("Company name or CVR number"), id="company-search")
+        yield Input(
+            placeholder=_("Company name or CVR number"),
+            id="company-search",
+            highlighter=ControlsShown(),
+        )
         yield Static("", id="companies-status", markup=False)
         yield DataTable(id="company-list", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.title = _("Jobbutik")
         self.sub_title = self.japp.header_text(_("Companies"))
         table = self.query_one("#company-list", DataTable)
-        add_columns(
+        fit_columns(
             table,
             (_("CVR"), "cvr", 8),
-            (_("Name"), "name", 26),
-            (_("Postcode"), "postcode", 8),
-            (_("Industry"), "industry", 14),
-            (_("Contact"), "contact", 16),
-            (_("Phone"), "phone", 12),
-            (_("Agreement"), "agreement", 19),
-            (_("Open jobs"), "open", 9),
+            (_("Name"), "name", 26, 16),
+            (_("Postcode"), "postcode", 8, 0),
+            (_("Industry"), "industry", 14, 10),
+            (_("Contact"), "contact", 16, 0),
+            (_("Phone"), "phone", 12, 0),
+            (_("Agreement"), "agreement", 19, 10),
+            (_("Open jobs"), "open", 9, 5),
         )
         self.query_one("#company-search", Input).focus()
         self.search("")
@@ -107,7 +111,7 @@ class CompaniesScreen(BaseScreen):
         try:
             hits = await asyncio.to_thread(companies.search_companies, self.ctx, term)
         except JobbutikError as error:
-            self.query_one("#companies-status", Static).update(Content(str(error)))
+            self.query_one("#companies-status", Static).update(shown(str(error)))
             raise  # the app says it in a notice too
         if term == self.term:  # else a newer search is on its way
             self.show(term, hits)
@@ -117,10 +121,10 @@ class CompaniesScreen(BaseScreen):
         table = self.query_one("#company-list", DataTable)
         table.clear()
         for hit in hits:
-            # Typed text is shown as typed: a plain Text cell, never markup.
+            # Typed text is shown as typed, never markup.
             cells = (hit.cvr, hit.name, hit.postcode, hit.industry, hit.contact_name, hit.phone)
             table.add_row(
-                *map(Text, cells),
+                *map(shown, cells),
                 Agreement.label_of(hit.agreement),
                 str(hit.open_openings),
                 key=str(hit.id),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Input, RadioButton, RadioSet, Static
+from textual.widgets import Footer, Input, Static
 
 from jobbutik.domain.contact import check_email, check_name, check_phone, check_postcode
 from jobbutik.domain.i18n import _
@@ -16,6 +16,7 @@ from jobbutik.domain.vocabulary import Agreement
 from jobbutik.tui.drafts import DraftKey
 from jobbutik.tui.screens.forms import FormModal
 from jobbutik.tui.widgets.fields import Check, FormField, text_field
+from jobbutik.tui.widgets.toggles import RadioButton, RadioSet
 
 if TYPE_CHECKING:
     from jobbutik.services.companies import CompanyForm

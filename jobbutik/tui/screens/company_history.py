@@ -5,20 +5,22 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from jobbutik.domain.dates import format_day
 from jobbutik.domain.errors import JobbutikError
 from jobbutik.domain.i18n import _, ngettext
+from jobbutik.domain.text import visible
 from jobbutik.domain.vocabulary import Agreement, OpeningStatus, ReferralOutcome
 from jobbutik.tui.screens.base import BaseScreen
 from jobbutik.tui.screens.openings import OpeningFormScreen, OpeningSaved, opening_saved_text
-from jobbutik.tui.widgets.tables import add_columns
+from jobbutik.tui.widgets.columns import fit_columns
+from jobbutik.tui.widgets.footer import DeskFooter
+from jobbutik.tui.widgets.tables import shown
 
 if TYPE_CHECKING:
     from jobbutik.services.companies import CompanyHistory
@@ -48,15 +50,15 @@ class CompanyScreen(BaseScreen):
         yield DataTable(id="company-openings", cursor_type="row", zebra_stripes=True)
         yield Static(_("Referrals"), classes="section")
         yield DataTable(id="company-referrals", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.title = _("Jobbutik")
         self.sub_title = self.japp.header_text(_("Company"))
         openings = self.query_one("#company-openings", DataTable)
-        add_columns(
+        fit_columns(
             openings,
-            (_("Job title"), "title", 30),
+            (_("Job title"), "title", 30, 18),
             (_("Hours"), "hours", 6),
             (_("Apply by"), "apply_by", 10),
             (_("Status"), "status", 8),
@@ -64,13 +66,13 @@ class CompanyScreen(BaseScreen):
             (_("Hired"), "hired", 6),
         )
         referrals = self.query_one("#company-referrals", DataTable)
-        add_columns(
+        fit_columns(
             referrals,
             (_("Referred"), "on", 10),
-            (_("Job title"), "title", 28),
-            (_("CPR"), "cpr", 11),
-            (_("Name"), "name", 24),
-            (_("Outcome"), "outcome", 32),
+            (_("Job title"), "title", 28, 16),
+            (_("CPR"), "cpr", 11, 0),
+            (_("Name"), "name", 24, 14),
+            (_("Outcome"), "outcome", 32, 14),
         )
         self.load()
 
@@ -81,7 +83,7 @@ class CompanyScreen(BaseScreen):
         try:
             history = await asyncio.to_thread(companies.company_history, self.ctx, self.company_id)
         except JobbutikError as error:
-            self.query_one("#company-head", Static).update(Content(str(error)))
+            self.query_one("#company-head", Static).update(shown(str(error)))
             raise  # the app says it in a notice too
         self.history = history
         self.show(history)
@@ -90,11 +92,11 @@ class CompanyScreen(BaseScreen):
         form = history.form
         agreement = _("Agreement: {agreement}").format(agreement=Agreement.label_of(form.agreement))
         head: list[Content | str] = [
-            Content.assemble((form.name, "bold"), f"  CVR {form.cvr}  {agreement}")
+            Content.assemble((visible(form.name), "bold"), f"  CVR {form.cvr}  {agreement}")
         ]
         place = ", ".join(p for p in (form.address, form.postcode, form.industry) if p)
         contact = ", ".join(p for p in (form.contact_name, form.phone, form.email) if p)
-        head += [line for line in (place, contact) if line]
+        head += [shown(line) for line in (place, contact) if line]
         head.append(
             ngettext(
                 "{referrals} referral, {hires} hired.",
@@ -107,7 +109,7 @@ class CompanyScreen(BaseScreen):
         openings.clear()
         for o in history.openings:
             openings.add_row(
-                Text(o.title),
+                shown(o.title),
                 str(o.hours_per_week),
                 format_day(o.apply_by),
                 OpeningStatus.label_of(o.status),
@@ -120,9 +122,9 @@ class CompanyScreen(BaseScreen):
         for r in history.referrals:
             referrals.add_row(
                 format_day(r.referred_on),
-                Text(r.title),
+                shown(r.title),
                 r.cpr_masked,
-                Text(r.citizen_name),
+                shown(r.citizen_name),
                 ReferralOutcome.label_of(r.outcome) if r.outcome else _("not followed up yet"),
             )
         openings.focus()

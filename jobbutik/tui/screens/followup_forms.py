@@ -16,11 +16,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Footer, Input, RadioButton, RadioSet, Select, Static
+from textual.widgets import Footer, Input, Select, Static
 
 from jobbutik.domain.dates import format_day, parse_day
 from jobbutik.domain.errors import ValidationError
 from jobbutik.domain.i18n import N_, _, ngettext
+from jobbutik.domain.text import visible
 from jobbutik.domain.vocabulary import (
     ActivationOutcome,
     FollowUpKind,
@@ -30,8 +31,10 @@ from jobbutik.domain.vocabulary import (
 )
 from jobbutik.tui.drafts import DraftKey
 from jobbutik.tui.screens.forms import FormModal
-from jobbutik.tui.widgets.fields import FormField
+from jobbutik.tui.widgets.fields import FormField, PlainText
 from jobbutik.tui.widgets.inputs import DateInput
+from jobbutik.tui.widgets.tables import shown
+from jobbutik.tui.widgets.toggles import RadioButton, RadioSet
 
 if TYPE_CHECKING:
     from jobbutik.services.context import ServiceContext
@@ -108,10 +111,10 @@ class OutcomeForm(FormModal[OutcomeChoice, OutcomeSaved]):
                 _("Record outcome: {kind}").format(kind=FollowUpKind.label_of(row.kind)),
                 classes="dialog-title",
             )
-            about = Content.assemble((row.name, "bold"), f"  {row.cpr_masked}")
+            about = Content.assemble((visible(row.name), "bold"), f"  {row.cpr_masked}")
             detail = detail_text(row)
             if detail:
-                about += "\n" + detail
+                about += "\n" + visible(detail)
             about += "\n" + _("Due {day}").format(day=format_day(row.due))
             yield Static(about, id="outcome-about")
             buttons = [
@@ -125,7 +128,9 @@ class OutcomeForm(FormModal[OutcomeChoice, OutcomeSaved]):
                 *(RadioButton(ActivationOutcome.label_of(r)) for r in self.results), id="result"
             )
             yield FormField(_("Ended in"), ends, id="f-result")
-            yield FormField(_("Note"), Input(id="note", max_length=500), id="f-note")
+            yield FormField(
+                _("Note"), Input(id="note", max_length=500, validators=[PlainText()]), id="f-note"
+            )
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -179,7 +184,7 @@ class OutcomeForm(FormModal[OutcomeChoice, OutcomeSaved]):
         typed = self.query_one("#interview_on", DateInput).value
         if not typed.strip():
             raise ValidationError(_("Give the interview date (today or later)."))
-        return parse_day(typed)
+        return parse_day(typed, today=self.ctx.clock.today())
 
     def check(self) -> bool:
         outcome = self.chosen
@@ -260,7 +265,7 @@ class ConsultantForm(FormModal[str, Any]):
     def compose(self) -> ComposeResult:
         options = [
             (
-                Content(  # names: data, not markup
+                shown(  # names: data, not markup
                     _("{initials} – {name} ({n} open)").format(
                         initials=p.initials.upper(), name=p.name, n=p.open_follow_ups
                     )

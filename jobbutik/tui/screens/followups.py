@@ -16,14 +16,21 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from jobbutik.domain.dates import format_day
 from jobbutik.domain.errors import JobbutikError
 from jobbutik.domain.i18n import _, ngettext
-from jobbutik.domain.vocabulary import FollowUpKind, Permission, follow_up_outcome_label
+from jobbutik.domain.vocabulary import (
+    FollowUpKind,
+    FollowUpOutcome,
+    Permission,
+    ReferralOutcome,
+    follow_up_outcome_label,
+)
 from jobbutik.tui.messages import OpenCitizen
 from jobbutik.tui.screens.base import BaseScreen
+from jobbutik.tui.screens.confirm import ConfirmModal
 from jobbutik.tui.screens.followup_forms import (
     REBOOK_AFTER,
     ConsultantForm,
@@ -34,10 +41,12 @@ from jobbutik.tui.screens.followup_forms import (
     detail_text,
     sanction_text,
 )
-from jobbutik.tui.widgets.tables import add_columns
+from jobbutik.tui.widgets.columns import fit_columns
+from jobbutik.tui.widgets.footer import DeskFooter
+from jobbutik.tui.widgets.tables import shown
 
 if TYPE_CHECKING:
-    from jobbutik.services.followups import FollowUpRow
+    from jobbutik.services.followups import FollowUpRow, OpenReferral
 
 __all__ = [
     "SHOWN",
@@ -50,6 +59,8 @@ __all__ = [
 # The list shows at most this many rows (overdue first): more than a day's work, and a table of
 # hundreds of thousands would make the screen wait.
 SHOWN = 1000
+# A hire's question names at most this many of the citizen's other referral follow-ups.
+LISTED = 6
 
 
 class FollowUpsScreen(BaseScreen):
@@ -58,16 +69,16 @@ class FollowUpsScreen(BaseScreen):
 
     CSS_PATH = "followups.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("f5", "refresh", "Refresh"),
+        Binding("escape", "back", "Back", show=False),  # here Esc does what F4 (shown) does
+        Binding("f5", "refresh", "Refresh", show=False),
         Binding("enter", "record", "Record outcome", priority=False),
         Binding("space", "toggle_select", "Select"),
         Binding("f7", "reassign", "Reassign"),
         Binding("f8", "citizen", "Citizen"),
         Binding("f9", "book_start", "Book new start"),
         Binding("m", "toggle_everyone", "Mine/everyone"),
-        Binding("c", "one_consultant", "One consultant"),
-        Binding("l", "toggle_later", "Also later"),
+        Binding("c", "one_consultant", "One consultant", show=False),
+        Binding("l", "toggle_later", "Also later", show=False),
     ]
 
     def __init__(self) -> None:
@@ -81,28 +92,31 @@ class FollowUpsScreen(BaseScreen):
         self.last_assignee: str | None = None  # offered first when reassigning again
         # The citizen whose activation just ended (no-show, ended early): F9 books a new start.
         self.rebook: tuple[int, str] | None = None
+        # After a save, where the cursor goes once the list is read again: the row that followed
+        # the saved one (its id), else the saved one's place.
+        self.after_save: tuple[int | None, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(_("Reading follow-ups…"), id="followups-status", markup=False)
         yield DataTable(id="followups", cursor_type="row", zebra_stripes=True)
         yield Static("", id="last-result", markup=False)
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.title = _("Jobbutik")
         self.sub_title = self.japp.header_text(_("Follow-ups"))
         table = self.query_one("#followups", DataTable)
-        add_columns(
+        fit_columns(
             table,
             ("", "mark", 1),
             (_("Due"), "due", 10),
-            (_("Overdue"), "overdue", 8),
-            (_("Kind"), "kind", 19),
-            (_("CPR"), "cpr", 11),
-            (_("Name"), "name", 22),
-            (_("What"), "detail", 44),
-            (_("Who"), "who", 5),
+            (_("Overdue"), "overdue", 8, 6),
+            (_("Kind"), "kind", 19, 16),
+            (_("CPR"), "cpr", 11, 0),
+            (_("Name"), "name", 22, 14),
+            (_("What"), "detail", 44, 12),
+            (_("Who"), "who", 5, 0),
         )
         self.load()
 
@@ -120,13 +134,17 @@ class FollowUpsScreen(BaseScreen):
             )
         except JobbutikError as error:
             if not self.rows:
-                self.query_one("#followups-status", Static).update(Content(str(error)))
+                self.query_one("#followups-status", Static).update(shown(str(error)))
             raise  # and the app says it in its one line
         self.show_rows(rows[:SHOWN], more=len(rows) > SHOWN)
 
     def show_rows(self, rows: list[FollowUpRow], *, more: bool) -> None:
         table = self.query_one("#followups", DataTable)
-        keep = self.current.id if self.current else None
+        if self.after_save is not None:
+            keep, place = self.after_save
+            self.after_save = None
+        else:
+            keep, place = (self.current.id if self.current else None), table.cursor_row
         self.rows = rows
         self.selected_ids &= {r.id for r in rows}
         table.clear()
@@ -142,15 +160,16 @@ class FollowUpsScreen(BaseScreen):
                 overdue,
                 FollowUpKind.label_of(row.kind),
                 row.cpr_masked,
-                Content(row.name),  # names and job titles: data, not markup
-                Content(detail_text(row)),
+                shown(row.name),  # names and job titles: data, not markup
+                shown(detail_text(row)),
                 row.assignee.upper(),
                 key=str(row.id),
             )
-        if keep is not None:
-            for index, row in enumerate(rows):
-                if row.id == keep:
-                    table.move_cursor(row=index)
+        # The same row when it is still there, else the row now in its place (the last one at
+        # the end): a row recorded here or at another desk leaves the cursor where it was.
+        index = next((i for i, row in enumerate(rows) if row.id == keep), None)
+        if rows:
+            table.move_cursor(row=min(place, len(rows) - 1) if index is None else index)
         self.query_one("#followups-status", Static).update(self.status_text(more=more))
         table.focus()
         self.refresh_bindings()
@@ -247,6 +266,9 @@ class FollowUpsScreen(BaseScreen):
     def _recorded(self, row: FollowUpRow, saved: OutcomeSaved | None) -> None:
         if saved is None:
             return
+        place = next((i for i, r in enumerate(self.rows) if r.id == row.id), 0)
+        follower = self.rows[place + 1].id if place + 1 < len(self.rows) else None
+        self.after_save = (follower, place)
         result = saved.result
         lines = [
             _("{name}: {outcome} recorded.").format(
@@ -264,10 +286,57 @@ class FollowUpsScreen(BaseScreen):
             self.rebook = None
         self.last_result = "  ".join(lines)
         last = self.query_one("#last-result", Static)
-        last.update(Content(self.last_result))  # a name: data, not markup
+        last.update(shown(self.last_result))  # a name: data, not markup
         last.set_class(result.sanction_flag, "-sanction")
         last.add_class("-shown")
         self.notify(self.last_result, title=_("Saved"), markup=False)
+        self.load()
+        if saved.outcome == ReferralOutcome.HIRED and result.other_referrals:
+            self.offer_to_close(row, result.other_referrals)
+
+    # -- after a hire: the other referrals -------------------------------------------------------
+
+    def offer_to_close(self, row: FollowUpRow, others: tuple[OpenReferral, ...]) -> None:
+        """A hired citizen's other referral follow-ups have lost their purpose: ask to close
+        them (No keeps them, e.g. a second job alongside)."""
+        question = ngettext(
+            "Close {n} other referral follow-up for {name}?",
+            "Close {n} other referral follow-ups for {name}?",
+            len(others),
+        ).format(n=len(others), name=row.name)
+        lines = [
+            _("{job}, due {day}").format(job=other.subject, day=format_day(other.due))
+            for other in others[:LISTED]
+        ]
+        if len(others) > LISTED:  # the dialog fits an 80×24 window
+            lines.append(_("… and {count} more.").format(count=len(others) - LISTED))
+        lines.append(
+            _("They will be marked “{outcome}”; the referrals keep what they recorded.").format(
+                outcome=FollowUpOutcome.HIRED_ELSEWHERE.label
+            )
+        )
+        modal = ConfirmModal(question, "\n".join(lines), yes=_("Close them"), no=_("Keep them"))
+        ids = [other.follow_up_id for other in others]
+        self.app.push_screen(modal, partial(self._close_answered, row, ids))
+
+    def _close_answered(self, row: FollowUpRow, ids: list[int], yes: bool | None) -> None:
+        if yes:
+            self.close_others(row.citizen_id, row.name, ids)
+
+    @work(exclusive=True, group="close-others")
+    async def close_others(self, citizen_id: int, name: str, ids: list[int]) -> None:
+        from jobbutik.services import followups
+
+        closed = await asyncio.to_thread(followups.close_after_hire, self.ctx, citizen_id, ids)
+        self.notify(
+            ngettext(
+                "{n} referral follow-up for {name} closed.",
+                "{n} referral follow-ups for {name} closed.",
+                closed,
+            ).format(n=closed, name=name),
+            title=_("Saved"),
+            markup=False,
+        )
         self.load()
 
     # -- whose list, and reassigning -------------------------------------------------------------

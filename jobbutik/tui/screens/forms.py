@@ -4,7 +4,8 @@ error on its field's own error line.
 
 A form supplies `draft_key`, `payload()` (read on the UI thread), `submit(ctx, payload)` (runs in a
 thread: services only, never a widget) and, where the defaults do not fit, `check()`,
-`snapshot()`/`restore()` and `refused()`. It dismisses with what `submit` returned (None: Escape).
+`snapshot()`/`restore()`, `draft_title()` and `refused()`. It dismisses with what `submit` returned
+(None: Escape). Its draft is also kept a moment after each change (tui/drafts.py `KeepsDraft`).
 """
 
 from __future__ import annotations
@@ -20,9 +21,16 @@ from textual.widgets import Static
 
 from jobbutik.domain.errors import FormErrors, JobbutikError, ValidationError
 from jobbutik.domain.i18n import _
-from jobbutik.tui.drafts import DraftKey
+from jobbutik.domain.text import visible
+from jobbutik.tui.drafts import DraftKey, KeepsDraft
 from jobbutik.tui.screens.base import ENTER_BINDING, BaseModal, ResultT, enter_moves_on
-from jobbutik.tui.widgets.fields import FormField, restore_values, show_errors, snapshot_values
+from jobbutik.tui.widgets.fields import (
+    FormField,
+    keys_handled,
+    restore_values,
+    show_errors,
+    snapshot_values,
+)
 
 if TYPE_CHECKING:
     from jobbutik.services.context import ServiceContext
@@ -44,7 +52,7 @@ def error_fields(error: BaseException) -> dict[str, str]:
     return {}
 
 
-class FormModal(BaseModal[ResultT], Generic[PayloadT, ResultT]):
+class FormModal(BaseModal[ResultT], KeepsDraft, Generic[PayloadT, ResultT]):
     """A modal form that saves itself; see the module docstring for what a subclass supplies."""
 
     DEFAULT_CSS = "FormModal .form-error { color: $error; height: auto; padding: 0 1; }"
@@ -84,6 +92,20 @@ class FormModal(BaseModal[ResultT], Generic[PayloadT, ResultT]):
         """Put a kept draft back (after the form's own `on_mount`)."""
         restore_values(self, draft)
 
+    def draft_title(self) -> str:
+        """The offer-back list's line: the form's title and the name typed into it (or else the
+        first thing typed)."""
+        titles = self.query(".dialog-title")
+        title = str(titles.first(Static).content) if titles else ""
+        snapshot = self.snapshot()
+        values = snapshot if isinstance(snapshot, dict) else {}
+        texts = [values.get("name"), *values.values()]
+        typed = next((v.strip() for v in texts if isinstance(v, str) and v.strip()), "")
+        return f"{title}: {typed}" if title and typed else title or typed
+
+    def draft(self) -> Any:
+        return self.snapshot()
+
     def refused(self, error: JobbutikError) -> None:
         """The service refused: each message at its field; one that is about no field on the form
         itself and as a notice."""
@@ -101,6 +123,9 @@ class FormModal(BaseModal[ResultT], Generic[PayloadT, ResultT]):
         draft = self.japp.drafts.get(self.draft_key)
         if draft is not None:
             self.restore(draft)
+        # What the form's own on_mount started (a suggested date, a list to choose from) is part
+        # of how it opened, not a change.
+        self.draft_opened(*(w for w in self.workers if w.node is self and not w.is_finished))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "next_field":
@@ -110,9 +135,6 @@ class FormModal(BaseModal[ResultT], Generic[PayloadT, ResultT]):
     def action_next_field(self) -> None:
         self.focus_next()
 
-    def keep_draft(self) -> None:
-        self.japp.drafts.put(self.draft_key, self.snapshot())
-
     def action_cancel(self) -> None:
         # A save under way commits whatever happens to its worker: the form waits for it.
         if self.japp.busy_saving():
@@ -120,9 +142,10 @@ class FormModal(BaseModal[ResultT], Generic[PayloadT, ResultT]):
         self.keep_draft()
         self.dismiss(None)
 
-    def action_save(self) -> None:
+    async def action_save(self) -> None:
         if self.saving:  # one save at a time: a second Ctrl+S would store the record twice
             return
+        await keys_handled(self)  # the keys typed before Ctrl+S are in their fields first
         self.show_form_error(None)
         if self.check():
             self.keep_draft()  # kept until saved: a failure of any kind loses nothing typed
@@ -138,7 +161,7 @@ class FormModal(BaseModal[ResultT], Generic[PayloadT, ResultT]):
             return
         finally:
             self.saving = False
-        self.japp.drafts.drop(self.draft_key)
+        self.draft_done()
         self.japp.dismiss_screen(self, result)
 
     # -- helpers for subclasses ------------------------------------------------------------------
@@ -149,7 +172,7 @@ class FormModal(BaseModal[ResultT], Generic[PayloadT, ResultT]):
         if message is None:
             found.remove()
             return
-        text = Content(message)
+        text = Content(visible(message))  # a message may quote stored text
         if found:
             found.first(Static).update(text)
             return

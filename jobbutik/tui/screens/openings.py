@@ -11,21 +11,23 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Checkbox, Footer, Input, RadioButton, RadioSet, Select, Static
+from textual.widgets import Footer, Input, Select, Static
 
 from jobbutik.domain.contact import check_postcode
 from jobbutik.domain.errors import JobbutikError
 from jobbutik.domain.i18n import _
+from jobbutik.domain.text import visible
 from jobbutik.domain.vocabulary import DanishLevel, OpeningStatus
 from jobbutik.tui.drafts import DraftKey
 from jobbutik.tui.screens.company_form import CompanyFormScreen, CompanySaved
 from jobbutik.tui.screens.forms import FormModal
 from jobbutik.tui.widgets.fields import FormField, text_field
-from jobbutik.tui.widgets.inputs import DateInput
+from jobbutik.tui.widgets.inputs import DateInput, IndustrySuggester
+from jobbutik.tui.widgets.toggles import Checkbox, RadioButton, RadioSet
 
 if TYPE_CHECKING:
     from jobbutik.services.companies import CompanyHit
@@ -98,6 +100,11 @@ class OpeningFormScreen(FormModal["OpeningForm", OpeningSaved]):
             yield FormField(_("Apply by"), DateInput(id="apply_by"), id="f-apply_by")
             yield text_field(_("Requirements"), "requirements", 500)
             yield Checkbox(_("Driving licence required"), id="licence", compact=True)
+            yield Static(
+                _("Driving licence required (from the requirements)"),
+                id="licence-note",
+                markup=False,
+            )
             yield FormField(
                 _("Danish needed"),
                 RadioSet(*(RadioButton(level.label) for level in DANISH_LEVELS), id="danish_level"),
@@ -112,6 +119,7 @@ class OpeningFormScreen(FormModal["OpeningForm", OpeningSaved]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.query_one("#industry", Input).suggester = IndustrySuggester(self.app)
         form = self.form
         if form is not None:
             for key, value in (
@@ -135,6 +143,17 @@ class OpeningFormScreen(FormModal["OpeningForm", OpeningSaved]):
             self.query_one("#title", Input).focus()
         else:
             self.query_one("#company", Select).focus()
+
+    @on(Input.Changed, "#requirements")
+    @on(Checkbox.Changed, "#licence")
+    def show_licence_note(self) -> None:
+        """Requirements that ask for a driving licence make the opening require one on save
+        (as a CSV import does); the note says so while the box is not ticked."""
+        from jobbutik.domain.words import mentions_driving_licence
+
+        mentioned = mentions_driving_licence(self.query_one("#requirements", Input).value)
+        ticked = self.query_one("#licence", Checkbox).value
+        self.query_one("#licence-note", Static).display = mentioned and not ticked
 
     def restore(self, draft: dict[str, object]) -> None:
         self._draft_company = draft.get("company")
@@ -163,7 +182,7 @@ class OpeningFormScreen(FormModal["OpeningForm", OpeningSaved]):
             keep = self._draft_company
         # Text, not markup: a company's name is shown as typed (and typing jumps to it).
         select.set_options(
-            (Text(f"{c.name}  ({c.cvr}{', ' + c.postcode if c.postcode else ''})"), c.id)
+            (Text(visible(f"{c.name}  ({c.cvr}{', ' + c.postcode if c.postcode else ''})")), c.id)
             for c in found
         )
         if keep is not None and any(c.id == keep for c in found):

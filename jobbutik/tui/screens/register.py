@@ -9,12 +9,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Checkbox, Footer, Input, RadioButton, RadioSet, Static
+from textual.widgets import Footer, Input, Static
 
 from jobbutik.domain.contact import check_email, check_name, check_phone, check_postcode
 from jobbutik.domain.dates import format_day, parse_day
 from jobbutik.domain.errors import JobbutikError, ValidationError
 from jobbutik.domain.i18n import _
+from jobbutik.domain.text import visible
 from jobbutik.domain.vocabulary import Benefit, Category
 from jobbutik.tui.drafts import DraftKey
 from jobbutik.tui.screens.forms import FormModal
@@ -24,6 +25,8 @@ from jobbutik.tui.widgets.fields import (
     text_field,
 )
 from jobbutik.tui.widgets.inputs import CprInput, DateInput
+from jobbutik.tui.widgets.tables import shown
+from jobbutik.tui.widgets.toggles import Checkbox, RadioButton, RadioSet
 
 if TYPE_CHECKING:
     from jobbutik.services.arrivals import ArrivalForm, ArrivalResult
@@ -148,7 +151,7 @@ class RegisterForm(FormModal["ArrivalForm", "ArrivalResult"]):
     def show_duplicates(self, candidates: tuple[CitizenHit, ...]) -> None:
         lines = [_("Possible duplicate (same name and birth date, another CPR number):")]
         lines += [f"  {c.name}, {c.cpr_masked}, {c.age} " + _("years") for c in candidates]
-        self.query_one("#duplicate-list", Static).update(Content("\n".join(lines)))
+        self.query_one("#duplicate-list", Static).update(shown("\n".join(lines)))
         self.query_one("#duplicates").remove_class("-hidden")
 
     def refused(self, error: JobbutikError) -> None:
@@ -201,7 +204,8 @@ class RegisterForm(FormModal["ArrivalForm", "ArrivalResult"]):
             )
         benefit = values.get("benefit")
         try:
-            slot = parse_day(text("slot_date")) if text("slot_date").strip() else None
+            typed = text("slot_date")
+            slot = parse_day(typed, today=self.ctx.clock.today()) if typed.strip() else None
         except ValidationError:
             slot = None  # the service says why at the field
         return ArrivalForm(
@@ -227,7 +231,7 @@ def citizen_card_text(card: CitizenCard, cpr: str | None = None) -> Content:
     shown instead of the masked number where the full one may be seen."""
     lines = [
         Content.assemble(
-            (card.name, "bold"),
+            (visible(card.name), "bold"),
             f"  {cpr or card.cpr_masked}  " + _("{age} years").format(age=card.age),
         )
     ]
@@ -244,12 +248,12 @@ def citizen_card_text(card: CitizenCard, cpr: str | None = None) -> Content:
         lines.append(Content(_("No earlier visit.")))
     for ref in card.open_referrals:
         lines.append(
-            Content(
+            shown(
                 _("Open referral: {title}, {company}; apply by {day}").format(
                     title=ref.title, company=ref.company, day=format_day(ref.apply_by)
                 )
             )
         )
     if card.flags:
-        lines.append(Content(" · ".join(card.flags)))
+        lines.append(shown(" · ".join(card.flags)))  # the interpreter language: data
     return Content("\n").join(lines)

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Checkbox, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from jobbutik.domain.errors import JobbutikError, ValidationError
 from jobbutik.domain.files import os_reason
@@ -23,6 +23,7 @@ from jobbutik.domain.i18n import N_, _
 from jobbutik.domain.vocabulary import AuditAction
 from jobbutik.tui.drafts import DraftKey
 from jobbutik.tui.screens.forms import FormModal
+from jobbutik.tui.widgets.toggles import Checkbox
 
 if TYPE_CHECKING:
     from jobbutik.reports.document import Document
@@ -127,7 +128,7 @@ class PrintDialog(FormModal[PrintChoice, Printed]):
         self.query_one("#print-path", Input).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "next_field":
+        if action == "next_field" and isinstance(self.focused, Input):
             return False  # Enter in the file name prints (one field to type in)
         return super().check_action(action, parameters)
 
@@ -143,8 +144,8 @@ class PrintDialog(FormModal[PrintChoice, Printed]):
         field.value = str(path.with_suffix(suffix(event.value)))
 
     @on(Input.Submitted, "#print-path")
-    def _submitted(self) -> None:
-        self.action_save()
+    async def _submitted(self) -> None:
+        await self.action_save()
 
     def check(self) -> bool:
         if not self.query_one("#print-path", Input).value.strip():

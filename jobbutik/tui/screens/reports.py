@@ -19,13 +19,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Header, Input, Label, Select, Static
+from textual.widgets import Header, Input, Label, Select, Static
 from textual_plotext import PlotextPlot
 
 from jobbutik.domain.errors import JobbutikError
 from jobbutik.domain.i18n import N_, _
+from jobbutik.domain.text import visible
 from jobbutik.tui.screens.base import BaseScreen
 from jobbutik.tui.screens.report_print import PrintChoice, PrintDialog, Printed, default_folder
+from jobbutik.tui.widgets.footer import DeskFooter
 from jobbutik.tui.widgets.inputs import DateInput
 
 if TYPE_CHECKING:
@@ -54,7 +56,7 @@ class ReportsScreen(BaseScreen):
 
     CSS_PATH = "reports.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
+        Binding("escape", "back", "Back", show=False),  # here Esc does what F4 (shown) does
         Binding("f5", "show", "Show"),
         Binding("f6", "print_report", "Print"),
         Binding("f7", "earlier", "Earlier"),
@@ -93,7 +95,7 @@ class ReportsScreen(BaseScreen):
             yield PlotextPlot(id="plot-funnel")
         with VerticalScroll(id="report-body"):
             yield Static("", id="report-text", markup=False)
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.title = _("Jobbutik")
@@ -204,7 +206,7 @@ class ReportsScreen(BaseScreen):
 
     def show(self, request: ReportRequest, doc: Document, text: str) -> None:
         self.doc, self.request = doc, request
-        self.query_one("#report-text", Static).update(Content(text))  # names: data
+        self.query_one("#report-text", Static).update(Content(visible(text)))  # names: data
         status = f"{doc.title} · {doc.period}"
         if doc.empty:
             status += " · " + _("no data")

@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from jobbutik.domain.errors import JobbutikError
 from jobbutik.domain.i18n import _
 from jobbutik.tui.messages import OpenCitizen
 from jobbutik.tui.screens.base import BaseScreen
-from jobbutik.tui.widgets.tables import add_columns
+from jobbutik.tui.widgets.footer import DeskFooter
+from jobbutik.tui.widgets.tables import ControlsShown, add_columns, shown
 
 if TYPE_CHECKING:
     from jobbutik.services.citizens import CitizenHit
@@ -28,7 +29,7 @@ DEBOUNCE_SECONDS = 0.25
 class SearchScreen(BaseScreen):
     CSS_PATH = "search.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
+        Binding("escape", "back", "Back", show=False),  # here Esc does what F4 (shown) does
         Binding("f8", "citizen", "Citizen"),
     ]
 
@@ -39,10 +40,12 @@ class SearchScreen(BaseScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder=_("CPR number or name"), id="search-box")
+        yield Input(
+            placeholder=_("CPR number or name"), id="search-box", highlighter=ControlsShown()
+        )
         yield Static(_("Type a CPR number or a name."), id="search-status", markup=False)
         yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.title = _("Jobbutik")
@@ -84,7 +87,7 @@ class SearchScreen(BaseScreen):
         try:
             hits = await asyncio.to_thread(citizens.search, self.ctx, term)
         except JobbutikError as error:
-            self.query_one("#search-status", Static).update(Content(str(error)))
+            self.query_one("#search-status", Static).update(shown(str(error)))
             raise  # and the app says it in its one line
         if term != self.query_one("#search-box", Input).value:
             return  # typed on since: a newer search is coming
@@ -97,9 +100,9 @@ class SearchScreen(BaseScreen):
         for hit in hits:
             table.add_row(
                 hit.cpr_masked,
-                Content(hit.name),  # data, not markup
+                shown(hit.name),  # data, not markup
                 str(hit.age),
-                Content(hit.postcode or ""),
+                shown(hit.postcode),
                 key=str(hit.id),
             )
         status = self.query_one("#search-status", Static)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Checkbox, Footer, Input, RadioButton, RadioSet, Static
+from textual.widgets import Footer, Input, Static
 
 from jobbutik.domain.contact import check_email, check_phone, check_postcode
 from jobbutik.domain.errors import FormErrors
@@ -18,6 +18,7 @@ from jobbutik.domain.vocabulary import SiteKind
 from jobbutik.tui.drafts import DraftKey
 from jobbutik.tui.screens.forms import FormModal
 from jobbutik.tui.widgets.fields import FormField, text_field
+from jobbutik.tui.widgets.toggles import Checkbox, RadioButton, RadioSet
 
 if TYPE_CHECKING:
     from jobbutik.services.context import ServiceContext

@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from jobbutik.domain.dates import format_day
 from jobbutik.domain.errors import JobbutikError
@@ -22,7 +22,9 @@ from jobbutik.domain.i18n import _
 from jobbutik.domain.vocabulary import Permission, SiteKind
 from jobbutik.tui.screens.base import BaseScreen
 from jobbutik.tui.screens.site_form import WEEKDAYS, SiteFormScreen, SiteSaved
-from jobbutik.tui.widgets.tables import add_columns
+from jobbutik.tui.widgets.columns import fit_columns
+from jobbutik.tui.widgets.footer import DeskFooter
+from jobbutik.tui.widgets.tables import shown
 
 if TYPE_CHECKING:
     from jobbutik.services.sites import CapacityView
@@ -60,7 +62,7 @@ class SitesScreen(BaseScreen):
         yield Static(_("Reading activation sites…"), id="sites-status")
         yield DataTable(id="capacity", cursor_type="cell", zebra_stripes=True)
         yield Static("", id="sites-help", markup=False)
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.title = _("Jobbutik")
@@ -73,7 +75,7 @@ class SitesScreen(BaseScreen):
             help_text = _(
                 "Seats left for a start on each working day. – : no starters that weekday."
             )
-        self.query_one("#sites-help", Static).update(Content(help_text))  # a name: data
+        self.query_one("#sites-help", Static).update(shown(help_text))  # a name: data
         self.load()
 
     @work(exclusive=True, group="capacity")
@@ -92,10 +94,10 @@ class SitesScreen(BaseScreen):
         table = self.query_one("#capacity", DataTable)
         cursor = table.cursor_coordinate
         table.clear(columns=True)
-        add_columns(
+        fit_columns(
             table,
-            (_("Site"), "name", 24),
-            (_("Kind"), "kind", 12),
+            (_("Site"), "name", 24, 16),
+            (_("Kind"), "kind", 12, 8),
             (_("Seats"), "seats", 5),
         )
         for day in view.days:
@@ -103,7 +105,7 @@ class SitesScreen(BaseScreen):
             table.add_column(label, key=day.isoformat(), width=9)
         for site in view.sites:
             cells: list[Content | str] = [
-                Content(site.name),  # data, not markup
+                shown(site.name),  # data, not markup
                 SiteKind.label_of(site.kind),
                 str(site.seats),
             ]
@@ -137,7 +139,7 @@ class SitesScreen(BaseScreen):
             if cell is not None and cell.free is not None:
                 parts.append(f"{site.name} {cell.free}")
         status.update(
-            Content(
+            shown(
                 _("Seats left for a start {day}: {sites}").format(
                     day=format_day(first), sites=", ".join(parts) or "–"
                 )
@@ -147,7 +149,7 @@ class SitesScreen(BaseScreen):
     def refused(self, error: JobbutikError, *, booking: bool = False) -> None:
         """A refusal on the status line, marked when a booking was refused."""
         status = self.query_one("#sites-status", Static)
-        status.update(Content(str(error)))
+        status.update(shown(str(error)))
         status.set_class(booking, "-refused")
 
     # -- the cell under the cursor ------------------------------------------------------------

@@ -15,8 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.content import Content
-from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from jobbutik.domain.contact import check_name
 from jobbutik.domain.errors import JobbutikError
@@ -25,8 +24,11 @@ from jobbutik.domain.vocabulary import Role
 from jobbutik.tui.drafts import DraftKey
 from jobbutik.tui.screens.base import BaseScreen
 from jobbutik.tui.screens.forms import FormModal
+from jobbutik.tui.widgets.columns import fit_columns
 from jobbutik.tui.widgets.fields import Check, FormField, text_field
-from jobbutik.tui.widgets.tables import add_columns
+from jobbutik.tui.widgets.footer import DeskFooter
+from jobbutik.tui.widgets.tables import shown
+from jobbutik.tui.widgets.toggles import Checkbox
 
 if TYPE_CHECKING:
     from jobbutik.services.context import ServiceContext
@@ -135,7 +137,7 @@ class StaffScreen(BaseScreen):
 
     CSS_PATH = "staff.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
+        Binding("escape", "back", "Back", show=False),  # here Esc does what F4 (shown) does
         Binding("ctrl+n", "new_staff", "New member of staff"),
         Binding("ctrl+e", "edit_staff", "Edit"),
         Binding("ctrl+d", "toggle_active", "Deactivate / activate"),
@@ -150,18 +152,18 @@ class StaffScreen(BaseScreen):
         yield Header()
         yield Static("", id="staff-status")
         yield DataTable(id="staff-table", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.title = _("Jobbutik")
         self.sub_title = self.japp.header_text(_("Staff"))
         table = self.query_one("#staff-table", DataTable)
-        add_columns(
+        fit_columns(
             table,
             (_("Initials"), "initials", 8),
-            (_("Name"), "name", 30),
-            (_("Roles"), "roles", 40),
-            (_("Login"), "login", 16),
+            (_("Name"), "name", 30, 18),
+            (_("Roles"), "roles", 44, 24),
+            (_("Login"), "login", 16, 0),
             (_("Active"), "active", 6),
         )
         table.focus()
@@ -186,9 +188,9 @@ class StaffScreen(BaseScreen):
         for row in rows:
             table.add_row(
                 row.initials.upper(),
-                Content(row.name),  # data, not markup
+                shown(row.name),  # data, not markup
                 roles_text(row.roles),
-                Content(row.os_login or ""),
+                shown(row.os_login),
                 _("yes") if row.active else _("no"),
                 key=row.initials,
             )
@@ -205,7 +207,7 @@ class StaffScreen(BaseScreen):
         self.refresh_bindings()
 
     def refused(self, error: JobbutikError) -> None:
-        self.query_one("#staff-status", Static).update(Content(str(error)))
+        self.query_one("#staff-status", Static).update(shown(str(error)))
 
     @property
     def current(self) -> StaffRow | None:

@@ -7,14 +7,15 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.markup import escape
-from textual.widgets import Footer, Input, RadioButton, RadioSet, Static
+from textual.widgets import Footer, Input, Static
 
 from jobbutik.domain.i18n import _
 from jobbutik.domain.vocabulary import WithdrawalReason
 from jobbutik.tui.drafts import DraftKey
 from jobbutik.tui.screens.forms import FormModal
-from jobbutik.tui.widgets.fields import FormField
+from jobbutik.tui.widgets.fields import FormField, PlainText
+from jobbutik.tui.widgets.tables import shown
+from jobbutik.tui.widgets.toggles import RadioButton, RadioSet
 
 if TYPE_CHECKING:
     from jobbutik.services.context import ServiceContext
@@ -48,12 +49,14 @@ class WithdrawForm(FormModal[Withdrawal, Withdrawal]):
             yield Static(_("Turned at the door"), classes="dialog-title")
             if self.citizen_name:
                 yield Static(
-                    _("{name} withdraws the application.").format(name=escape(self.citizen_name))
+                    shown(_("{name} withdraws the application.").format(name=self.citizen_name))
                 )
             yield FormField(
                 _("Reason"), RadioSet(*(RadioButton(x) for x in labels), id="reason"), id="f-reason"
             )
-            yield FormField(_("Note"), Input(id="note", max_length=500), id="f-note")
+            yield FormField(
+                _("Note"), Input(id="note", max_length=500, validators=[PlainText()]), id="f-note"
+            )
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

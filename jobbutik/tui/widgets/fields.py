@@ -8,9 +8,14 @@ lands on the same error line via `Form.show_errors`.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable, Iterable
+from datetime import date
+from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
@@ -28,10 +33,13 @@ from textual.widgets import (
 from jobbutik.domain.dates import parse_day
 from jobbutik.domain.errors import ValidationError
 from jobbutik.domain.i18n import _
+from jobbutik.domain.text import text_problem
+from jobbutik.tui.widgets.tables import ControlsShown
 
 __all__ = [
     "Check",
     "FormField",
+    "PlainText",
     "parse_hours",
     "restore_values",
     "snapshot_values",
@@ -75,9 +83,9 @@ def check_hours(value: str) -> str | None:
     return None
 
 
-def check_date(value: str) -> str | None:
+def check_date(value: str, *, today: date | None = None) -> str | None:
     try:
-        parse_day(value)
+        parse_day(value, today=today)
     except ValidationError as exc:
         return str(exc)
     return None
@@ -86,11 +94,31 @@ def check_date(value: str) -> str | None:
 # -- the field container ---------------------------------------------------------------------------
 
 
+def _keys_bound_by(*classes: type[Widget]) -> list[str]:
+    """The keys the fields bind themselves (editing keys, opening a list); not Enter, Tab or
+    Escape, which the form keeps."""
+    keys = {key for cls in classes for key in BindingsMap(cls.BINDINGS).key_to_bindings}
+    return sorted(keys - {"enter", "tab", "shift+tab", "escape"})
+
+
 class FormField(Vertical):
     """One labelled field with an error line under it.
 
     The error line shows the input's own validation after the user has typed into it or left it,
-    and any error a save sends back (`set_error`)."""
+    and any error a save sends back (`set_error`).
+
+    Keys reach the field in the order typed. Textual resolves a field's own bindings (Backspace,
+    the arrows, Home, …) only after the key has bubbled up to the app, against whatever has focus
+    by then, while letters are typed in at once and Enter and Tab move on as they are read: a
+    burst such as "Backspace ×8, a new CVR number, Enter" (a fast typist, or an SSH link
+    delivering keys together) put the digits in the CVR field and ran the Backspaces in Navn.
+    The field's keys are therefore taken as they are read and run in the field's own queue,
+    after the keys typed before them and on the field they were typed in."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(key, f"field_key('{key}')", show=False, priority=True)
+        for key in _keys_bound_by(Input, Select)
+    ]
 
     DEFAULT_CSS = """
     FormField { height: auto; }
@@ -114,6 +142,24 @@ class FormField(Vertical):
         if isinstance(widget, Input):
             # Entering a field puts the cursor at the end: one stray key never wipes what is there.
             widget.select_on_focus = False
+            widget.highlighter = ControlsShown()  # a pasted escape never reaches the terminal
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "field_key":
+            widget = self.widget
+            bound = widget._bindings.key_to_bindings.get(str(parameters[0]), ())
+            return widget.has_focus and any(not binding.priority for binding in bound)
+        return True
+
+    def action_field_key(self, key: str) -> None:
+        self.widget.call_later(self._run_key, key)
+
+    async def _run_key(self, key: str) -> None:
+        """The key's binding, looked up from this field upwards as Textual would."""
+        for node in self.widget.ancestors_with_self:
+            for binding in node._bindings.key_to_bindings.get(key, ()):
+                if not binding.priority and await self.app.run_action(binding.action, node):
+                    return
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field-row"):
@@ -166,12 +212,31 @@ class FormField(Vertical):
         return bool(getattr(self.widget, "show_error_while_typing", lambda _v: False)(value))
 
 
+async def keys_handled(root: Widget, timeout: float = 1.0) -> None:
+    """Wait until every field under `root` has handled the keys already sent to it.
+
+    A priority key such as Ctrl+S is acted on as the app reads it, while letters typed just
+    before it may still wait in their field's queue: a burst "CVR, Tab, name, Ctrl+S" read the
+    form before the name was in. Each field's queue is first in, first out, so a callback queued
+    now runs after those keys."""
+    waits = []
+    for widget in root.query("*"):
+        if widget.can_focus:
+            handled = asyncio.Event()
+            if widget.call_later(handled.set):
+                waits.append(handled.wait())
+    with contextlib.suppress(TimeoutError):  # a field that never answers does not stop a save
+        await asyncio.wait_for(asyncio.gather(*waits), timeout)
+
+
 def text_field(
     label: str, id: str, max_length: int, check: Callable[[str], str | None] | None = None
 ) -> FormField:
     """A one-line text field: the Input `id` (checked as typed by `check`, if given) in the
     FormField `f-<id>`, where a save's error for `id` lands."""
-    validators = [Check(check)] if check is not None else None
+    validators: list[Validator] = [PlainText()]
+    if check is not None:
+        validators.append(Check(check))
     return FormField(
         label, Input(id=id, max_length=max_length, validators=validators), id=f"f-{id}"
     )
@@ -246,3 +311,10 @@ def restore_values(root: Widget, values: dict[str, object]) -> None:
                 widget.select(item)
         elif isinstance(widget, TextArea) and isinstance(value, str):
             widget.text = value
+
+
+class PlainText(Check):
+    """Typed text is plain text: no control characters or direction marks (`domain.text`)."""
+
+    def __init__(self) -> None:
+        super().__init__(text_problem)
