@@ -4,17 +4,24 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench messages
+.PHONY: demo test lint bench messages mutants
 
 demo: $(STAMP) ## build a demo database and open the program on it
 	$(BIN)/jobbutik demo
 
-test: $(STAMP) ## lint, type-check and run the whole test suite
+test: $(STAMP) ## lint, type-check, run the whole test suite, then the mutation check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python scripts/mutants.py
+
+# The mutation check: plants known defects (CPR masking, a Danish translation, permissions, the
+# seat limit, the audit chain, …) one at a time in a copy of the program and fails unless the tests
+# chosen for each catch it. `scripts/mutants.py --list` shows them; NAME … runs only those.
+mutants: $(STAMP) ## check that the tests catch each planted defect
+	$(BIN)/python scripts/mutants.py
 
 # The message catalogs: Babel extracts every message (babel.cfg) into the English template,
 # updates the Danish catalog (new messages come in untranslated, or fuzzy when one is close:

@@ -41,7 +41,7 @@ from sqlalchemy import Boolean, Connection, Index, Table, insert, text
 from sqlmodel import Session
 
 from jobbutik.domain.clock import LOCAL_TZ, Clock
-from jobbutik.domain.identity import fold_name
+from jobbutik.domain.identity import name_key
 from jobbutik.domain.rules import RuleBook, load_rulebook
 from jobbutik.store.db import Database, switch_to_wal
 from jobbutik.store.models import (
@@ -133,6 +133,21 @@ INTERPRETER_SURNAMES = {
     "tigrinya": ("Tesfamariam", "Gebremedhin", "Haile"),
     "dari": ("Rahimi", "Ahmadi", "Karimi"),
 }
+# Surnames the Faker pool lacks but a desk in the suburbs meets: "van der", apostrophes, æøå.
+OTHER_SURNAMES = (
+    "van der Berg",
+    "O'Connor",
+    "Nguyen",
+    "Al-Khatib",
+    "Kowalski",
+    "Yilmaz",
+    "Østergård",
+    "Kjærsgaard",
+    "Bøgh",
+    "de la Cour",
+)
+# What follows the house number as people write an address (mostly nothing).
+ADDRESS_TAILS = ("",) * 12 + ("A", "B", "C", ", st.", ", 1. sal", ", 2. th.", ", bygning 4")
 
 INDUSTRIES: dict[str, tuple[str, ...]] = {
     "Rengøring": ("Rengøringsassistent", "Erhvervsrengøring, deltid", "Hospitalsserviceassistent"),
@@ -145,6 +160,89 @@ INDUSTRIES: dict[str, tuple[str, ...]] = {
     "Kontor og administration": ("Kontorassistent", "Receptionist", "Kundeservicemedarbejder"),
     "Industri": ("Produktionsmedarbejder", "Maskinoperatør", "Montør"),
     "Grønne områder": ("Gartnermedhjælper", "Anlægsgartner, sæson", "Kirkegårdsmedarbejder"),
+}
+
+# How a consultant types a wish into the industries field: the trade, the work, a plural, an
+# "og" or a "/", the odd slip; not the industry's name as the openings file it. Each finds
+# openings of its industry (by their industry or title), as tests/test_demo.py checks.
+WISHES_TYPED: dict[str, tuple[str, ...]] = {
+    "Rengøring": (
+        "rengøring",
+        "Rengøring",
+        "rengøringsjob",
+        "erhvervsrengøring",
+        "rengøring/vask",
+        "Rengøringsassistent",
+        "rengørring",
+    ),
+    "Lager og logistik": (
+        "lager",
+        "Lager",
+        "lagerarbejde",
+        "lager og logistik",
+        "Lager/logistik",
+        "pakkeri",
+        "truckfører",
+        "lageret",
+    ),
+    "Detailhandel": (
+        "detail",
+        "detailhandel",
+        "butik",
+        "Butiksarbejde",
+        "kassedame",
+        "Detail-/butik",
+        "butikker",
+    ),
+    "Hotel og restaurant": (
+        "køkken",
+        "hotel/restaurant",
+        "Køkken/kantine",
+        "opvask",
+        "restaurant",
+        "tjener",
+        "Hotel",
+    ),
+    "Byggeri": ("byggeri", "Bygge og anlæg", "håndlanger", "byggeplads", "maler"),
+    "Transport": (
+        "chauffør",
+        "Chauffør (B-kort)",
+        "transport",
+        "Transport/chauffør",
+        "budchauffør",
+        "chaufør",
+    ),
+    "Pleje og omsorg": (
+        "pleje",
+        "ældrepleje",
+        "pleje og omsorg",
+        "Hjemmepleje",
+        "omsorg",
+        "plejehjem",
+    ),
+    "Kontor og administration": (
+        "kontor",
+        "Kontorarbejde",
+        "administration",
+        "reception",
+        "kundeservice",
+        "Kontor/adm.",
+    ),
+    "Industri": ("industri", "produktion", "Produktionsarbejde", "Industri/produktion"),
+    "Grønne områder": ("gartner", "Grønne områder", "anlægsgartner", "kirkegård", "grønne"),
+}
+# What the citizen says they want, as the consultant writes it down in the job wishes.
+WISHES_SAID: dict[str, tuple[str, ...]] = {
+    "Rengøring": ("rengøring, gerne tidligt om morgenen", "har gjort rent på et hotel før"),
+    "Lager og logistik": ("noget på et lager", "lagerarbejde, har truckcertifikat", "pakning"),
+    "Detailhandel": ("butik, gerne med kunder", "kassen i et supermarked", "tøjbutik"),
+    "Hotel og restaurant": ("køkken, har været opvasker", "kantine eller køkken", "tjener på café"),
+    "Byggeri": ("håndværk, udendørs", "håndlanger på byggeplads", "maler"),
+    "Transport": ("chauffør, har B-kørekort", "kører gerne varebil", "budkørsel"),
+    "Pleje og omsorg": ("arbejde med ældre", "vil gerne være SOSU-hjælper", "hjemmeplejen"),
+    "Kontor og administration": ("kontorjob", "reception eller kundeservice", "kontor, IT"),
+    "Industri": ("fabrik, produktion", "noget ved en maskine", "montage"),
+    "Grønne områder": ("udendørs, gerne gartner", "park og vej", "kirkegården"),
 }
 
 # (name, kind, provider, seats, hours per week, start weekdays)
@@ -374,6 +472,9 @@ class _Builder:
         self.rules = rules
         self.cal = rules.calendar
         self.rng = random.Random(seed)
+        # Wording (wishes as typed, the odd surname or address tail) draws from its own
+        # stream, so that rephrasing it leaves every other row of a seed as it was.
+        self.wording = random.Random(f"{seed} wording")
         self.fake = Faker("da_DK")
         self.fake.seed_instance(seed)
         self.ids: dict[str, int] = {}
@@ -440,7 +541,7 @@ class _Builder:
     def folded(self, name: str) -> str:
         value = self._folded.get(name)
         if value is None:
-            value = self._folded[name] = fold_name(name)
+            value = self._folded[name] = name_key(name)
         return value
 
     def _pools(self) -> None:
@@ -450,13 +551,21 @@ class _Builder:
         self.last_names = sorted({fake.last_name() for _ in range(1500)})
         self.streets = sorted({fake.street_name() for _ in range(400)})
 
-    def person_name(self, male: bool, language: str | None = None) -> str:
+    def person_name(self, male: bool, language: str | None = None, *, varied: bool = False) -> str:
+        """`varied`: now and then a hyphenated double surname or one from OTHER_SURNAMES (drawn
+        from the wording stream, so the other rows stay as they were)."""
         rng = self.rng
         if language is not None:
             firsts = INTERPRETER_NAMES[language][0 if male else 1]
             return f"{rng.choice(firsts)} {rng.choice(INTERPRETER_SURNAMES[language])}"
         first = rng.choice(self.male_names if male else self.female_names)
         last = rng.choice(self.last_names)
+        if varied:
+            roll = self.wording.random()
+            if roll < 0.05:
+                last = f"{last}-{self.wording.choice(self.last_names)}"
+            elif roll < 0.10:
+                last = self.wording.choice(OTHER_SURNAMES)
         if rng.random() < 0.25:
             middle = rng.choice(self.last_names)
             if middle != last:
@@ -574,7 +683,8 @@ class _Builder:
                     "cvr": cvr,
                     "name": name,
                     "name_folded": self.folded(name),
-                    "address": f"{rng.choice(self.streets)} {rng.randint(1, 120)}",
+                    "address": f"{rng.choice(self.streets)} {rng.randint(1, 120)}"
+                    + self.wording.choice(ADDRESS_TAILS),
                     "postcode": postcode,
                     "industry": industry,
                     "contact_name": self.person_name(rng.random() < 0.5),
@@ -753,10 +863,10 @@ class _Builder:
                 cpr = make_cpr(rng, birth, male, modulus11=rng.random() < 0.8)
             self.used_cprs.add(cpr)
             language = rng.choice(tuple(INTERPRETER_NAMES)) if rng.random() < 0.08 else None
-            name = self.person_name(male, language)
+            name = self.person_name(male, language, varied=True)
             email = None
             if rng.random() < 0.7:
-                parts = self.folded(name).replace("-", "").split()
+                parts = self.folded(name).replace("-", "").replace("'", "").split()
                 email = f"{parts[0]}.{parts[-1]}{rng.randrange(100)}@{rng.choice(EMAIL_DOMAINS)}"
 
             # When: 1–3 requests in the stretch, at least 10 working days apart.
@@ -1077,15 +1187,15 @@ class _Builder:
                     )
                 close(item, outcome.value, on)
                 item["sanction_flag"] = outcome == ReferralOutcome.NOT_APPLIED_NO_REASON
-        if industries:
-            row["industries"] = ",".join(industries)
-            row["job_wishes"] = ", ".join(
-                rng.choice(INDUSTRIES[ind]).lower() for ind in industries[:2]
-            )
-        else:
-            ind = rng.choice(tuple(INDUSTRIES))
-            row["industries"] = ind
-            row["job_wishes"] = rng.choice(INDUSTRIES[ind]).lower()
+        # The rng draws stay those of the opening titles once chosen here (the rows after
+        # depend on them); the words come from the wording stream.
+        if not industries:
+            industries = [rng.choice(tuple(INDUSTRIES))]
+        for ind in industries[:2]:
+            rng.choice(INDUSTRIES[ind])
+        words = self.wording
+        row["industries"] = ",".join(words.choice(WISHES_TYPED[ind]) for ind in industries)
+        row["job_wishes"] = "; ".join(words.choice(WISHES_SAID[ind]) for ind in industries[:2])
 
     def start_on(self, site_id: int, earliest: date) -> date:
         """The site's first start day on or after `earliest` (remembered: sites share them)."""

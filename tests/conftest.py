@@ -76,12 +76,16 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 @pytest.fixture(autouse=True)
 def _english() -> Iterator[None]:
-    """Messages in English unless a test sets Danish itself (and then it does not leak)."""
-    from jobbutik.domain.i18n import set_language
+    """Messages in English, ours and Click's, unless a test sets Danish itself (and then it does
+    not leak: a Danish command line also switches Click's texts, which `set_language` alone would
+    leave Danish for the next test). What the desk reads in Danish is checked by the tests that
+    set it: tests/test_messages_both_languages.py for the services' refusals, the `_da` tests of
+    the screens."""
+    from jobbutik.cli.translated import speak
 
-    set_language("en")
+    speak("en")
     yield
-    set_language("en")
+    speak("en")
 
 
 # -- PostgreSQL cluster ------------------------------------------------------------------------

@@ -1,10 +1,14 @@
-"""Small builders for service and UI tests: staff, sites, companies, openings, a fixed clock."""
+"""Small builders for service and UI tests: staff, sites, companies, openings, a fixed clock.
+
+The defaults ("Netto Herlev", "Butiksassistent" in "Detail") are what many tests assert on;
+data written the way people write it is in `life` (`add_life_board`)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
 
+from life import BOARD, COMPANIES
 from sqlmodel import Session, select
 
 from jobbutik.domain.clock import LOCAL_TZ, Clock
@@ -85,9 +89,24 @@ def add_site(
     return db.write(work)
 
 
-def add_company(db: Database, name: str = "Netto Herlev", *, seed: int = 1) -> int:
+def add_company(
+    db: Database,
+    name: str = "Netto Herlev",
+    *,
+    seed: int = 1,
+    address: str = "",
+    postcode: str | None = None,
+    industry: str = "",
+) -> int:
     def work(session: Session) -> int:
-        company = Company(cvr=valid_cvr(seed), name=name, name_folded=fold_name(name))
+        company = Company(
+            cvr=valid_cvr(seed),
+            name=name,
+            name_folded=fold_name(name),
+            address=address,
+            postcode=postcode,
+            industry=industry,
+        )
         session.add(company)
         session.flush()
         assert company.id is not None
@@ -126,3 +145,30 @@ def add_opening(
         return opening.id
 
     return db.write(work)
+
+
+def add_life_board(db: Database, *, hours: int = 37) -> dict[str, int]:
+    """Every company of `life.COMPANIES` and every opening of `life.BOARD`, as employers filed
+    them (their own titles and industry words); returns the openings' ids by key."""
+    companies = {
+        key: add_company(
+            db,
+            c.name,
+            seed=100 + 10 * n,
+            address=c.address,
+            postcode=c.postcode,
+            industry=c.industry,
+        )
+        for n, (key, c) in enumerate(COMPANIES.items())
+    }
+    return {
+        key: add_opening(
+            db,
+            companies[o.company],
+            o.title,
+            industry=o.industry,
+            hours=hours,
+            postcode=o.postcode,
+        )
+        for key, o in BOARD.items()
+    }

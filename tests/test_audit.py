@@ -24,8 +24,12 @@ def fill(db: Database) -> None:
 def test_chain_is_intact_after_normal_work(database: Database) -> None:
     fill(database)
     result = audit.verify(database)
-    assert result.ok
-    assert result.checked == 7  # 3 × (citizen + request) + 1 search
+    assert (result.ok, result.checked, result.first_broken_seq, result.message) == (
+        True,
+        7,  # 3 × (citizen + request) + 1 search
+        None,
+        "The audit log is intact (7 entries).",
+    )
 
 
 def test_an_edited_entry_is_found(database: Database) -> None:
@@ -38,9 +42,12 @@ def test_an_edited_entry_is_found(database: Database) -> None:
 
     database.write(tamper)
     result = audit.verify(database)
-    assert not result.ok
-    assert result.first_broken_seq == 4
-    assert "4" in result.message
+    assert (result.ok, result.checked, result.first_broken_seq, result.message) == (
+        False,
+        3,  # the entries before it fit
+        4,
+        "The audit log is broken at entry 4: changed or removed.",
+    )
 
 
 def test_a_deleted_entry_is_found(database: Database) -> None:
@@ -50,7 +57,12 @@ def test_a_deleted_entry_is_found(database: Database) -> None:
         session.delete(session.exec(select(AuditEntry).where(AuditEntry.seq == 3)).one())
 
     database.write(delete)
-    assert audit.verify(database).first_broken_seq == 4
+    result = audit.verify(database)
+    assert (result.ok, result.first_broken_seq, result.message) == (
+        False,
+        4,  # the entry after the gap no longer follows the one before it
+        "The audit log is broken at entry 4: changed or removed.",
+    )
 
 
 def test_a_removed_tail_is_found(database: Database) -> None:
@@ -61,4 +73,10 @@ def test_a_removed_tail_is_found(database: Database) -> None:
         session.delete(last)
 
     database.write(cut)
-    assert not audit.verify(database).ok
+    result = audit.verify(database)
+    assert (result.ok, result.checked, result.first_broken_seq, result.message) == (
+        False,
+        6,
+        7,  # the entry that is gone
+        "The audit log ends at entry 6, but later entries were written.",
+    )

@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-import time
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from pgcluster import free_port
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
@@ -97,32 +96,55 @@ def test_sqlite_write_takes_the_lock_at_begin_while_reads_go_on(
 
 
 def test_sqlite_second_writer_waits_then_succeeds(sqlite_database: Database) -> None:
-    """A writer at another desk queues behind the lock instead of failing or losing its work."""
-    first_has_lock = threading.Event()
+    """A writer at another desk queues behind the lock instead of failing or losing its work.
+
+    The second desk asks for the lock (BEGIN IMMEDIATE) while the first holds it; its BEGIN returns
+    only after the first commits, and its row is saved beside the first's."""
     other = Database(sqlite_database.url)
+    order: list[str] = []
+    second_waits = threading.Event()
     errors: list[BaseException] = []
 
-    def slow(session: Session) -> None:
+    @event.listens_for(other.engine, "before_cursor_execute")
+    def trying(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement == "BEGIN IMMEDIATE":
+            order.append("second asks for the lock")
+            second_waits.set()
+
+    @event.listens_for(other.engine, "after_cursor_execute")
+    def began(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement == "BEGIN IMMEDIATE":
+            order.append("second has the lock")
+
+    @event.listens_for(sqlite_database.engine, "commit")
+    def committing(_conn: object) -> None:
+        order.append("first commits")
+
+    def holding(session: Session) -> None:
         session.add(Staff(initials="ab", name="Anne"))
         session.flush()
-        first_has_lock.set()
-        time.sleep(0.4)
+        thread.start()
+        # The lock is ours until the other desk has asked for it.
+        assert second_waits.wait(30), "the second writer never asked for the lock"
 
     def second() -> None:
-        first_has_lock.wait(10)
         try:
             other.write(lambda s: s.add(Staff(initials="cd", name="Carl")))
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
     thread = threading.Thread(target=second)
-    thread.start()
-    started = time.monotonic()
-    sqlite_database.write(slow)
-    thread.join(30)
-    other.dispose()
+    try:
+        sqlite_database.write(holding)
+        thread.join(30)
+    finally:
+        other.dispose()
     assert errors == []
-    assert time.monotonic() - started >= 0.4
+    assert order == [
+        "second asks for the lock",
+        "first commits",
+        "second has the lock",
+    ]
     assert staff_count(sqlite_database) == 2
 
 
@@ -170,39 +192,134 @@ def test_failed_write_leaves_nothing_behind(database: Database) -> None:
 
 
 @pytest.mark.parametrize("db_backend", ["postgresql"], ids=["postgresql"])
-def test_postgres_serialization_failure_is_retried(database: Database) -> None:
-    """Two desks book the last seat at once: SERIALIZABLE fails one, the retry sees the seat gone.
+def test_postgres_write_reruns_the_work_after_a_serialization_failure(database: Database) -> None:
+    """`Database.write` on a real write skew: SQLSTATE 40001, and the work runs again.
 
-    A real write skew on the cluster: our transaction counts the booked seats, another
-    SERIALIZABLE transaction counts too, books and commits; our booking then fails with
-    SQLSTATE 40001 and `write()` runs the work again, which now finds no seat free.
+    Generic rows (settings) stand in for any work: our transaction counts rows, another
+    SERIALIZABLE transaction counts too, inserts and commits; our insert then fails with 40001 and
+    `write()` runs the work a second time, which sees the other row. (The seat check itself is
+    raced through `visitation.complete` in test_two_desks_book_the_last_seat_at_once.)
     """
     attempts: list[int] = []
-    seats = col(Setting.key).startswith("seat:")
+    keys = col(Setting.key).startswith("race:")
 
-    def other_desk_books() -> None:
+    def other_desk_writes() -> None:
         with database.engine.connect() as other:
             other.execution_options(isolation_level="SERIALIZABLE")
             taken = other.execute(
-                select(func.count()).select_from(Setting).where(seats)
+                select(func.count()).select_from(Setting).where(keys)
             ).scalar_one()
             assert taken == 0
-            other.execute(text("INSERT INTO setting (key, value) VALUES ('seat:b', 'desk b')"))
+            other.execute(text("INSERT INTO setting (key, value) VALUES ('race:b', 'desk b')"))
             other.commit()
 
-    def book_last_seat(session: Session) -> int:
+    def write_if_none(session: Session) -> int:
         attempts.append(len(attempts) + 1)
-        taken = session.exec(select(func.count()).select_from(Setting).where(seats)).one()
+        taken = session.exec(select(func.count()).select_from(Setting).where(keys)).one()
         if len(attempts) == 1:
-            other_desk_books()
+            other_desk_writes()
         if taken == 0:
-            session.add(Setting(key="seat:a", value="desk a"))
+            session.add(Setting(key="race:a", value="desk a"))
         return taken
 
-    assert database.write(book_last_seat) == 1  # the retry saw desk b's seat
+    assert database.write(write_if_none) == 1  # the rerun saw desk b's row
     assert attempts == [1, 2]
-    booked = database.read(lambda s: s.exec(select(Setting.key).where(seats)).all())
-    assert booked == ["seat:b"]
+    written = database.read(lambda s: s.exec(select(Setting.key).where(keys)).all())
+    assert written == ["race:b"]
+
+
+def test_two_desks_book_the_last_seat_at_once(database: Database, db_backend: str) -> None:
+    """Two desks, each with its own connection, complete a conversation on a site with ONE seat.
+
+    Both have seen the seat free. On PostgreSQL both write transactions are held together right
+    after their first statement (each has its snapshot, with the seat free), so only SERIALIZABLE
+    stands between them; on SQLite the second desk cannot get that far (BEGIN IMMEDIATE waits for
+    the first desk's commit). Either way exactly one gets the seat and the other is told the site
+    is full, with nothing saved."""
+    from factories import add_company, add_opening, add_site, make_ctx
+    from trust_helpers import arrive_and_start, first_start_day, visit_plan
+
+    from jobbutik.domain.errors import CapacityFull
+    from jobbutik.services import visitation
+    from jobbutik.store.models import Activation, AuditEntry, FollowUp, Referral, Visitation
+
+    site = add_site(database, "Lille plads", seats=1)
+    opening = add_opening(database, add_company(database), "Lagerarbejder")
+    desks = {name: Database(database.url) for name in ("ka", "kb")}
+    contexts = {name: make_ctx(db, name, roles="consultant") for name, db in desks.items()}
+    requests = {name: arrive_and_start(ctx, n)[1] for n, (name, ctx) in enumerate(contexts.items())}
+    both_saw_a_free_seat = threading.Barrier(2, timeout=30)
+    both_inside = threading.Barrier(2, timeout=30)
+    attempts: dict[str, int] = {"ka": 0, "kb": 0}
+    results: dict[str, object] = {}
+
+    def desk(name: str) -> None:
+        ctx = contexts[name]
+        try:
+            free = visitation.free_sites(ctx, first_start_day(ctx))
+            assert [(s.site_id, s.free) for s in free] == [(site, 1)]
+
+            @event.listens_for(desks[name].engine, "after_cursor_execute")
+            def attempt(_c: object, _cur: object, statement: str, *_args: object) -> None:
+                if statement.startswith("UPDATE request SET status"):  # the write's first
+                    attempts[name] += 1
+                    if db_backend == "postgresql" and attempts[name] == 1:
+                        both_inside.wait()
+
+            both_saw_a_free_seat.wait()
+            plan = visit_plan(ctx, requests[name], site, [opening])
+            results[name] = visitation.complete(ctx, plan)
+        except BaseException as exc:
+            results[name] = exc
+
+    threads = [threading.Thread(target=desk, args=(name,)) for name in desks]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        for db in desks.values():
+            db.dispose()
+
+    won = [n for n, r in results.items() if isinstance(r, visitation.VisitationResult)]
+    lost = [n for n, r in results.items() if isinstance(r, CapacityFull)]
+    assert (len(won), len(lost)) == (1, 1), results
+    winner, loser = won[0], lost[0]
+    assert str(results[loser]) == (
+        "Lille plads has no free seat from 23.11.2026: choose another site or date."
+    )
+    # PostgreSQL: the loser's first attempt overlapped the winner and was rolled back by
+    # SERIALIZABLE; its rerun found the seat taken. SQLite: one attempt, after the winner's.
+    assert attempts == {winner: 1, loser: 2 if db_backend == "postgresql" else 1}
+
+    def saved(session: Session) -> dict[str, object]:
+        def count(model: type, *where: object) -> int:
+            return session.exec(select(func.count()).select_from(model).where(*where)).one()
+
+        loser_request = session.get(Request, requests[loser])
+        assert loser_request is not None
+        return {
+            "activations on the site": count(Activation, Activation.site_id == site),
+            "visitations": sorted(session.exec(select(Visitation.request_id)).all()),
+            "referrals": count(Referral),
+            "follow-ups of the refused citizen": count(
+                FollowUp, FollowUp.citizen_id == loser_request.citizen_id
+            ),
+            "visitations logged": count(
+                AuditEntry, AuditEntry.entity == "visitation", AuditEntry.action == "create"
+            ),
+            "refused request": (loser_request.status, loser_request.claimed_by),
+        }
+
+    assert database.read(saved) == {
+        "activations on the site": 1,
+        "visitations": [requests[winner]],
+        "referrals": 1,
+        "follow-ups of the refused citizen": 0,
+        "visitations logged": 1,
+        "refused request": ("in_conversation", loser),
+    }
 
 
 # -- clear failures -----------------------------------------------------------------------------

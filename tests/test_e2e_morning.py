@@ -38,8 +38,6 @@ pytestmark = pytest.mark.slow
 TODAY = "2026-11-23"
 # What the issue promises: another desk's change shows within 5 s, without a key.
 LIVE_WITHIN = 5.0
-# The conversation's draft is written about 1.5 s after the last change.
-AUTOSAVE_WAIT = 2.0
 NEW_NAMES = ("Alma Tmuxdal", "Bent Tmuxdal", "Cilla Tmuxdal", "Dan Tmuxdal", "Eja Tmuxdal")
 
 
@@ -331,7 +329,6 @@ def test_a_morning_with_three_desks_and_a_killed_program(tmp_path: Path, tmux: T
     # A types the facts; the autosave keeps them; then A's program is killed outright.
     facts_a = Facts("Lagerarbejde", "Lager,Transport", "37", "Ingen tunge løft", licence=True)
     type_facts(desk_a, facts_a)
-    time.sleep(AUTOSAVE_WAIT)
     request_a = request_of(db_url, citizen_a.cpr)
     assert request_a.id is not None
     wait_for_draft(db_url, morning.consultant_ids[0], request_a.id, facts_a.restrictions)

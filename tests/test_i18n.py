@@ -151,6 +151,73 @@ def test_the_danish_catalog_translates_every_message_in_the_code(in_the_code: Ca
     assert not problems, FIX + ":\n" + "\n".join(problems)
 
 
+MESSAGE_FUNCTIONS = {"_", "N_", "ngettext"}
+
+
+def messages_in(source: str) -> set[str | tuple[str, ...]]:
+    """Every literal message a source file marks, read from its syntax tree (not by Babel): the
+    message functions, and a key binding's description (positional, as babel.cfg reads it, or
+    by keyword, which Babel would miss)."""
+    found: set[str | tuple[str, ...]] = set()
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+        texts = [a.value for a in node.args if isinstance(a, ast.Constant)]
+        if name in MESSAGE_FUNCTIONS and texts and all(isinstance(t, str) for t in texts):
+            found.add(texts[0] if name != "ngettext" else tuple(texts[:2]))
+        elif name == "Binding":
+            described = node.args[2:3] + [k.value for k in node.keywords if k.arg == "description"]
+            found |= {d.value for d in described if isinstance(d, ast.Constant) and d.value}
+    return found
+
+
+def test_messages_in_reads_every_way_of_marking_a_message() -> None:
+    source = (
+        "_('one')\nN_('two')\ni18n._('three')\nngettext('{n} row', '{n} rows', n)\n"
+        "Binding('f2', 'register', 'Register')\nBinding('q', 'quit', description='Quit')\n"
+        "Binding('x', 'pick', show=False)\n_(variable)\n"
+    )
+    assert messages_in(source) == {
+        "one", "two", "three", ("{n} row", "{n} rows"), "Register", "Quit",
+    }  # fmt: skip
+
+
+def test_the_template_has_every_module_s_messages_at_that_module() -> None:
+    """Read every module of the package, whatever babel.cfg selects: a module the extraction
+    skipped (a narrowed pattern, a new folder) would leave its messages out of the template, or
+    listed only at another module that happens to share them."""
+    located: dict[str | tuple[str, ...], set[str]] = {}
+    for m in catalog(LOCALE / "jobbutik.pot"):
+        if m.id:
+            located[m.id] = {path for path, _line in m.locations}
+    missing, modules = [], set()
+    for path in sorted((ROOT / "jobbutik").rglob("*.py")):
+        module = path.relative_to(ROOT).as_posix()
+        for message in messages_in(path.read_text(encoding="utf-8")):
+            modules.add(module)
+            if module not in located.get(message, set()):
+                missing.append(f"{module}: {message!r}")
+    assert not missing, FIX + ":\n" + "\n".join(missing)
+    assert {"jobbutik/cli/main.py", "jobbutik/tui/app.py", "jobbutik/domain/errors.py"} <= modules
+    assert modules == set().union(*located.values())  # and no location the code no longer has
+
+
+def test_the_message_functions_keep_their_names() -> None:
+    """Babel finds `_`, `N_` and `ngettext` by name: imported under another name, a module's
+    messages would be shown translated by nobody and missed by the catalog."""
+    renamed = []
+    for path in sorted((ROOT / "jobbutik").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("i18n"):
+                renamed += [
+                    f"{path.relative_to(ROOT)}:{node.lineno}: {a.name} as {a.asname}"
+                    for a in node.names
+                    if a.asname and a.asname != a.name
+                ]
+    assert not renamed
+
+
 def test_clicks_own_texts_are_translated(in_click: Catalog) -> None:
     problems = problems_of(catalog(DANISH / "click.po"), in_click, "click")
     assert not problems, FIX + ":\n" + "\n".join(problems)

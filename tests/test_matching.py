@@ -216,3 +216,122 @@ def test_the_industry_fields_own_example_matches_demo_openings(
     }
     assert wished == {"Detailhandel", "Lager og logistik"}
     assert len({o.industry for o in demo_openings}) > 5
+
+
+# -- wishes as people phrase them --------------------------------------------------------------
+# A consultant's judgement of which openings of `life.BOARD` (titles and industry words as
+# employers file them) a citizen's wish, typed as the consultant types it, should find. A wish
+# finds an opening when it names the opening's industry or its work (the title).
+# Decided, and asserted below:
+# * "og", "/" and "eller" separate alternatives: "lager og logistik" wants either, so it finds
+#   "Transport og logistik" too; words in parentheses only qualify ("chauffør (C-kort)").
+# * Endings, plurals and definite forms do not matter ("butikker", "lageret", "hjemmeplejen"),
+#   nor the first part of a compound ("rengøring" finds "Erhvervsrengøring"), nor the word for
+#   the person ("kassedame" finds "Kassemedarbejder"), nor one typing slip in a long word.
+# * A trade is not its leader's job, with a linking s or not: "lager" and "lagerarbejder" do
+#   not find the titles "Lagerchef" (only its industry "… og logistik" can) and "Lagerformand",
+#   "butik" not "Butikschef", "rengøring" not "Rengøringschef".
+# * "Social- og sundhedshjælper" is one word sharing its ending, not the alternatives "social"
+#   and "sundhedshjælper": it finds itself, not "Socialrådgiver", and "socialrådgiver" does not
+#   find it.
+# * Words only: another word for the same trade is not found ("detailhandel" does not find
+#   Netto's "Dagligvarehandel", "SOSU" not "Social- og sundhedshjælper", "chauffør" not GLS's
+#   "Transport" except through its title "Budchauffør"). A slip and a compound together are
+#   not forgiven either ("chaufør" misses "Budchauffør").
+WISHES_AS_TYPED: list[tuple[str, set[str]]] = [
+    ("detailhandel", {"butik"}),
+    ("Detail-/butik", {"butik"}),
+    ("butiksarbejde", {"butik"}),
+    ("butikker", {"butik"}),
+    ("kassedame", {"kasse"}),
+    ("Kasse", {"kasse"}),
+    ("lager og logistik", {"lager", "lagerchef"}),
+    ("Lager/logistik", {"lager", "lagerchef"}),
+    ("lagerarbejder", {"lager"}),
+    ("lageret", {"lager"}),
+    ("LAGER", {"lager"}),
+    ("Logstik", {"lager", "lagerchef"}),  # a slip
+    ("lagerchef", {"lagerchef"}),
+    ("chauffør (C-kort)", {"chauffoer", "bud"}),
+    ("chauffør/vognmand", {"chauffoer", "bud"}),
+    ("chaufør", {"chauffoer"}),
+    ("rengøring", {"rengoering"}),
+    ("Rengøringsdame", {"rengoering"}),
+    ("rengørring", {"rengoering"}),
+    ("køkken/kantine", {"koekken", "kantine"}),
+    ("Køkken, kantine", {"koekken", "kantine"}),
+    ("kantinen", {"kantine"}),
+    ("pædagogmedhjælper", {"paedagog"}),
+    ("paedagogmedhjaelper", {"paedagog"}),
+    ("pædagokmedhjælper", {"paedagog"}),
+    ("SOSU", {"sosu"}),
+    ("sosu-hjælper", {"sosu"}),
+    ("pleje og omsorg", {"sosu", "hjemmepleje"}),
+    ("hjemmeplejen", {"hjemmepleje"}),
+    ("kontor", {"kontor"}),
+    ("transport", {"bud", "lagerchef"}),
+    ("butik", {"butik"}),
+    ("lagerformand", {"lagerformand"}),
+    ("Social- og sundhedshjælper", {"hjemmepleje"}),
+    ("socialrådgiver", {"socialraadgiver"}),
+    ("kørekort B", set()),  # a licence, not work: the facts have a field for it
+    ("hotel", set()),
+    ("IT", set()),
+    ("(C-kort)", set()),
+]
+
+
+def wished_on_board(wish: str) -> set[str]:
+    from life import BOARD
+
+    from jobbutik.domain.words import industry_matches
+
+    return {
+        key
+        for key, o in BOARD.items()
+        if industry_matches(wish, o.industry) or industry_matches(wish, o.title)
+    }
+
+
+@pytest.mark.parametrize(("wish", "expected"), WISHES_AS_TYPED)
+def test_a_wish_as_typed_finds_the_openings_a_consultant_would(
+    wish: str, expected: set[str]
+) -> None:
+    assert wished_on_board(wish) == expected
+
+
+def test_wishes_as_typed_rank_the_board(database: Database) -> None:
+    """Søren, who wants "kassedame" or "lager og logistik", sees the Netto cash desk (found by
+    its title) and the warehouse jobs (found by their industries) above the rest, nearest first;
+    Anne-Sofie's "køkken/kantine" finds the kitchen and the canteen, not the Lagerchef."""
+    from factories import add_life_board
+    from life import NAMES
+
+    ids = add_life_board(database, hours=30)
+    ctx = make_ctx(database)
+    soeren = citizen(ctx, "0101901234", NAMES[0], "2730")
+    facts = Facts(industries=("kassedame", "lager og logistik"), hours_wanted=30)
+    result = matching.rank_openings(ctx, soeren, facts)
+    assert [(m.title, m.score) for m in result[:4]] == [
+        ("Kassemedarbejder, deltid", 75),  # +40 work, +20 hours, +15 same postcode
+        ("Lagermedarbejder", 65),  # +40 industry, +20 hours, +5 region (2600)
+        ("Lagerchef", 65),
+        ("Butiksassistent", 35),  # not wished: hours and postcode only
+    ]
+    assert result[0].reasons == (
+        "+40 wished work (Kassemedarbejder, deltid)",
+        "+20 hours fit (30 h/week)",
+        "+15 same postcode",
+    )
+    assert result[1].reasons[0] == "+40 wished industry (Lager & logistik)"
+    assert result[2].reasons[0] == "+40 wished industry (Transport og logistik)"
+    assert {m.opening_id for m in result} == set(ids.values())
+
+    anne = citizen(ctx, "0202851236", NAMES[1], "2605")
+    kitchen = matching.rank_openings(ctx, anne, Facts(industries=("køkken/kantine",)))
+    assert [(m.title, m.score) for m in kitchen[:2]] == [
+        ("Kantinemedarbejder", 55),  # +40 industry, +15 same postcode
+        ("Køkkenmedhjælper", 45),  # +40 work, +5 region (2730)
+    ]
+    assert kitchen[1].reasons[0] == "+40 wished work (Køkkenmedhjælper)"
+    assert all("wished" not in " ".join(m.reasons) for m in kitchen[2:])

@@ -18,8 +18,11 @@ The dataset is built through the services, day by day on fixed clocks (Nov 2026)
   -- phase 1 ends: the daily list of Mon 23 is read at 12:00 --
   Tue 24  AB: A1 started (late: due Fri 20), A4 did not show (on time), A1's Butiksassistent
           interview on Thu 26.  CD: A3's Chauffør rejected (late: due Mon 23).
-  Fri 27  AB: A1 hired.  A1's activation ends with employment (set directly: no service yet).
+  Fri 27  AB: A1 hired, which ends A1's started activation at Materielgården in a job.
   -- the statistics are read on Tue 1 December --
+
+Sites, outcomes and the hire go through the services the desk calls; only the sites' employment
+targets and the municipality's name are written directly (IT sets them; no screen does).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from factories import ALL_ROLES, add_company, add_opening, add_site, at, make_ctx, on_day
+from factories import ALL_ROLES, add_company, add_opening, at, make_ctx, on_day
 from pypdf import PdfReader
 from sqlmodel import Session, col, select
 
@@ -42,13 +45,13 @@ from jobbutik.domain.i18n import language, set_language
 from jobbutik.reports import fmt
 from jobbutik.reports.document import Document, Figures, Table
 from jobbutik.reports.run import ReportRequest, render, run_report, write
-from jobbutik.services import arrivals, followups, visitation
+from jobbutik.services import arrivals, followups, sites, visitation
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
 from jobbutik.services.context import ServiceContext
+from jobbutik.services.sites import SiteForm
 from jobbutik.services.visitation import ActivationChoice, Facts, ReferralChoice, VisitationPlan
 from jobbutik.store.db import Database
 from jobbutik.store.models import (
-    Activation,
     ActivationSite,
     AuditEntry,
     FollowUp,
@@ -124,8 +127,13 @@ class World:
         if result.activation_id is not None:
             self.activations[key] = result.activation_id
         for referral_id in result.referral_ids:
-            title = self.db.read(lambda s, r=referral_id: s.get(Referral, r).opening_id)
-            self.referrals[f"{key}-{title}"] = referral_id
+
+            def opening(session: Session, r: int = referral_id) -> int:
+                referral = session.get(Referral, r)
+                assert referral is not None
+                return referral.opening_id
+
+            self.referrals[f"{key}-{self.db.read(opening)}"] = referral_id
 
     def open_follow_up(self, **where: int | str) -> int:
         def read(session: Session) -> int:
@@ -159,20 +167,33 @@ def build_phase1(db: Database) -> World:
         cd=make_ctx(db, "cd", roles="consultant", now=at(D19)),
         rec=make_ctx(db, "rec", roles="reception", now=at(D19)),
     )
-    world.site1 = add_site(db, "Materielgården", hours=20, seats=10)
-    world.site2 = add_site(db, "Café Kompasset", kind=SiteKind.COURSE, hours=15, seats=10)
+    world.site1 = sites.create_site(
+        on_day(sup, at(D16, 8)),
+        SiteForm(
+            "Materielgården", SiteKind.NYTTEINDSATS, seats=10, hours_per_week=20,
+            address="Ågade 4", postcode="2730", contact_name="Søren Ærø",
+            contact_phone="44 52 00 00",
+        ),
+    )  # fmt: skip
+    world.site2 = sites.create_site(
+        on_day(sup, at(D16, 8)),
+        SiteForm(
+            "Café Kompasset", SiteKind.COURSE, seats=10, hours_per_week=15,
+            provider="Kompasset ApS", address="Hovedgaden 1", contact_name="Bo Lund",
+            contact_email="bo@kompasset.dk",
+        ),
+    )  # fmt: skip
 
-    def details(session: Session) -> None:
-        s1 = session.get(ActivationSite, world.site1)
-        s2 = session.get(ActivationSite, world.site2)
-        assert s1 is not None and s2 is not None
-        s1.address, s1.postcode, s1.target_employment_share = "Ågade 4", "2730", 0.4
-        s1.contact_name, s1.contact_phone = "Søren Ærø", "44 52 00 00"
-        s2.address, s2.provider, s2.target_employment_share = "Hovedgaden 1", "Kompasset ApS", 0.3
-        s2.contact_name, s2.contact_email = "Bo Lund", "bo@kompasset.dk"
-        session.add_all([s1, s2, Setting(key="municipality", value="Herlev Kommune")])
+    def configured(session: Session) -> None:
+        # No screen sets these (IT does): the only rows this dataset writes directly.
+        for site_id, target in ((world.site1, 0.4), (world.site2, 0.3)):
+            site = session.get(ActivationSite, site_id)
+            assert site is not None
+            site.target_employment_share = target
+            session.add(site)
+        session.add(Setting(key="municipality", value="Herlev Kommune"))
 
-    db.write(details)
+    db.write(configured)
     company = add_company(db, "Netto Herlev")
     shop = add_opening(db, company, "Butiksassistent")
     store = add_opening(db, company, "Lagermedarbejder", industry="Lager")
@@ -254,15 +275,8 @@ def build_all(db: Database) -> World:
         referral_id=w.referrals[f"A1-{shop}"],
         interview_on=date(2026, 11, 26),  # type: ignore[arg-type]
     )
+    # The hire ends A1's started activation in a job (followups._end_for_hire), as at the desk.
     w.outcome(w.ab, at(D27, 10), "hired", referral_id=w.referrals[f"A1-{shop}"])
-
-    def employed(session: Session) -> None:
-        activation = session.get(Activation, w.activations["A1"])
-        assert activation is not None
-        activation.outcome = "employed"
-        session.add(activation)
-
-    w.db.write(employed)
     return w
 
 
@@ -457,6 +471,26 @@ def test_follow_ups_per_consultant(database: Database, english: None, tmp_path: 
 
 # -- statistics --------------------------------------------------------------------------------
 
+# 16.11.–30.11., read on 1.12. Worked out by hand from the scenario in the module docstring:
+# - Arrivals: A9 (16th), A1 A2 A3 A4 (19th), A6 A5 (20th), A7 A8 (23rd) = 9. Working days:
+#   16–20 (5) + 23–27 (5) + 30 (1) = 11; 9 / 11 = 0.818 → 0.8.
+# - Not turned at the door: 9 − A2 − A6 = 7. Same day: A1, A3, A7 = 3 (3/7 = 42.9 %). Same or
+#   next working day: + A4 (Thu 19 → Fri 20) = 4 (57.1 %). Within 7 days: + A9 (Mon 16 → Thu 19)
+#   = 5 (71.4 %). Not visited: A5 (no-show), A8 (waiting) = 2 (28.6 %).
+# - Conversations: A1, A3, A9, A4, A7 = 5. Immediate activation: A1, A4, A7 = 3 (60 %); days to
+#   start 1 (19→20), 4 (20→24), 1 (23→24): median 1. Education track: A3 = 1 (20 %). Exempt:
+#   A9 = 1 (20 %). Categories: jobparat A1 A9 A7 = 3 (60 %), aktivitetsparat A4, uddannelsesparat
+#   A3 = 1 each (20 %).
+# - Turned at the door: A2 (job), A6 (education) = 2 of 9 arrivals (22.2 %; 11.1 % each).
+# - Referrals: A1 shop, A1 store, A3 driver, A7 store = 4. A1 shop hired (after an interview),
+#   A3 rejected: applied = 2 (50 %); interview = hired = 1 (25 %); A1 store not applied without
+#   reason = 1; A7 store awaiting = 1.
+# - Follow-ups due 16.–30.11.: A1's start (due 20, done 24: late), A3's Chauffør (due 23, done
+#   24: late), A4's start (due 24, done 24: on time), A1's interview follow-up (due 27, hired on
+#   27: on time), A7's start (due 24, open: overdue) = 5: 2 on time, 2 late, 1 overdue (40/40/20 %).
+# - Sites (by first day): Café Kompasset: A4 no-show = 1 stopped, 0 / 1 in job (0 %) < 30 %.
+#   Materielgården: A1 ended in a job by the hire, A7 still to start (running) = 2; 1 / 1 finished
+#   in job = 100 % ≥ 40 %.
 STATS = {
     "Arrivals": "9",
     "Working days": "11",
@@ -550,18 +584,59 @@ def test_median_of_an_even_count() -> None:
 # -- empty periods, privacy, audit, permission ------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["daily", "starts", "followups", "stats"])
+@pytest.mark.parametrize(
+    ("name", "title", "period", "says"),
+    [
+        ("daily", "Daily list", "16.11.2026", "Nothing was registered on 16.11.2026."),
+        (
+            "starts",
+            "Starts at activation sites",
+            "17.11.2026",
+            "Nobody starts at an activation site on 17.11.2026.",
+        ),
+        (
+            "followups",
+            "Follow-ups due",
+            "16.11.2026",
+            "No follow-ups are due for anyone on or before 16.11.2026.",
+        ),
+        (
+            "stats",
+            "Statistics",
+            "16.11.2026–30.11.2026",
+            "There is no data for 16.11.2026–30.11.2026.",
+        ),
+    ],
+    ids=["daily", "starts", "followups", "stats"],
+)
 def test_a_period_without_data_says_so(
-    database: Database, english: None, tmp_path: Path, name: str
+    database: Database,
+    english: None,
+    tmp_path: Path,
+    name: str,
+    title: str,
+    period: str,
+    says: str,
 ) -> None:
     ctx = make_ctx(database, "sup", now=REPORT_NOW)
     doc = run_report(ctx, ReportRequest(name, D16, date(2026, 11, 30)))
-    assert doc.empty
-    text = render(doc, "text")
-    assert re.search(r"Nothing was registered|Nobody starts|No follow-ups are due|no data", text)
-    assert "–" in text or "0" in text
-    render(doc, "csv")
-    assert pdf_text(doc, tmp_path)
+    assert (doc.empty, doc.title, doc.period) == (True, title, period)
+    lines = render(doc, "text").splitlines()
+    assert lines[0] == "Jobcentret" + " " * 46 + "Printed 01.12.2026 10:00"
+    assert lines[1] == f"{title} – {period}"
+    assert says in lines
+    assert csv_rows(doc)[0] == [title, "Jobcentret", period, "01.12.2026 10:00"]
+    assert [says] in csv_rows(doc)
+    # Helvetica has no en dash: the PDF prints it as a hyphen.
+    pdf = pdf_text(doc, tmp_path).splitlines()
+    assert pdf[:3] == [
+        "Jobcentret",
+        title,
+        f"{period}    Printed 01.12.2026 10:00".replace("–", "-"),
+    ]
+    assert says.replace("–", "-") in pdf
+    if name == "daily":  # its totals are all there, each 0
+        assert set(figures(doc).values()) == {"0"} and len(figures(doc)) == 10
 
 
 def test_stats_with_arrivals_only_shows_dashes_not_errors(

@@ -1,13 +1,20 @@
-"""`jobbutik report …`: formats, files, printing and one-line errors, on the known dataset."""
+"""`jobbutik report …`: formats, files, printing and one-line errors, on the known dataset.
+
+Each command opens the database the way the program does (config.open_database): an older schema
+is upgraded after a backup, and SQLite's planner statistics are refreshed.
+"""
 
 from __future__ import annotations
 
+import re
+import sqlite3
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from click.testing import CliRunner, Result
 from factories import make_ctx
 from pypdf import PdfReader
@@ -16,7 +23,7 @@ from test_reports import CITIZENS, build_all
 
 from jobbutik.cli.main import main
 from jobbutik.domain.i18n import set_language
-from jobbutik.services import config
+from jobbutik.store import schema
 from jobbutik.store.db import Database
 from jobbutik.store.models import AuditEntry
 
@@ -28,16 +35,28 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]
     for name in ENV_NAMES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    # The fixture's database is at schema head already: open it as it is.
-    monkeypatch.setattr(config, "open_database", lambda settings, **_kw: Database(settings.db))
     yield
     set_language("en")
 
 
 @pytest.fixture
 def db(sqlite_database: Database) -> Database:
+    """The known dataset in a SQLite file at schema head, built through the services."""
     build_all(sqlite_database)
     return sqlite_database
+
+
+def tables(db: Database) -> set[str]:
+    assert db.path is not None
+    with sqlite3.connect(db.path) as raw:
+        return {name for (name,) in raw.execute("SELECT name FROM sqlite_master")}
+
+
+def planner_statistics(db: Database) -> dict[str, str]:
+    """What ANALYZE left for the query planner: index name → its row estimates."""
+    assert db.path is not None
+    with sqlite3.connect(db.path) as raw:
+        return dict(raw.execute("SELECT idx, stat FROM sqlite_stat1 WHERE idx IS NOT NULL"))
 
 
 def run(db: Database, *args: str, user: str = "sup", env: dict[str, str] | None = None) -> Result:
@@ -148,3 +167,47 @@ def test_an_empty_period_says_so(sqlite_database: Database) -> None:
     result = run(sqlite_database, "stats", "--from", "2026-01-01", "--to", "2026-01-31")
     assert result.exit_code == 0, result.output
     assert "There is no data for 01.01.2026–31.01.2026." in result.stdout
+
+
+def test_opening_refreshes_the_planner_statistics(db: Database) -> None:
+    assert "sqlite_stat1" not in tables(db)  # the dataset was never opened by the program
+    result = run(db, "daily", "--date", "2026-11-23")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""  # at schema head: no upgrade, nothing to say
+    found = planner_statistics(db)
+    # The statistics report's covering index, sized from the dataset's nine requests.
+    assert found["ix_request_arrived_status"].split()[0] == "9"
+    assert schema.current_revision(db) == schema.head_revision()
+
+
+def test_an_older_database_is_upgraded_after_a_backup(db: Database) -> None:
+    assert db.path is not None
+    with db.engine.begin() as connection:  # as a desk one release behind left it
+        command.downgrade(schema.alembic_config(connection), "-1")
+    older = schema.current_revision(db)
+    assert older is not None and older != schema.head_revision()
+    db.dispose()
+
+    result = run(db, "stats", "--from", "2026-11-16", "--to", "2026-11-30")
+
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^  Hire rate: +25\.0 %$", result.stdout, re.M), result.stdout
+    [line] = result.stderr.splitlines()
+    said = re.fullmatch(
+        r"jobbutik: The database was upgraded; a backup of the old one is in (.+)\.", line
+    )
+    assert said is not None, line
+    backup = Path(said.group(1))
+    assert backup.parent == db.path.parent
+    assert re.fullmatch(re.escape(db.path.name) + rf"\.before-{older}-\d{{14}}\.bak", backup.name)
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    with sqlite3.connect(backup) as old:  # the copy is the database as it was, data and all
+        assert old.execute("SELECT version_num FROM alembic_version").fetchall() == [(older,)]
+        assert old.execute("SELECT count(*) FROM request").fetchone() == (9,)
+    assert schema.current_revision(db) == schema.head_revision()
+    assert schema.check(db) == []
+    assert planner_statistics(db)["ix_request_arrived_status"].split()[0] == "9"
+    # Opened again: nothing left to upgrade, no second backup.
+    again = run(db, "daily", "--date", "2026-11-23")
+    assert again.exit_code == 0 and again.stderr == ""
+    assert sorted(db.path.parent.glob("*.bak")) == [backup]

@@ -5,26 +5,29 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from factories import add_company, add_opening, add_site, at, make_ctx, on_day
 from pypdf import PdfReader
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from test_followups import visit
 
 from jobbutik.domain.errors import JobbutikError, NotFound, PermissionDenied
 from jobbutik.domain.i18n import language, set_language
-from jobbutik.reports import printing
+from jobbutik.reports import pdf, printing
 from jobbutik.reports.receipt import (
     ReceiptRef,
-    log_receipt,
+    receipt_dir,
     receipt_document,
     receipt_for,
     receipts_of,
     render_pdf,
     render_text,
+    save_and_print,
 )
 from jobbutik.services import arrivals, visitation
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
@@ -176,23 +179,70 @@ def test_youth_receipt_has_guidance_and_injunction(database: Database, english: 
     assert receipt.municipality == "Jobcentret"
 
 
-def test_receipt_reading_and_printing_is_audited(database: Database, english: None) -> None:
-    ctx, visitation_id = visit_adult(database)
-    receipt = receipt_for(ctx, visitation_id)
-    log_receipt(ctx, receipt, printing_action())
-    entries = database.read(
-        lambda s: list(s.exec(select(AuditEntry).where(AuditEntry.entity == "receipt")).all())
+def receipt_entries(database: Database) -> list[AuditEntry]:
+    return database.read(
+        lambda s: list(
+            s.exec(
+                select(AuditEntry)
+                .where(AuditEntry.entity == "receipt")
+                .order_by(col(AuditEntry.seq))
+            ).all()
+        )
     )
-    assert [(e.action, e.citizen_id) for e in entries if e.citizen_id] == [
-        ("read", receipt.citizen_id),
-        ("print", receipt.citizen_id),
+
+
+def test_saving_and_printing_a_receipt_is_audited(
+    database: Database, english: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake_command(bin_dir, "lp", 'echo "request id is Skranke-3 (1 file(s))"\n')
+    monkeypatch.setenv("PATH", str(bin_dir) + os.pathsep + "/bin")
+    monkeypatch.setenv("PRINTER", "Skranke")
+    ctx, visitation_id = visit_adult(database)
+    [citizen_id] = database.read(
+        lambda s: list(s.exec(select(Visitation.citizen_id).where(Visitation.id == visitation_id)))
+    )
+    moment = at(date(2026, 11, 23), 11, 5)
+
+    shown = save_and_print(on_day(ctx, moment), visitation_id)
+
+    assert shown.printed
+    assert shown.line.endswith(
+        f"kvittering-2026-11-23-{visitation_id}.txt. Sent kvittering-2026-11-23-"
+        f"{visitation_id}.pdf to the printer. (request id is Skranke-3 (1 file(s)))"
+    )
+    detail = f"receipt visitation {visitation_id}"
+    # Each step once for the report and once in the citizen's own log.
+    assert [
+        (e.action, e.entity, e.actor, e.citizen_id, e.detail, e.at)
+        for e in receipt_entries(database)
+    ] == [
+        (action, "receipt", "demo", who, detail, moment)
+        for action in ("read", "export", "print")
+        for who in (None, citizen_id)
     ]
 
 
-def printing_action():  # type: ignore[no-untyped-def]
-    from jobbutik.store.models import AuditAction
+def test_a_receipt_not_printed_is_saved_and_audited_as_saved(
+    database: Database, english: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no lp here
+    ctx, visitation_id = visit_adult(database)
 
-    return AuditAction.PRINT
+    shown = save_and_print(ctx, visitation_id)
+
+    assert not shown.printed
+    assert shown.line.endswith(
+        ". Not printed: There is no printing on this machine (the lp command is missing): "
+        "save the report to a file instead."
+    )
+    assert [e.action for e in receipt_entries(database)] == ["read", "read", "export", "export"]
+    folder = receipt_dir(ctx)
+    stem = f"kvittering-2026-11-23-{visitation_id}"
+    assert "Jens Møller" in pdf_text(folder / f"{stem}.pdf")
+    assert "Jens Møller" in (folder / f"{stem}.txt").read_text(encoding="utf-8")
+    assert stat.S_IMODE((folder / f"{stem}.pdf").stat().st_mode) == 0o600
 
 
 def test_a_citizens_receipts_newest_first(database: Database, english: None) -> None:
@@ -217,16 +267,36 @@ def test_unknown_visitation_is_not_found(database: Database, english: None) -> N
         receipt_for(ctx, 999)
 
 
-def test_non_latin_names_do_not_break_the_pdf(
+def page_fonts(path: Path) -> set[str]:
+    """The fonts the first page uses, without the subset tag (ABCDEF+DejaVuSansBook)."""
+    resources: Any = PdfReader(path).pages[0]["/Resources"]
+    fonts = resources.get_object()["/Font"].get_object()
+    return {
+        str(font.get_object()["/BaseFont"]).lstrip("/").split("+")[-1] for font in fonts.values()
+    }
+
+
+def test_non_latin_names_print_with_their_own_letters(
     database: Database, english: None, tmp_path: Path
 ) -> None:
+    if pdf.find_unicode_font() is None:
+        pytest.fail(
+            "DejaVu Sans (DejaVuSans.ttf) is not in the system font folders nor in "
+            "$JOBBUTIK_FONT_DIR, so names beyond Latin-1 would lose their accents: install "
+            "fonts-dejavu-core (.ci/run does).",
+            pytrace=False,
+        )
     ctx, visitation_id = visit_adult(database)
-    receipt = receipt_for(ctx, visitation_id)
-    from dataclasses import replace
-
-    odd = replace(receipt, citizen_name="Łukasz Wałęsa – 李")
+    odd = replace(receipt_for(ctx, visitation_id), citizen_name="Łukasz Wałęsa")
     path = render_pdf(odd, tmp_path / "r.pdf")
-    assert "ukasz" in pdf_text(path)
+    lines = pdf_text(path).splitlines()
+    assert "Name Łukasz Wałęsa" in lines
+    assert "Address Ågade 4, 2730" in lines  # the Danish letters print in the same font
+    assert "Lukasz" not in "\n".join(lines)
+    assert page_fonts(path) == {"DejaVuSansBook", "DejaVuSansBold"}
+    # A letter the font lacks is left out (fpdf2 warns); the rest of the name and page print.
+    cjk = render_pdf(replace(odd, citizen_name="Łukasz Wałęsa 李"), tmp_path / "cjk.pdf")
+    assert "Name Łukasz Wałęsa" in [line.rstrip() for line in pdf_text(cjk).splitlines()]
     assert receipt_document(odd).title == "Receipt"
 
 
@@ -297,13 +367,11 @@ def test_printer_refusal_is_one_line(
 def test_without_a_unicode_font_letters_lose_their_accents(
     database: Database, english: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dataclasses import replace
-
-    from jobbutik.reports import pdf
-
     monkeypatch.setattr(pdf, "find_unicode_font", lambda: None)
     ctx, visitation_id = visit_adult(database)
     odd = replace(receipt_for(ctx, visitation_id), citizen_name="Łukasz Wałęsa")
-    text = pdf_text(render_pdf(odd, tmp_path / "r.pdf"))
-    assert "Lukasz Walesa" in text
-    assert "Materielgården" in text
+    path = render_pdf(odd, tmp_path / "r.pdf")
+    lines = pdf_text(path).splitlines()
+    assert "Name Lukasz Walesa" in lines  # Ł → L (no decomposition), ł → l, ę → e
+    assert "Address Ågade 4, 2730" in lines  # Latin-1 keeps the Danish letters
+    assert page_fonts(path) == {"Helvetica", "Helvetica-Bold"}

@@ -50,13 +50,37 @@ def test_an_edited_row_makes_audit_verify_fail(database: Database) -> None:
     make_ctx(database, "boss", roles="admin")
     ok = cli(database.url, "boss", "audit", "verify")
     assert ok.exit_code == 0, ok.output
-    assert "intact" in ok.stdout
+    assert ok.stdout == "The audit log is intact (8 entries).\n"
     _edit(database, 3, detail="something else")
     result = cli(database.url, "boss", "audit", "verify")
     assert result.exit_code == 1
-    assert "broken at entry 3" in one_line_error(result)
+    assert (
+        one_line_error(result)
+        == "jobbutik: The audit log is broken at entry 3: changed or removed."
+    )
     # `db check` names it too.
     assert "entry 3" in cli(database.url, "boss", "db", "check").stderr
+
+
+def test_an_edited_row_with_its_hash_recomputed_is_found_at_the_next(database: Database) -> None:
+    """Whoever edits an entry and computes its hash again still breaks the link the next entry
+    holds to it (re-sealing the whole chain is what a keyed chain must stop)."""
+    fill(database)
+    make_ctx(database, "boss", roles="admin")
+
+    def reseal(session: Session) -> None:
+        entry = session.exec(select(AuditEntry).where(AuditEntry.seq == 3)).one()
+        entry.detail = "something else"
+        entry.hash = audit.entry_hash(entry)
+        session.add(entry)
+
+    database.write(reseal)
+    result = cli(database.url, "boss", "audit", "verify")
+    assert result.exit_code == 1
+    assert (
+        one_line_error(result)
+        == "jobbutik: The audit log is broken at entry 4: changed or removed."
+    )
 
 
 def test_cutting_the_oldest_entries_is_found(sqlite_database: Database) -> None:
@@ -64,8 +88,11 @@ def test_cutting_the_oldest_entries_is_found(sqlite_database: Database) -> None:
     fill(sqlite_database)
     sqlite_database.write(lambda s: s.execute(delete(AuditEntry).where(col(AuditEntry.seq) <= 2)))
     result = audit.verify(sqlite_database)
-    assert not result.ok
-    assert result.first_broken_seq == 3
+    assert (result.ok, result.first_broken_seq, result.message) == (
+        False,
+        3,
+        "The audit log is broken at entry 3: changed or removed.",
+    )
 
 
 def test_purge_keeps_the_chain_verifiable(database: Database) -> None:
@@ -96,7 +123,11 @@ def test_purge_keeps_the_chain_verifiable(database: Database) -> None:
 
     database.write(move)
     moved = audit.verify(database)
-    assert not moved.ok and "anchor" in moved.message
+    assert (moved.ok, moved.message) == (
+        False,
+        "The audit log's purge anchor was changed: it does not match the purge recorded in the "
+        "log.",
+    )
 
 
 def test_retention_setting_for_the_log(sqlite_database: Database) -> None:
@@ -129,7 +160,7 @@ def test_citizen_export_lists_every_use_and_logs_itself(database: Database, tmp_
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8-sig")
     assert path_mode(out) == 0o600
-    assert "010190-XXXX" in text and CPR not in text and "0101901234"[:6] + "1234" not in text
+    assert "010190-XXXX" in text and CPR not in text and "010190-1234" not in text
     assert "Registration" in text and "Looked up" in text
     pdf = tmp_path / "indsigt.pdf"
     assert (
@@ -146,8 +177,12 @@ def test_citizen_export_lists_every_use_and_logs_itself(database: Database, tmp_
 
 def test_citizen_export_refusals(sqlite_database: Database) -> None:
     make_ctx(sqlite_database, "boss", roles="admin")
-    assert "No citizen" in one_line_error(cli(sqlite_database, "boss", "audit", "citizen", CPR))
-    assert "CPR" in one_line_error(cli(sqlite_database, "boss", "audit", "citizen", "12"))
+    assert one_line_error(cli(sqlite_database, "boss", "audit", "citizen", CPR)) == (
+        "jobbutik: No citizen with CPR number 010190-XXXX (an anonymised one cannot be found)."
+    )
+    assert one_line_error(cli(sqlite_database, "boss", "audit", "citizen", "12")) == (
+        "jobbutik: A CPR number has 10 digits; this has 2."
+    )
     usage = cli(sqlite_database, "boss", "audit", "citizen", CPR, "--format", "pdf")
     assert usage.exit_code == 2
 

@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from pathlib import Path
 
 import pytest
 from factories import make_ctx
 from sqlmodel import func, select
-from trust_helpers import cli, one_line_error, path_mode, register_and_visit, setup_visits
+from trust_helpers import (
+    DESK_ROLES,
+    cli,
+    one_line_error,
+    path_mode,
+    register_and_visit,
+    setup_visits,
+)
 
 from jobbutik.services import audit, backup
 from jobbutik.store.db import Database
@@ -24,48 +30,65 @@ def _count(db: Database, table: type) -> int:
 
 @pytest.mark.slow
 def test_a_backup_taken_during_writes_restores_and_passes_db_check(
-    sqlite_database: Database, tmp_path: Path
+    sqlite_database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     setup = setup_visits(sqlite_database)
     admin = make_ctx(sqlite_database, "boss", roles="admin")
     for n in range(8):  # some pages to copy
         register_and_visit(setup["ctx"], n, setup["site"], setup["openings"])
     stop = threading.Event()
+    committed = threading.Condition()
     written: list[int] = []
     errors: list[BaseException] = []
 
     def writer() -> None:
         writer_db = Database(sqlite_database.url)
-        ctx = make_ctx(writer_db, "demo")
+        ctx = make_ctx(writer_db, "demo", roles=DESK_ROLES)
         n = 1000
         try:
             while not stop.is_set():
                 register_and_visit(ctx, n, setup["site"], setup["openings"])
-                written.append(n)
+                with committed:
+                    written.append(n)
+                    committed.notify_all()
                 n += 1
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
+            with committed:
+                stop.set()
+                committed.notify_all()
             writer_db.dispose()
 
+    def commits_after(count: int, more: int) -> None:
+        with committed:
+            committed.wait_for(lambda: len(written) >= count + more or stop.is_set(), timeout=30)
+        assert not errors, errors
+        assert len(written) >= count + more, "the writer was blocked by the backup"
+
+    steps: list[tuple[int, int, int]] = []  # (pages done, pages in all, writer's commits)
+
+    def progress(done: int, total: int) -> None:
+        steps.append((done, total, len(written)))
+        if len(steps) == 1:
+            # The copy has begun: the writer must keep committing while it goes on.
+            commits_after(steps[0][2], 3)
+
+    # One page per step, so the copy is many steps long.
+    monkeypatch.setattr(backup, "PAGES_PER_STEP", 1)
     thread = threading.Thread(target=writer)
     thread.start()
     try:
-        time.sleep(0.3)
-        before = len(written)
-        # Small steps, so the copy spans many commits of the writer.
-        original = backup.PAGES_PER_STEP
-        backup.PAGES_PER_STEP = 1
-        try:
-            result = backup.backup(admin, tmp_path / "copy.sqlite")
-        finally:
-            backup.PAGES_PER_STEP = original
-        time.sleep(0.3)
+        commits_after(0, 1)  # the writer is under way before the backup starts
+        result = backup.backup(admin, tmp_path / "copy.sqlite", progress=progress)
     finally:
         stop.set()
         thread.join(timeout=30)
     assert not errors, errors
-    assert len(written) > before, "the writer was blocked by the backup"
+    first, last = steps[0], steps[-1]
+    assert len(steps) == last[1] > 1  # one step per page
+    assert (first[0], last[0]) == (1, last[1])
+    assert last[2] - first[2] >= 3, "no commit happened while the copy was taken"
     assert path_mode(result.path) == 0o600
     conn = sqlite3.connect(result.path)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -82,7 +105,11 @@ def test_a_backup_taken_during_writes_restores_and_passes_db_check(
     restored_db = Database(str(target))
     try:
         copied = _count(restored_db, Visitation)
-        assert 8 <= copied <= live_visits
+        # The copy is the database as the backup began: the first 8, and what the writer had
+        # saved before the first step (+1: a commit it had made but not yet counted); none of
+        # the commits made during the copy.
+        assert 8 <= copied <= 8 + first[2] + 1
+        assert live_visits == 8 + len(written)
         # Every visitation in the copy is whole: its audit entry is there (one snapshot).
         audited = restored_db.read(
             lambda s: s.exec(
@@ -134,7 +161,10 @@ def test_the_database_itself_is_not_a_backup_target(sqlite_database: Database) -
     make_ctx(sqlite_database, "boss", roles="admin")
     assert sqlite_database.path is not None
     result = cli(sqlite_database, "boss", "backup", str(sqlite_database.path))
-    assert "the database itself" in one_line_error(result)
+    assert one_line_error(result) == (
+        f"jobbutik: {sqlite_database.path} is the database itself: give another file for the "
+        "backup."
+    )
 
 
 def test_restore_refuses_what_is_not_a_jobbutik_database(

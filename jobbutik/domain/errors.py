@@ -44,7 +44,8 @@ class FormErrors(ValidationError):
     """Several fields refused at once: `errors` maps each field to its message."""
 
     def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()), field=next(iter(errors), None))
+        # each message is a sentence of its own: one line reads "A. B.", not "A.; B."
+        super().__init__(" ".join(errors.values()), field=next(iter(errors), None))
         self.errors = errors
 
 

@@ -201,6 +201,10 @@ _DANISH_FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "ae", "ö"
 _SPELLED_OUT = ((re.compile("oe+"), "o"), (re.compile("a{2,}"), "a"))
 
 
+# The stored search key of a name is kept in a column of this width.
+NAME_KEY_LENGTH = 200
+
+
 def fold_name(name: str) -> str:
     """A search key for a name: `Møller`, `Moeller`, `Moller` and `MØLLER` all give `moller`;
     `Åse`, `Aase` and `Ase` give `ase`; `Ærø` and `Aero` give `aero`; other accents are
@@ -214,3 +218,11 @@ def fold_name(name: str) -> str:
     for pattern, letter in _SPELLED_OUT:
         stripped = pattern.sub(letter, stripped)
     return " ".join(stripped.split())
+
+
+def name_key(name: str) -> str:
+    """The stored search key of a name: `fold_name`, cut to `NAME_KEY_LENGTH`. Folding can make a
+    name longer than it was typed (æ → ae, ß → ss), and the column would refuse it; two names
+    alike in their first 200 folded letters are found together, which a search can bear. Free
+    text (requirements, wishes) is folded whole with `fold_name`."""
+    return fold_name(name)[:NAME_KEY_LENGTH].rstrip()

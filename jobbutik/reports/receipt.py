@@ -372,11 +372,20 @@ def receipt_dir(ctx: ServiceContext) -> Path:
     return folder
 
 
-def save_and_print(ctx: ServiceContext, visitation_id: int) -> str:
+@dataclass(frozen=True)
+class ReceiptDone:
+    """What became of a receipt: the one line to show, and whether it reached a printer (when
+    not, the desk must see it: the citizen should not leave without it)."""
+
+    line: str
+    printed: bool
+
+
+def save_and_print(ctx: ServiceContext, visitation_id: int) -> ReceiptDone:
     """Save the receipt of a saved visitation as PDF and plain text next to the database (the
     same private folder, 0600 files) and send the PDF to the default printer with `lp` where
-    there is one; return the one line to show (it says where the files are when nothing was
-    printed). Printed again later, it is the same receipt, read from what was stored."""
+    there is one; say what happened (where the files are, and why nothing was printed). Printed
+    again later, it is the same receipt, read from what was stored."""
     from jobbutik.reports.printing import PrintError, print_file
 
     receipt = receipt_for(ctx, visitation_id)
@@ -399,6 +408,6 @@ def save_and_print(ctx: ServiceContext, visitation_id: int) -> str:
     try:
         printed = print_file(pdf_path)
     except PrintError as exc:
-        return _("{saved} Not printed: {error}").format(saved=saved, error=exc)
+        return ReceiptDone(_("{saved} Not printed: {error}").format(saved=saved, error=exc), False)
     log_receipt(ctx, receipt, AuditAction.PRINT)
-    return f"{saved} {printed}"
+    return ReceiptDone(f"{saved} {printed}", True)

@@ -114,11 +114,13 @@ def _target_path(db_path: Path, target: Path, now: datetime) -> Path:
 
 
 def copy_sqlite(
-    source: Path, target: Path, *, progress: Progress | None = None, pages: int = PAGES_PER_STEP
+    source: Path, target: Path, *, progress: Progress | None = None, pages: int | None = None
 ) -> None:
-    """Copy the SQLite database `source` into the new file `target` (0600, written whole).
+    """Copy the SQLite database `source` into the new file `target` (0600, written whole), `pages`
+    at a time (PAGES_PER_STEP, read when called, so a change to it takes effect).
 
     One read transaction on the source pins a consistent snapshot (WAL: writers go on)."""
+    pages = PAGES_PER_STEP if pages is None else pages
     src = sqlite3.connect(source, timeout=15, isolation_level=None)
     try:
         with (

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from jobbutik.domain.errors import NotFound, ValidationError
 from jobbutik.domain.i18n import N_, _
-from jobbutik.domain.identity import CprError, fold_name, mask_cpr, parse_cpr
+from jobbutik.domain.identity import CprError, mask_cpr, name_key, parse_cpr
 from jobbutik.domain.vocabulary import (
     ActivationOutcome,
     ActivationStatus,
@@ -461,7 +461,7 @@ def new_citizen_row(
     return Citizen(
         cpr=cpr,
         name=name,
-        name_folded=fold_name(name),
+        name_folded=name_key(name),
         birth_date=birth_date,
         phone=phone or None,
         email=email or None,

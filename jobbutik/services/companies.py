@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from jobbutik.domain.contact import check_email, check_name, check_phone, check_postcode
 from jobbutik.domain.errors import FormErrors, NotFound, ValidationError
 from jobbutik.domain.i18n import _
-from jobbutik.domain.identity import CvrError, fold_name, mask_cpr, parse_cvr
+from jobbutik.domain.identity import CvrError, mask_cpr, name_key, parse_cvr
 from jobbutik.domain.text import require_plain_text
 from jobbutik.domain.vocabulary import AuditEntity
 from jobbutik.services import audit
@@ -132,7 +132,7 @@ def validate_company(form: CompanyForm) -> dict[str, str]:
 def _apply(company: Company, form: CompanyForm) -> None:
     company.cvr = parse_cvr(form.cvr)
     company.name = " ".join(form.name.split())
-    company.name_folded = fold_name(company.name)
+    company.name_folded = name_key(company.name)
     company.address = form.address.strip()
     company.postcode = form.postcode.strip() or None
     company.industry = form.industry.strip()

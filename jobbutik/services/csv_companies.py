@@ -28,7 +28,7 @@ from jobbutik.domain.contact import check_email, check_phone, check_postcode
 from jobbutik.domain.dates import parse_day
 from jobbutik.domain.errors import ValidationError
 from jobbutik.domain.i18n import _
-from jobbutik.domain.identity import CvrError, fold_name, parse_cvr
+from jobbutik.domain.identity import CvrError, fold_name, name_key, parse_cvr
 from jobbutik.domain.vocabulary import AuditEntity
 from jobbutik.services import audit
 from jobbutik.services.companies import AGREEMENTS, CompanyForm, danish_sort_key
@@ -112,7 +112,7 @@ def _insert_companies(
         Company(
             cvr=r.cvr,
             name=r.name,
-            name_folded=fold_name(r.name),
+            name_folded=name_key(r.name),
             address=r.address.strip(),
             postcode=r.postcode.strip() or None,
             industry=r.industry.strip(),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from sqlmodel import Session, col, select
 
@@ -58,6 +60,17 @@ def postcode_distance(a: str | None, b: str | None) -> int | None:
     return FAR
 
 
+def wished_in(industries: Sequence[str]) -> Callable[[str], bool]:
+    """Tells whether one of the wished `industries` matches an industry or a title. Each text is
+    compared once: openings repeat industries and titles, and ranking scores every one."""
+
+    @cache
+    def wished(text: str) -> bool:
+        return any(industry_matches(industry, text) for industry in industries)
+
+    return wished
+
+
 @dataclass(frozen=True)
 class Match:
     opening_id: int
@@ -80,15 +93,23 @@ def score_opening(
     today: date,
     *,
     needs_interpreter: bool = False,
+    wished: Callable[[str], bool] | None = None,
 ) -> tuple[int, list[str]]:
-    """The opening's score for this citizen and the reasons, one per point given or taken."""
+    """The opening's score for this citizen and the reasons, one per point given or taken;
+    `wished` is `wished_in(facts.industries)`, made once when scoring many openings."""
+    wished = wished or wished_in(facts.industries)
     score = 0
     reasons: list[str] = []
-    if any(industry_matches(wished, opening.industry) for wished in facts.industries):
+    if wished(opening.industry):
         score += W_INDUSTRY
         reasons.append(
             _("+{n} wished industry ({industry})").format(n=W_INDUSTRY, industry=opening.industry)
         )
+    elif wished(opening.title):
+        # Consultants type the work wished ("chauffør", "kassedame") as often as its industry,
+        # and employers file "Chauffør" under "Vognmand" as often as under "Transport".
+        score += W_INDUSTRY
+        reasons.append(_("+{n} wished work ({title})").format(n=W_INDUSTRY, title=opening.title))
     if facts.hours_wanted:
         if abs(facts.hours_wanted - opening.hours_per_week) <= HOURS_CLOSE:
             score += W_HOURS_CLOSE
@@ -173,10 +194,11 @@ def rank_openings(
             )
         ).all()
         matches = []
+        wished = wished_in(facts.industries)
         for opening, company in rows:
             assert opening.id is not None
             score, reasons = score_opening(
-                opening, facts, postcode, today, needs_interpreter=interpreter
+                opening, facts, postcode, today, needs_interpreter=interpreter, wished=wished
             )
             matches.append(
                 Match(

@@ -7,13 +7,14 @@ from typing import Any
 
 from sqlalchemy import String, literal
 
-from jobbutik.domain.identity import fold_name
+from jobbutik.domain.identity import name_key
 
 
 def search_words(term: str) -> list[str]:
     """The folded words of `term`, longest first: the longest narrows most, so it is the one a
-    search looks up in an index; the others filter what that finds."""
-    return sorted(fold_name(term).split(), key=len, reverse=True)
+    search looks up in an index; the others filter what that finds. Folded as the stored keys are
+    (cut to their length), so a whole long name typed still finds itself."""
+    return sorted(name_key(term).split(), key=len, reverse=True)
 
 
 def starts_words(column: Any, words: list[str]) -> list[Any]:

@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import Index, UniqueConstraint, delete, event, insert, inspect
 from sqlmodel import Field, SQLModel
 
+from jobbutik.domain.identity import NAME_KEY_LENGTH
+
 # The stored values live in the vocabulary; re-exported for the callers that import them with the
 # tables.
 from jobbutik.domain.vocabulary import (  # noqa: F401
@@ -59,7 +61,7 @@ class Citizen(SQLModel, table=True):
     cpr: str = Field(max_length=10, unique=True)  # ten digits, no hyphen
     name: str = Field(max_length=200)
     # Lower-case, spellings folded (ø/oe→o, å/aa→a, æ→ae; see fold_name): what search matches.
-    name_folded: str = Field(max_length=200, index=True)
+    name_folded: str = Field(max_length=NAME_KEY_LENGTH, index=True)
     birth_date: date = Field(index=True)
     phone: str | None = Field(default=None, max_length=32)
     email: str | None = Field(default=None, max_length=200)
@@ -90,8 +92,8 @@ class CitizenNameTail(SQLModel, table=True):
     __table_args__ = (Index("ix_citizennametail_tail", "tail", "name_folded", "citizen_id"),)
 
     citizen_id: int = Field(foreign_key="citizen.id", primary_key=True, ondelete="CASCADE")
-    tail: str = Field(max_length=200, primary_key=True)
-    name_folded: str = Field(max_length=200)
+    tail: str = Field(max_length=NAME_KEY_LENGTH, primary_key=True)
+    name_folded: str = Field(max_length=NAME_KEY_LENGTH)
 
 
 def citizen_tail_rows(citizen_id: int, name_folded: str) -> list[dict[str, Any]]:
@@ -246,7 +248,7 @@ class Company(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     cvr: str = Field(max_length=8, unique=True)
     name: str = Field(max_length=200)
-    name_folded: str = Field(max_length=200, index=True)
+    name_folded: str = Field(max_length=NAME_KEY_LENGTH, index=True)
     address: str = ""
     postcode: str | None = Field(default=None, max_length=4)
     industry: str = ""

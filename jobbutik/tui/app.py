@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -52,6 +53,9 @@ if TYPE_CHECKING:
     from jobbutik.services.drafts import SavedDraft
     from jobbutik.store.db import Database
     from jobbutik.tui.screens.withdraw import Withdrawal
+
+# The same notice asked for twice within this many seconds is shown once (see `notify`).
+SAME_NOTICE_SECONDS = 1.0
 
 
 class JobbutikApp(CrashHandling):
@@ -98,6 +102,7 @@ class JobbutikApp(CrashHandling):
         self._releases: dict[int, Worker[None]] = {}  # claims being let go, by request id
         self.crash_log = crash_log_path(settings.db)
         self._crash_times: list[float] = []
+        self._notices_just_shown: dict[tuple[str, str], float] = {}  # → when
 
     def notify(
         self,
@@ -112,6 +117,16 @@ class JobbutikApp(CrashHandling):
         markup (Textual's default), from whichever screen it comes; a control character stored
         before input refused them is shown as a mark."""
         message, title = visible(message), visible(title)
+        # One failure can reach the desk by two ways at once (a form refused for a busy database,
+        # and the draft written beside it): the same words twice within a moment are noise. A
+        # repeat later (Ctrl+S again) is shown again, so the desk sees its try was answered.
+        now = time.monotonic()
+        self._notices_just_shown = {
+            k: t for k, t in self._notices_just_shown.items() if now - t < SAME_NOTICE_SECONDS
+        }
+        if (message, severity) in self._notices_just_shown:
+            return
+        self._notices_just_shown[message, severity] = now
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # -- start-up ------------------------------------------------------------------------------
@@ -136,6 +151,9 @@ class JobbutikApp(CrashHandling):
             for closed in kept.closed:  # their request was saved or closed meanwhile
                 self.drafts.drop(closed)
             self.today_screen.context_ready()
+            home = self.home_section()
+            if home != "today":  # a role without the board starts where it works
+                self._start_section(home)
             self.screen.refresh_bindings()
             self.offer_drafts()
             return

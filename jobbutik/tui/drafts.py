@@ -276,6 +276,7 @@ class KeepsDraft:
         """Saved (or withdrawn): the draft goes, and nothing is kept from now on."""
         if self._autosave is not None:
             self._autosave.stop()
+            self._autosave = None
         self._opened_with, self._loading = None, False
         cast("Any", self).app.drafts.drop(self.draft_key)
 

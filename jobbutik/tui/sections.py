@@ -4,8 +4,10 @@ A section key brings its section forward from anywhere with the screens it had o
 own section it goes back to the section's first screen — asking first when a form or a
 conversation closed that way holds unsaved input (it is kept as a draft either way). Details and
 forms are pushed onto the current section; Escape goes back within it, and from a section's first
-screen to Today. A screen shows in one place at a time (an id open in another section is closed
-there first, its draft kept), and a screen that is saving is not left until its save is done.
+screen to the user's home section: Today, or for a role that may not read the board (an admin
+only) the first section the role may use, where the app starts too. A screen shows in one place
+at a time (an id open in another section is closed there first, its draft kept), and a screen
+that is saving is not left until its save is done.
 """
 
 from __future__ import annotations
@@ -91,6 +93,17 @@ class Sections(App[None]):
         screen = self.get_screen_stack("today")[0]
         assert isinstance(screen, TodayScreen)
         return screen
+
+    def home_section(self) -> str:
+        """The first section (in the order of MODES, Today first) the user's roles may open; an
+        admin who does no case work starts on Staff rather than on a board they may not read."""
+        if self.context is None:
+            return "today"
+        for section in self.MODES:
+            permission = COMMAND_BY_ACTION[section].permission
+            if permission is None or self.context.can(permission):
+                return section
+        return "today"  # no section at all: the board says why
 
     def open_section(self, section: str) -> None:
         """Bring `section` forward as the user left it; in it already: back to its first screen
@@ -214,11 +227,14 @@ class Sections(App[None]):
     # -- the screen stack ------------------------------------------------------------------------
 
     def pop_screen(self) -> AwaitComplete:
-        """Back within the section; from a section's first screen back to Today."""
+        """Back within the section; from a section's first screen to the home section."""
         if len(self.screen_stack) > 1:
             return super().pop_screen()
-        if self.current_mode != "today":
-            self.switch_mode("today")
+        home = self.home_section()
+        if home in self._screen_stacks:
+            self.switch_mode(home)  # nothing to do when in it already
+        else:
+            self._start_section(home)  # its first screen was closed: it opens afresh
         return AwaitComplete.nothing()
 
     def push_screen(

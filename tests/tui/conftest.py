@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from factories import ALL_ROLES, NOW, TODAY, add_staff
+from helpers import record_errors, reported
 
 from jobbutik.domain.clock import Clock
 from jobbutik.services.config import Settings
@@ -48,6 +49,22 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{CRASHES_EXPECTED}: the test makes the app crash on purpose (no crash check)"
     )
+
+
+@pytest.fixture(autouse=True)
+def _errors_seen_by_a_test(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every app a test builds (by `make_app` or by hand) records the errors of ours it shows; one
+    that no `settle(…, expect_errors=…)` took fails the test at its end, so a red notice cannot
+    pass unseen."""
+    apps = record_errors(monkeypatch)
+    yield
+    unseen = [error for app in apps for error in reported(app)]
+    if unseen:
+        pytest.fail(
+            "the app showed errors the test did not expect: "
+            + "; ".join(f"{type(e).__name__}: {e}" for e in unseen),
+            pytrace=False,
+        )
 
 
 def fail_on_crashes(request: pytest.FixtureRequest, apps: list[Any]) -> None:

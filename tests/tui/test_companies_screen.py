@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from factories import add_company, make_ctx, valid_cvr
-from helpers import field_error, screen_text, settle, start, type_into
+from helpers import field_error, screen_text, search_done, settle, start, type_into
 from sqlmodel import select
 
 from jobbutik.services import companies
@@ -131,8 +131,7 @@ async def test_register_search_and_history(make_app, tui_database: Database) -> 
         assert app.screen.id == "companies"
         assert [h.name for h in app.screen.hits] == ["Møller VVS ApS", "Åse's Blomster"]
         await pilot.press(*"moeller")
-        await pilot.pause(0.3)
-        await settle(pilot)
+        await search_done(pilot)
         assert [h.name for h in app.screen.hits] == ["Møller VVS ApS"]
         # A CVR number already registered is refused at the field; nothing is lost.
         await pilot.press("ctrl+n")

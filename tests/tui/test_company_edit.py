@@ -5,7 +5,7 @@ company's page showing typed text as typed."""
 from __future__ import annotations
 
 from factories import add_opening, make_ctx, valid_cvr
-from helpers import field_error, notices, screen_text, settle, start, type_into
+from helpers import field_error, notices, screen_text, search_done, settle, start, type_into
 from sqlmodel import select
 
 from jobbutik.services import companies
@@ -98,8 +98,7 @@ async def test_typed_markup_is_shown_as_typed(make_app, tui_database: Database) 
         await settle(pilot)
         assert "Bager [b]Jensen" in screen_text(app)
         await pilot.press(*"qq", "left_square_bracket", "slash", "right_square_bracket")
-        await pilot.pause(0.3)
-        await settle(pilot)
+        await search_done(pilot)
         assert "No company matches 'qq[/]'" in screen_text(app)
         await pilot.press("ctrl+o")
         await settle(pilot)

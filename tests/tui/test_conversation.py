@@ -9,6 +9,7 @@ from factories import add_company, add_opening, add_site, make_ctx
 from helpers import field_error, notices, screen_text, settle, start, type_into
 from sqlmodel import func, select
 
+from jobbutik.domain.errors import CapacityFull, FormErrors, ValidationError
 from jobbutik.services import arrivals, visitation
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
 from jobbutik.services.visitation import ActivationChoice, Facts, VisitationPlan
@@ -172,10 +173,15 @@ async def test_exemption_needs_a_written_reason(make_app, tui_database, seeded) 
         await type_into(pilot, "#exempt", "")
         await pilot.press("space", "tab", *"Syg")
         await pilot.press("ctrl+s")
-        await settle(pilot)
+        shown = await settle(pilot, expect_errors=(FormErrors,))
         assert screen.result is None
         assert screen.step == 3
-        assert "written reason" in field_error(pilot, "exemption_reason")
+        reason = (
+            "An exemption from immediate activation needs a written reason (at least 10 "
+            "characters)."
+        )
+        assert [str(e) for e in shown] == [reason]
+        assert field_error(pilot, "exemption_reason") == reason
         assert screen.query_one("#exemption_reason").value == "Syg"  # nothing typed is lost
         assert count(tui_database, Visitation) == 0
         await pilot.press(*"emeldt med lægeerklæring til og med fredag")
@@ -205,9 +211,11 @@ async def test_override_without_reason_is_refused_at_the_field(
         await settle(pilot)
         await pilot.press("tab", "down", "enter")  # a site
         await pilot.press("ctrl+s")
-        await settle(pilot)
+        shown = await settle(pilot, expect_errors=(FormErrors,))
         assert screen.step == 2
-        assert "written reason" in field_error(pilot, "override_reason")
+        reason = "The rules propose jobparat: choosing aktivitetsparat needs a written reason."
+        assert [str(e) for e in shown] == [reason]
+        assert field_error(pilot, "override_reason") == reason
         assert app.focused is screen.query_one("#override_reason")
         assert screen.query_one("#job_wishes").value == "Kontor"
         assert screen.activation_step.site_id == seeded["site"]
@@ -240,10 +248,13 @@ async def test_a_site_that_filled_up_is_refused_and_nothing_saved(
             ),
         )
         await pilot.press("ctrl+s")
-        await settle(pilot)
+        shown = await settle(pilot, expect_errors=(CapacityFull,))
         assert screen.result is None
         assert screen.step == 3
-        assert "no free seat" in field_error(pilot, "activation")
+        full = "Afklaringsforløb has no free seat from 24.11.2026: choose another site or date."
+        assert [str(e) for e in shown] == [full]
+        assert notices(app)[-1] == full
+        assert field_error(pilot, "activation") == full
         # The list, read again for the date, no longer offers the full course.
         await type_into(pilot, "#start_date", "24.11.2026")
         await settle(pilot)
@@ -402,7 +413,11 @@ async def test_typed_site_names_and_an_unwritable_receipt_folder(
         await settle(pilot)
         assert screen.result is not None
         await pilot.press("ctrl+r")
-        await settle(pilot)
-        assert "The receipt could not be saved" in notices(app)[-1]
-        assert "The conversation itself is saved" in notices(app)[-1]
+        shown = await settle(pilot, expect_errors=(ValidationError,))
+        refusal = (
+            "The receipt could not be saved: File exists "
+            f"({tui_database.path.parent / 'receipts'}). The conversation itself is saved."
+        )
+        assert [str(e) for e in shown] == [refusal]
+        assert notices(app)[-1] == refusal
     assert count(tui_database, Visitation) == 1

@@ -9,17 +9,15 @@ import asyncio
 import threading
 from typing import Any
 
-from helpers import notices, release_held_claim, screen_text, settle, start, type_into
+from helpers import notices, release_held_claim, screen_text, settle, start, type_into, wait_until
 from test_conversation import arrive, next_step, open_conversation, seeded  # noqa: F401
 
-from jobbutik.domain.errors import DatabaseBusy
+from jobbutik.domain.errors import ClaimLost, DatabaseBusy, JobbutikError, ValidationError
 from jobbutik.services import claims, drafts
 from jobbutik.store.models import Request
 from jobbutik.tui.conversation.screen import ConversationScreen
 from jobbutik.tui.drafts import DraftKey, KeepsDraft
 from jobbutik.tui.screens.drafts import DraftsScreen
-
-AUTOSAVED = KeepsDraft.AUTOSAVE_SECONDS + 0.3
 
 
 def kept(app: Any) -> dict[tuple[str, str], dict[str, Any]]:
@@ -36,10 +34,21 @@ def row_of(offer: DraftsScreen, form: str) -> int:
     return [d.form for d in offer.kept].index(form)
 
 
-async def autosaved(pilot: Any) -> None:
-    """Wait, as a user who stops typing, until the draft is kept."""
-    await pilot.pause(AUTOSAVED)
-    await settle(pilot)
+async def autosaved(
+    pilot: Any, expect_errors: tuple[type[JobbutikError], ...] = ()
+) -> list[JobbutikError]:
+    """Wait, as a user who stops typing, until the draft is kept (or its write fails with one of
+    `expect_errors`, returned)."""
+    await pilot.pause()  # the typing's last change reaches the screen, which starts its timer
+    screen: Any = pilot.app.screen
+    screen_autosaves = isinstance(screen, KeepsDraft)
+    return await wait_until(
+        pilot,
+        lambda: not screen_autosaves or screen._autosave is None,
+        timeout=KeepsDraft.AUTOSAVE_SECONDS + 5,
+        what="the autosave",
+        expect_errors=expect_errors,
+    )
 
 
 async def a_conversation_to_step_5(pilot: Any, seeded: dict[str, Any]) -> ConversationScreen:  # noqa: F811
@@ -199,8 +208,14 @@ async def test_a_save_refused_for_a_lost_claim_keeps_the_draft(
         await settle(pilot)
         assert "Another desk has this conversation now" in notices(app)[-1]
         await pilot.press("ctrl+s")
-        await settle(pilot)
+        shown = await settle(pilot, expect_errors=(ClaimLost,))
         assert screen.result is None and screen.step == 5
+        lost = (
+            "The conversation is no longer yours (released or taken over by another desk): "
+            "nothing was saved; your input is kept as a draft."
+        )
+        assert [str(e) for e in shown] == [lost]
+        assert notices(app)[-1] == lost
         assert "Not saved: The conversation is no longer yours" in screen_text(app)
         assert kept(app)["conversation", str(request_id)]["facts"]["job_wishes"] == "Kontor"
         await pilot.press("escape")
@@ -266,7 +281,8 @@ async def test_a_failed_write_is_told_and_the_draft_kept(make_app, monkeypatch) 
     async with app.run_test(size=(120, 40)) as pilot:
         await start(pilot)
         await pilot.press("f2", *"0101801234")
-        await autosaved(pilot)
+        shown = await autosaved(pilot, expect_errors=(DatabaseBusy,))
+        assert [str(e) for e in shown] == ["The database is busy: try again in a moment."]
         assert "The database is busy: try again in a moment." in notices(app)
         assert kept(app) == {}
         monkeypatch.setattr(drafts, "save", real)
@@ -407,7 +423,9 @@ async def test_a_draft_whose_request_closed_meanwhile_goes_when_opened(
         assert isinstance(app.screen, DraftsScreen)
         visitation.withdraw(ctx, request_id, "job")  # at another desk, while the list shows
         await pilot.press("enter")
-        await settle(pilot)
-        assert "already closed" in notices(app)[-1]
+        shown = await settle(pilot, expect_errors=(ValidationError,))
+        closed = "This request is already closed (Turned at the door)."
+        assert [str(e) for e in shown] == [closed]
+        assert notices(app)[-1] == closed
         assert kept(app) == {}
         assert app.drafts.kept() == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from factories import add_company, add_opening, make_ctx
-from helpers import screen_text, settle, start, type_into
+from helpers import screen_text, search_done, settle, start, type_into
 from sqlmodel import select
 
 from jobbutik.services import arrivals
@@ -17,8 +17,7 @@ from jobbutik.store.models import Company, JobOpening
 async def search_for(pilot, text: str) -> list[str]:
     """Type `text` into the search box key by key, as at the desk, and read the hits."""
     await type_into(pilot, "#search-box", text)
-    await pilot.pause(0.3)  # the debounce
-    await settle(pilot)
+    await search_done(pilot)
     return [h.name for h in pilot.app.screen.hits]
 
 

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from factories import add_site, at, make_ctx, on_day, valid_cvr
-from helpers import screen_text, settle, start, type_into
+from helpers import screen_text, search_done, settle, start, type_into
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
@@ -229,8 +229,7 @@ def test_hostile_text_renders_literally_on_every_screen(
             await pilot.press("f3")
             await settle(pilot)
             await type_into(pilot, "#search-box", keys["cpr"][:6])
-            await pilot.pause(0.3)  # the search waits for a pause in the typing
-            await settle(pilot)
+            await search_done(pilot)
             _check_screen(app, value)
             assert value in _cells(app)
             await pilot.press("enter", "enter")  # to the results, then the citizen

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers import notices, settle, start
+from helpers import notices, search_done, settle, start, wait_until
 from textual.command import CommandPalette
 
 from jobbutik.tui.drafts import DraftKey
@@ -29,8 +29,7 @@ async def keys(pilot: Any, *keys: str) -> None:
 async def search_for(pilot: Any, name: str) -> None:
     """Type a name into the search box and wait, as a user does, for the list to show."""
     await keys(pilot, *name)
-    await pilot.pause(0.4)  # the search runs once typing pauses
-    await settle(pilot)
+    await search_done(pilot)
 
 
 def where(app: Any) -> tuple[str, str]:
@@ -179,15 +178,20 @@ async def test_the_palette_offers_no_screenshot_and_speaks_danish(make_app) -> N
             assert english not in titles
         await keys(pilot, *"screens")
         assert not any("Screenshot" in title for title in await palette_options(pilot))
-        await pilot.pause(1.0)  # Textual waits a moment before it says nothing matched
-        assert await palette_options(pilot) == ["Ingen match"]
+        # Textual says nothing matched once its countdown runs out: wait for it to say so.
+        await wait_until(pilot, lambda: options_shown(app) == ["Ingen match"], what="'Ingen match'")
 
 
 async def palette_options(pilot: Any) -> list[str]:
-    """The first line of every option the palette shows now."""
-    await pilot.pause(0.3)  # the palette gathers its hits in the background
+    """The first line of every option the palette shows once it has gathered its hits (`settle`
+    waits for its gathering worker)."""
     await settle(pilot)
-    options = pilot.app.screen.query_one("CommandList")
+    return options_shown(pilot.app)
+
+
+def options_shown(app: Any) -> list[str]:
+    """The first line of every option the palette shows now."""
+    options = app.screen.query_one("CommandList")
     prompts = [options.get_option_at_index(i).prompt for i in range(options.option_count)]
     return [str(getattr(p, "renderable", p)).split("\n")[0] for p in prompts]
 

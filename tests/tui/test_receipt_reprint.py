@@ -21,10 +21,11 @@ JENS = "0101901234"
 
 
 @pytest.fixture(autouse=True)
-def no_printer(monkeypatch: pytest.MonkeyPatch) -> None:
-    from jobbutik.reports import printing
-
-    monkeypatch.setattr(printing.shutil, "which", lambda _name: None)
+def no_printer(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A desk without `lp` (tests/tui/test_receipt_print.py has one with a printer)."""
+    nothing = tmp_path / "no-lp"
+    nothing.mkdir()
+    monkeypatch.setenv("PATH", str(nothing))
 
 
 def two_visits(db: Database) -> tuple[int, int, int]:
@@ -70,7 +71,11 @@ async def test_the_receipt_of_any_visitation_is_printed_again(
         latest = receipts(tui_database) / f"kvittering-2026-11-23-{november}.txt"
         text = latest.read_text(encoding="utf-8")
         assert "Materielgården" in text and "010190-XXXX" in text
-        assert "Not printed" in notices(app)[-1] and latest.name in notices(app)[-1]
+        assert notices(app)[-1] == (
+            f"Receipt saved: {latest.with_suffix('.pdf')} and {latest.name}. Not printed: There "
+            "is no printing on this machine (the lp command is missing): save the report to a "
+            "file instead."
+        )
         # The older conversation, chosen with the cursor.
         row = next(
             i for i, e in enumerate(events) if e.kind == "visitation" and e.on == date(2026, 8, 17)

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from factories import add_site, at, make_ctx, on_day
-from helpers import notices, screen_text, settle, start, type_into
+from helpers import notices, screen_text, search_done, settle, start, type_into
 from test_followups import visit
 from test_reports import D23, PHASE1_NOW, build_phase1
 
@@ -30,8 +30,7 @@ async def test_names_with_brackets_read_as_typed(make_app, tui_database: Databas
         await pilot.press("f3")
         await settle(pilot)
         await pilot.press(*"0101")
-        await pilot.pause(0.3)
-        await settle(pilot)
+        await search_done(pilot)
         assert NAME in screen_text(app)
         await pilot.press("enter", "enter")  # to the results, then the citizen
         await settle(pilot)

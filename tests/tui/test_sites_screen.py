@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date
 
 from factories import add_site, at, make_ctx, on_day
-from helpers import field_error, screen_text, settle, start, type_into
+from helpers import field_error, notices, screen_text, settle, start, type_into
 from sqlmodel import select
 from test_followups import visit
 
+from jobbutik.domain.errors import CapacityFull
 from jobbutik.store.db import Database
 from jobbutik.store.models import Activation, ActivationSite
 
@@ -70,12 +71,14 @@ async def test_booking_after_a_no_show_refuses_a_full_site(
         await pilot.press("down")  # Materielgården, tomorrow (the cursor starts on the 24th)
         await settle(pilot)
         await pilot.press("enter")
-        await settle(pilot)
+        shown = await settle(pilot, expect_errors=(CapacityFull,))
         assert app.screen.id == "sites"  # refused: the desk stays where it was
+        full = "Materielgården has no free seat from 24.11.2026: choose another site or date."
+        assert [str(e) for e in shown] == [full]
+        assert notices(app)[-1] == full
         status = app.screen.query_one("#sites-status")
         assert status.has_class("-refused")
-        assert "Materielgården has no free seat from" in str(status.content)
-        assert "choose another site or date" in str(status.content)
+        assert str(status.content) == full
         await pilot.press("up", "ctrl+s")  # Genbrugspladsen, tomorrow
         await settle(pilot)
         assert app.screen.id == "followups"

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from helpers import screen_text, settle, start
+from helpers import screen_text, search_done, settle, start
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Footer
 from textual.widgets._footer import FooterKey
@@ -50,14 +50,12 @@ async def conversation(pilot: Pilot[Any], step: int = 1) -> None:
 
 async def search(pilot: Pilot[Any]) -> None:
     await keys(pilot, "f3", *"hansen")
-    await pilot.pause(0.3)  # the search runs once typing pauses
-    await settle(pilot)
+    await search_done(pilot)
 
 
 async def company_with_openings(pilot: Pilot[Any]) -> None:
     await keys(pilot, "ctrl+b", *"christiansen")
-    await pilot.pause(0.3)
-    await settle(pilot)
+    await search_done(pilot)
     await keys(pilot, "down", "f8")
 
 
@@ -125,9 +123,7 @@ async def test_the_palette_lists_the_section_commands_with_their_keys(make_demo_
     app = make_demo_app()
     async with app.run_test(size=SMALL) as pilot:
         await start(pilot)
-        await keys(pilot, "ctrl+p")
-        await pilot.pause(0.3)  # the palette gathers its hits in the background
-        await settle(pilot)
+        await keys(pilot, "ctrl+p")  # `settle` waits for the palette's gathering worker
         options = app.screen.query_one("CommandList")
         lines = {
             str(prompt).split("\n")[0]: str(prompt).split("\n")[1]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from factories import add_company, add_opening, add_site, make_ctx
-from helpers import settle
+from helpers import search_done, settle
 from textual.widgets import Input
 
 from jobbutik.services import arrivals
@@ -116,8 +116,7 @@ def test_search_da(snap_compare, make_app, board) -> None:
         await pilot.press("f3")
         await settle(pilot)
         await pilot.press(*"hansen")
-        await pilot.pause(0.3)
-        await settle(pilot)
+        await search_done(pilot)
         steady(pilot.app)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)

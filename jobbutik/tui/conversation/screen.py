@@ -375,14 +375,9 @@ class ConversationScreen(BaseScreen, KeepsDraft):
         if self.result is None:
             self.notify(_("Save the conversation first (Ctrl+S); then print the receipt."))
             return
-        self.print_receipt(self.result)
+        from jobbutik.tui.receipt import print_receipt
 
-    @work(exclusive=True, group="receipt")
-    async def print_receipt(self, result: VisitationResult) -> None:
-        from jobbutik.tui.conversation.receipt import write_receipt
-
-        text = await asyncio.to_thread(write_receipt, self.ctx, result)
-        self.notify(text, title=_("Receipt"), timeout=12)
+        print_receipt(self.app, self.ctx, self.result.visitation_id)
 
     def action_withdraw(self) -> None:
         if self.result is not None:

@@ -122,11 +122,12 @@ class CitizenScreen(BaseScreen):
             day = events[row].on
             # Two conversations on one day: the history lists them in the order they were held.
             nth = sum(1 for e in events[:row] if e.kind == "visitation" and e.on == day)
-        self.print_receipt(day, nth)
+        self.choose_receipt(day, nth)
 
     @work(exclusive=True, group="receipt")
-    async def print_receipt(self, day: date | None, nth: int) -> None:
-        from jobbutik.reports.receipt import receipts_of, save_and_print
+    async def choose_receipt(self, day: date | None, nth: int) -> None:
+        from jobbutik.reports.receipt import receipts_of
+        from jobbutik.tui.receipt import print_receipt
 
         ctx = self.ctx
         refs = await asyncio.to_thread(receipts_of, ctx, self.citizen_id)
@@ -137,5 +138,4 @@ class CitizenScreen(BaseScreen):
         if chosen is None:
             self.notify(_("No visitation conversation to print a receipt of."), markup=False)
             return
-        text = await asyncio.to_thread(save_and_print, ctx, chosen.visitation_id)
-        self.notify(text, title=_("Receipt"), timeout=12, markup=False)
+        print_receipt(self.app, ctx, chosen.visitation_id)

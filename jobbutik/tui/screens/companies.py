@@ -54,7 +54,8 @@ class CompaniesScreen(BaseScreen):
     def __init__(self) -> None:
         super().__init__(id="companies")
         self.hits: list[CompanyHit] = []
-        self._timer: Timer | None = None
+        self.shown_term: str | None = None  # the term the list shows the hits for (once read)
+        self._timer: Timer | None = None  # a search waiting for the typing to pause
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -94,13 +95,18 @@ class CompaniesScreen(BaseScreen):
         if self._timer is not None:
             self._timer.stop()
         term = event.value
-        self._timer = self.set_timer(DEBOUNCE_SECONDS, lambda: self.search(term))
+        self._timer = self.set_timer(DEBOUNCE_SECONDS, lambda: self.typing_paused(term))
+
+    def typing_paused(self, term: str) -> None:
+        self._timer = None
+        self.search(term)
 
     @on(Input.Submitted, "#company-search")
     def term_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if self._timer is not None:
             self._timer.stop()
+            self._timer = None
         self.search(event.value)
         self.action_to_results()
 
@@ -116,8 +122,15 @@ class CompaniesScreen(BaseScreen):
         if term == self.term:  # else a newer search is on its way
             self.show(term, hits)
 
+    @property
+    def caught_up(self) -> bool:
+        """The list shows the hits for what the box holds: no search waits for the typing to
+        pause (what a test waits for instead of the debounce's seconds)."""
+        return self._timer is None and self.shown_term == self.term
+
     def show(self, term: str, hits: list[CompanyHit]) -> None:
         self.hits = hits
+        self.shown_term = term
         table = self.query_one("#company-list", DataTable)
         table.clear()
         for hit in hits:

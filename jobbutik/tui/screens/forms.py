@@ -109,12 +109,19 @@ class FormModal(BaseModal[ResultT], KeepsDraft, Generic[PayloadT, ResultT]):
     def refused(self, error: JobbutikError) -> None:
         """The service refused: each message at its field; one that is about no field on the form
         itself and as a notice."""
-        fields = show_errors(self, error_fields(error))
+        errors = error_fields(error)
+        fields = [f for name, text in errors.items() for f in show_errors(self, {name: text})]
         if fields:
             fields[0].widget.focus()
-        else:
-            self.show_form_error(str(error))
-            self.notify(str(error), title=_("Not saved"), severity="error", timeout=8)
+        # What belongs to no field on this form is said on the form, never dropped.
+        elsewhere = (
+            [text for name, text in errors.items() if not self.query(f"#f-{name}, #{name}")]
+            if errors
+            else [str(error)]
+        )
+        if elsewhere:
+            self.show_form_error(" ".join(elsewhere))
+            self.notify(" ".join(elsewhere), title=_("Not saved"), severity="error", timeout=8)
 
     # -- the contract ----------------------------------------------------------------------------
 

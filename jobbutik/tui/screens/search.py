@@ -36,7 +36,8 @@ class SearchScreen(BaseScreen):
     def __init__(self) -> None:
         super().__init__(id="search")
         self.hits: list[CitizenHit] = []
-        self._timer: Timer | None = None
+        self.shown_term = ""  # the term the list shows the hits for (the box starts empty)
+        self._timer: Timer | None = None  # a search waiting for the typing to pause
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -65,12 +66,17 @@ class SearchScreen(BaseScreen):
         if self._timer is not None:
             self._timer.stop()
         term = event.value
-        self._timer = self.set_timer(DEBOUNCE_SECONDS, lambda: self.run_search(term))
+        self._timer = self.set_timer(DEBOUNCE_SECONDS, lambda: self.typing_paused(term))
+
+    def typing_paused(self, term: str) -> None:
+        self._timer = None
+        self.run_search(term)
 
     @on(Input.Submitted, "#search-box")
     def term_submitted(self, event: Input.Submitted) -> None:
         if self._timer is not None:
             self._timer.stop()
+            self._timer = None
         self.run_search(event.value)
         self.action_to_results()
 
@@ -93,8 +99,15 @@ class SearchScreen(BaseScreen):
             return  # typed on since: a newer search is coming
         self.show(hits, term)
 
+    @property
+    def caught_up(self) -> bool:
+        """The list shows the hits for what the box holds: no search waits for the typing to
+        pause (what a test waits for instead of the debounce's seconds)."""
+        return self._timer is None and self.shown_term == self.query_one("#search-box", Input).value
+
     def show(self, hits: list[CitizenHit], term: str) -> None:
         self.hits = hits
+        self.shown_term = term
         table = self.query_one("#results", DataTable)
         table.clear()
         for hit in hits:

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 # How often the board asks whether another desk changed something (one cheap read).
 POLL_SECONDS = 2
+# How often the waiting minutes are redrawn (from the clock, no database work).
+TICK_SECONDS = 10
 # From this width on the board also shows age and benefit; below it, the columns that identify a
 # row and its state (arrival, waiting, CPR, name, status, who has it) fit 80 columns.
 WIDE = 110
@@ -117,15 +119,20 @@ class TodayScreen(BaseScreen):
         self.title = _("Jobbutik")
         self.sub_title = _("Today")
         # Waiting time ticks without database work: only the minutes column is redrawn.
-        self.set_interval(10, self.tick)
+        self.set_interval(TICK_SECONDS, self.tick)
         # Other desks' changes: one cheap read every few seconds, the board only when it moved.
         self.set_interval(POLL_SECONDS, self.poll)
-        if self.ready:
+        if self.ready and self.japp.allowed("today"):
             self.load()
 
     def context_ready(self) -> None:
         self.sub_title = self.japp.header_text(_("Today"))
-        self.load()
+        if self.japp.allowed("today"):
+            self.load()
+        else:  # the app opens the user's own first section instead
+            self.query_one("#board-status", Static).update(
+                _("Your role does not use the queue board.")
+            )
 
     def context_failed(self, reason: str) -> None:
         self.query_one("#board-status", Static).update(shown(reason))
@@ -191,7 +198,7 @@ class TodayScreen(BaseScreen):
         stopped answering). Never waits on the screen; a failed poll is tried at the next."""
         from jobbutik.services import claims
 
-        if not self.ready or self._polling:
+        if not self.ready or self._polling or not self.japp.allowed("today"):
             return
         if self._version is None:
             # The first read failed (or is under way): read the board until it succeeds.
@@ -348,7 +355,8 @@ class TodayScreen(BaseScreen):
     # -- commands ------------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
-        if self.ready:
+        # Also asked by the app after every save (a staff change by an admin too).
+        if self.ready and self.japp.allowed("today"):
             self.load()
 
     def action_next_waiting(self) -> None:
