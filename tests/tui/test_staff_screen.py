@@ -24,7 +24,9 @@ async def test_not_offered_without_the_admin_role(make_app: Any) -> None:
         app.action_staff()  # even when reached another way, it says so and opens nothing
         await settle(pilot)
         assert app.screen.id == "today"
-        assert any("Only an admin" in n or "administrator" in n for n in notices(app))
+        assert notices(app)[-1] == (
+            "rec må ikke gøre dette (Administrér personale): spørg en leder eller administrator."
+        )
 
 
 async def test_admin_adds_and_edits_staff(make_app: Any, tui_database: Database) -> None:
@@ -62,3 +64,25 @@ async def test_admin_adds_and_edits_staff(make_app: Any, tui_database: Database)
     rows = tui_database.read(lambda s: {r.initials: r for r in s.exec(select(Staff)).all()})
     assert rows["km"].roles == "reception" and rows["km"].os_login == "karla"
     assert rows["boss"].roles == "admin"
+
+
+async def test_a_refusal_for_a_field_the_form_lacks_is_said_on_the_form(make_app: Any) -> None:
+    """A service refusal naming fields: each at its field, and one the form has no field for on
+    the form itself and as a notice, never dropped."""
+    from jobbutik.domain.errors import FormErrors
+
+    app = make_app(user="boss", roles="admin")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(pilot)
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        form = app.screen
+        form.refused(FormErrors({"name": "Navnet er for kort.", "office": "Kontoret er lukket."}))
+        # A field the form lacks means service and screen disagree: the tests' recorder says so.
+        shown = await settle(pilot, expect_errors=(FormErrors,))
+        assert [type(e) for e in shown] == [FormErrors]
+        assert field_error(pilot, "name") == "Navnet er for kort."
+        assert str(form.query_one(".form-error").render()) == "Kontoret er lukket."
+        assert notices(app)[-1] == "Kontoret er lukket."

@@ -110,7 +110,7 @@ class FormModal(BaseModal[ResultT], KeepsDraft, Generic[PayloadT, ResultT]):
         """The service refused: each message at its field; one that is about no field on the form
         itself and as a notice."""
         errors = error_fields(error)
-        fields = [f for name, text in errors.items() for f in show_errors(self, {name: text})]
+        fields = show_errors(self, errors)
         if fields:
             fields[0].widget.focus()
         # What belongs to no field on this form is said on the form, never dropped.
