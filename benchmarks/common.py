@@ -23,7 +23,8 @@ _CONTENT_SOURCES = (
     "jobbutik/demo.py",
     "jobbutik/store/models.py",
     "jobbutik/domain/identity.py",
-    "jobbutik/domain/rules/default.toml",
+    "jobbutik/domain/rules/rulesets.toml",
+    "jobbutik/domain/rules/local.toml",
     "jobbutik/domain/rules/ruleset.py",
     "jobbutik/domain/rules/calendar.py",
 )

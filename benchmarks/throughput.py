@@ -1,9 +1,10 @@
 """Throughput: 8 processes save whole visitations into one SQLite file at the same time.
 
 Set-up (not timed): a small demo database, a roomy activation site, and for each process its own
-waiting arrivals registered through the service. Then every process builds its context, waits
-for the common start, and saves its visitations with `visitation.complete` (classification,
-activation, two job referrals, follow-ups and audit entries: one transaction each). The figure
+arrivals registered and their conversations opened through the services. Then every process
+builds its context, waits for the common start, and saves its visitations with
+`visitation.complete` (classification, activation, two job referrals, follow-ups and audit
+entries: one transaction each). The figure
 is all saved visitations divided by the time from the start until the last process is done;
 afterwards the file must hold exactly that many visitations.
 """
@@ -31,7 +32,7 @@ def _cpr(n: int) -> str:
 def _prepare(template: Path, path: Path) -> tuple[int, list[int], list[list[int]]]:
     from jobbutik.domain.clock import Clock
     from jobbutik.domain.rules import load_rulebook
-    from jobbutik.services import arrivals
+    from jobbutik.services import arrivals, visitation
     from jobbutik.services.arrivals import ArrivalForm, NewCitizen
     from jobbutik.services.config import context_for
     from jobbutik.store.db import Database
@@ -74,10 +75,14 @@ def _prepare(template: Path, path: Path) -> tuple[int, list[int], list[list[int]
                 cpr=_cpr(worker * PER_PROCESS + k + 7),
                 benefit="kontanthjaelp",
                 told_apply_digitally=True,
+                rights_guidance_given=True,
                 new_citizen=NewCitizen(name=f"Bench Borger {worker}-{k}"),
                 confirm_duplicate=True,
             )
-            mine.append(arrivals.register_arrival(ctx, form).request_id)
+            request_id = arrivals.register_arrival(ctx, form).request_id
+            # The conversation is opened (claimed by this desk) before it can be saved.
+            visitation.start(ctx, request_id)
+            mine.append(request_id)
         requests.append(mine)
     db.dispose()
     return site, openings, requests
@@ -102,11 +107,16 @@ def _worker(
     db = Database(path)
     rules = load_rulebook()
     ctx = context_for(db, "demo", Clock(TODAY), rules)
-    first_day: date = visitation.deadlines(rules, TODAY).default_activation_start
+    first_day: date = rules.default_activation_start(TODAY)
     plans = [
         VisitationPlan(
             request_id=request_id,
-            facts=Facts(has_vocational_education=True, industries=("Detailhandel",)),
+            # Adults (born 1960–1989): the youth groups' questions do not arise.
+            facts=Facts(
+                has_qualifying_education=True,
+                integration_programme=False,
+                industries=("Detailhandel",),
+            ),
             category="jobparat",
             activation=ActivationChoice(site, first_day),
             referrals=(
@@ -114,6 +124,7 @@ def _worker(
                 ReferralChoice(openings[(n + 1) % len(openings)]),
             ),
             help_cv=True,
+            rights_guidance=True,
         )
         for n, request_id in enumerate(requests)
     ]

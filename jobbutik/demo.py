@@ -16,6 +16,12 @@ Seats are never over-booked: every site has one lane per seat, an activation tak
 earlier activations end before it starts, and open-ended (planned or started) activations never
 outnumber the seats, the way `services.visitation` counts a seat as taken.
 
+Every row follows the rule set in force on its own day, as the services would have written it:
+benefits by date, categories within the citizen's target group, a provisional uddannelsesparat's
+final visitation counted from the first henvendelse, activation or a reasoned exemption for
+everyone, and a possible-sanction hearing only where the category carried the duty that was
+broken and written guidance on rights and duties had been given (tests/test_demo.py checks it).
+
 Domain code: no Textual here.
 """
 
@@ -42,7 +48,7 @@ from sqlmodel import Session
 
 from jobbutik.domain.clock import LOCAL_TZ, Clock
 from jobbutik.domain.identity import name_key
-from jobbutik.domain.rules import RuleBook, load_rulebook
+from jobbutik.domain.rules import Proposal, RuleBook, RuleSet, load_rulebook, propose_category
 from jobbutik.store.db import Database, switch_to_wal
 from jobbutik.store.models import (
     Activation,
@@ -61,6 +67,10 @@ from jobbutik.store.models import (
     FollowUp,
     FollowUpKind,
     FollowUpOutcome,
+    Hearing,
+    HearingDecision,
+    HearingEvent,
+    HearingStatus,
     JobOpening,
     OpeningStatus,
     Referral,
@@ -116,6 +126,12 @@ CV_DONE, CV_MISSING, REVIEWED, CONTINUES, ENDED = (
     FollowUpOutcome.CONTINUES,
     FollowUpOutcome.ENDED,
 )
+STILL_IN_WORK, NO_LONGER_IN_WORK = FollowUpOutcome.STILL_IN_WORK, FollowUpOutcome.NO_LONGER_IN_WORK
+# A referral outcome that breaks a duty, and the event of the possible sanction it may raise.
+REFERRAL_EVENTS = {
+    ReferralOutcome.NOT_APPLIED_NO_REASON: HearingEvent.NOT_APPLIED,
+    ReferralOutcome.REFUSED_OFFER: HearingEvent.REFUSED_OFFER,
+}
 
 POSTCODES = ("2730", "2730", "2730", "2750", "2740", "2860", "2610", "2600", "2700", "2760")
 EMAIL_DOMAINS = ("gmail.com", "hotmail.com", "outlook.dk", "live.dk", "yahoo.dk", "mail.dk")
@@ -259,6 +275,10 @@ BASE_SITES: tuple[tuple[str, str, str, int, int, str], ...] = (
     ("Dansk på arbejdspladsen", SiteKind.COURSE, "Sprogcenter Vestegnen", 16, 18, "0"),
 )
 INTERNSHIP_SITES = 6
+# A further nytteindsats site of 20 seats per this many citizens arriving in a stretch of
+# HISTORY_WEEKS weeks: with the base sites, a small demo seats nearly everyone at once (a large
+# one records more exemptions: more sites would cost build time).
+CITIZENS_PER_SCALE_SITE = 100
 SCALE_SITE_NAMES = ("Materielgården", "Genbrugspladsen", "Parkafdelingen", "Kantine")
 
 WITHDRAWAL_NOTES = {
@@ -285,6 +305,28 @@ EXEMPTION_REASONS = (
     "Har skriftlig jobaftale fra den 1. i næste måned",
     "Indlagt; aktivering åbenlyst formålsløs lige nu",
 )
+YOUTH_EXEMPTION_REASONS = (
+    "Starter på HF om en uge (åbenlyst formålsløst)",
+    "Optaget på erhvervsuddannelse med start næste mandag",
+)
+# Education goals of an uddannelsespålæg, as a consultant writes them.
+INJUNCTION_GOALS = (
+    "Tømreruddannelse",
+    "HF",
+    "SOSU-hjælper",
+    "Elektriker",
+    "Pædagogisk assistent",
+    "Ernæringsassistent",
+    "Lager- og logistikuddannelsen",
+    "Frisør",
+    "Hhx",
+    "Murer",
+)
+NO_SHOW_REASONS = ("Syg", "Barn syg", "Glemte tiden", "Bussen kom ikke", "Troede det var i morgen")
+HEARING_NOTES = {
+    HearingDecision.SANCTION: "Ingen rimelig grund oplyst i partshøringen",
+    HearingDecision.NO_SANCTION: "Rimelig grund: lægeerklæring modtaget",
+}
 DIGITAL_SKILLS = (
     DigitalSkills.GOOD,
     DigitalSkills.GOOD,
@@ -296,10 +338,22 @@ DIGITAL_SKILLS = (
 REFERRAL_OUTCOMES = tuple(ReferralOutcome)
 ACTIVATION_OUTCOMES = tuple(ActivationOutcome)
 ACTIVATION_WEEKS = {  # shortest and longest, by kind of site
-    SiteKind.NYTTEINDSATS: (4, 20),
+    SiteKind.NYTTEINDSATS: (4, 16),
     SiteKind.COURSE: (6, 8),
     SiteKind.INTERNSHIP: (4, 4),
 }
+
+
+@dataclass
+class _Record:
+    """What the rows so far say about one citizen, as the rules ask it later: the openings
+    already referred to, the category on record (and whose case it is), and whether written
+    guidance on rights and duties has been given (aktivloven § 35 stk. 1)."""
+
+    referred: set[int] = field(default_factory=set)
+    category: str | None = None
+    consultant: int | None = None
+    guided: bool = False
 
 
 @dataclass
@@ -480,6 +534,7 @@ class _Builder:
         self.ids: dict[str, int] = {}
         self.counts: dict[str, int] = {}
         self._memo: dict[tuple[str, date], Any] = {}
+        self._proposals: dict[tuple[str, int, bool, bool], Proposal] = {}
         self._folded: dict[str, str] = {}
         self._start_days: dict[tuple[frozenset[int], date], date] = {}
         # Everything from before the last HISTORY_WEEKS weeks is settled: its follow-ups are done
@@ -537,6 +592,15 @@ class _Builder:
             else:
                 self._memo[key] = getattr(self.rules, name)(day)
         return self._memo[key]
+
+    def proposal(self, ruleset: RuleSet, age: int, education: bool, integration: bool) -> Proposal:
+        """The rules' proposal, remembered: a few hundred distinct answers for a million
+        visitations."""
+        key = (ruleset.name, age, education, integration)
+        found = self._proposals.get(key)
+        if found is None:
+            found = self._proposals[key] = propose_category(ruleset, age, education, integration)
+        return found
 
     def folded(self, name: str) -> str:
         value = self._folded.get(name)
@@ -770,7 +834,7 @@ class _Builder:
                 )
             )
         # Seats for the citizens of one stretch of weeks: a long history fills them for years.
-        for i in range(self.citizens_per_window // 400):
+        for i in range(self.citizens_per_window // CITIZENS_PER_SCALE_SITE):
             base = SCALE_SITE_NAMES[i % len(SCALE_SITE_NAMES)]
             specs.append(
                 (f"{base} {i // len(SCALE_SITE_NAMES) + 2}", SiteKind.NYTTEINDSATS, "", 20, 25, "0")
@@ -780,8 +844,15 @@ class _Builder:
         self.site_lanes: dict[int, _Lanes] = {}
         self.site_weekdays: dict[int, frozenset[int]] = {}
         self.site_kind: dict[int, str] = {}
+        self.site_order: list[int] = []
         for name, kind, provider, seats, hours, weekdays in specs:
             site_id = self.next_id("activationsite")
+            # Some sites have targets (the projects' shares ending in a job, and in job or
+            # education), so the statistics can say whether they are met.
+            job_share = job_or_education_share = None
+            if rng.random() < 0.4:
+                job_share = rng.choice((0.2, 0.25, 0.3, 0.4))
+                job_or_education_share = job_share + rng.choice((0.1, 0.15, 0.2))
             rows.append(
                 {
                     "id": site_id,
@@ -796,7 +867,8 @@ class _Builder:
                     "contact_name": self.person_name(rng.random() < 0.5),
                     "contact_phone": self.phone(),
                     "contact_email": "",
-                    "target_employment_share": None,
+                    "target_employment_share": job_share,
+                    "target_job_or_education_share": job_or_education_share,
                     "active": True,
                 }
             )
@@ -804,6 +876,7 @@ class _Builder:
             self.site_lanes[site_id] = _Lanes(seats)
             self.site_weekdays[site_id] = frozenset(int(d) for d in weekdays.split(","))
             self.site_kind[site_id] = str(kind)
+            self.site_order.append(site_id)
         return rows
 
     # -- citizens and their history ---------------------------------------------------------------
@@ -820,6 +893,7 @@ class _Builder:
                 "activation",
                 "referral",
                 "followup",
+                "hearing",
             )
         }
         rng = self.rng
@@ -899,15 +973,15 @@ class _Builder:
                     "anonymised_at": None,
                 }
             )
-            referred: set[int] = set()
+            record = _Record()
             for j, day in enumerate(days):
                 last = j == len(days) - 1
                 next_day = None if last else days[j + 1]
                 if arrives_today and last:
                     continue  # the day in progress is built afterwards, in arrival order
-                self.request(out, citizen_id, birth, language, day, next_day, referred)
+                self.request(out, citizen_id, birth, language, day, next_day, record)
             if arrives_today:
-                out.setdefault("_today", []).append((citizen_id, birth, language, referred))
+                out.setdefault("_today", []).append((citizen_id, birth, language, record))
         return out
 
     def request(
@@ -918,7 +992,7 @@ class _Builder:
         language: str | None,
         day: date,
         next_day: date | None,
-        referred: set[int],
+        record: _Record,
         *,
         arrived_at: datetime | None = None,
         status: str | None = None,
@@ -928,9 +1002,15 @@ class _Builder:
         if arrived_at is None:
             arrived_at = self.at(day, rng.randrange(0, 360))
         age = day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-        benefit = Benefit.UDDANNELSESHJAELP if age < 30 else Benefit.KONTANTHJAELP
-        if benefit == Benefit.UDDANNELSESHJAELP and rng.random() < 0.15:
-            benefit = Benefit.KONTANTHJAELP
+        # Only the benefits in force on the day: uddannelseshjælp for young people before
+        # 1 July 2025 (and then not always), kontanthjælp for everyone after.
+        benefit = Benefit.KONTANTHJAELP
+        if (
+            age < 30
+            and Benefit.UDDANNELSESHJAELP in self.memo("benefits_on", day)
+            and rng.random() >= 0.15
+        ):
+            benefit = Benefit.UDDANNELSESHJAELP
         if status is None:
             roll = rng.random()
             status = (
@@ -947,14 +1027,26 @@ class _Builder:
             slot = self.memo("next_working_day", day)
             if slot >= self.today:
                 slot = day
+        # The first henvendelse: mostly the arrival, now and then a call or a message a few
+        # days before; the slot stays within the legal week counted from it.
+        first_contact = day
+        if rng.random() < 0.15:
+            earlier = day - timedelta(days=rng.randint(1, 4))
+            if slot <= self.memo("latest_first_conversation", earlier):
+                first_contact = earlier
+        guided = rng.random() < 0.85
+        record.guided = record.guided or guided
         closed_at: datetime | None = None
         row = {
             "id": request_id,
             "citizen_id": citizen_id,
             "arrived_on": day,
+            "first_contact_on": first_contact,
             "arrived_at": arrived_at,
             "benefit": benefit.value,
             "told_apply_digitally": rng.random() < 0.95,
+            "rights_guidance_given": guided,
+            "no_show_reason": "",
             "slot_date": slot,
             "status": str(status),
             "registered_by": rng.choice(self.receptionists),
@@ -986,6 +1078,23 @@ class _Builder:
             )
         elif status == RequestStatus.NO_SHOW:
             closed_at = datetime.combine(slot, time(15), tzinfo=LOCAL_TZ)
+            reason_given = rng.choice(NO_SHOW_REASONS) if rng.random() < 0.4 else ""
+            row["no_show_reason"] = reason_given
+            # A citizen with a category on record did not come to the job conversation.
+            if record.category is not None and record.consultant is not None:
+                self.hearing(
+                    out,
+                    record,
+                    citizen_id,
+                    HearingEvent.NO_SHOW_CONVERSATION,
+                    slot,
+                    record.category,
+                    record.consultant,
+                    closed_at,
+                    settled=next_day is not None or slot < self.recent,
+                    request_id=request_id,
+                    stated_reason=reason_given,
+                )
         elif status == RequestStatus.DONE:
             completed = datetime.combine(slot, time(9), tzinfo=LOCAL_TZ) + timedelta(
                 minutes=rng.randrange(360)
@@ -999,53 +1108,144 @@ class _Builder:
                 out,
                 citizen_id,
                 request_id,
-                birth,
                 language,
                 day,
+                first_contact,
                 slot,
                 completed,
                 next_day,
-                referred,
+                record,
+                age=slot.year - birth.year - ((slot.month, slot.day) < (birth.month, birth.day)),
             )
         row["closed_at"] = closed_at
+
+    def hearing(
+        self,
+        out: dict[str, list[Any]],
+        record: _Record,
+        citizen_id: int,
+        event: HearingEvent,
+        event_on: date,
+        category: str,
+        assignee: int,
+        at: datetime,
+        *,
+        settled: bool,
+        follow_up: dict[str, Any] | None = None,
+        request_id: int | None = None,
+        stated_reason: str = "",
+    ) -> None:
+        """A possible sanction awaiting a partshøring, raised as the program raises one: only
+        where the category at the time carried the duty the event broke and written guidance
+        had been given. A settled one is decided; a recent one may still await or be sent."""
+        ruleset = self.rules.in_force(event_on)
+        if not ruleset.carries(category, event) or (
+            ruleset.guidance_required and not record.guided
+        ):
+            return
+        rng = self.rng
+        due = self.memo("hearing_due", event_on)
+        yesterday = self.today - timedelta(days=1)
+        status = HearingStatus.DECIDED
+        if not settled:
+            status = rng.choices(tuple(HearingStatus), weights=(40, 30, 30))[0]
+        sent_on: date | None = None
+        decided_on: date | None = None
+        decision: HearingDecision | None = None
+        note = ""
+        updated = at
+        if status != HearingStatus.AWAITING:
+            raised_on = max(event_on, at.astimezone(LOCAL_TZ).date())
+            sent_on = min(raised_on + timedelta(days=rng.randint(1, 10)), yesterday)
+            updated = datetime.combine(sent_on, time(11), tzinfo=LOCAL_TZ)
+        if status == HearingStatus.DECIDED and sent_on is not None:
+            decided_on = min(sent_on + timedelta(days=rng.randint(14, 30)), due, yesterday)
+            decided_on = max(decided_on, sent_on)
+            decision = rng.choices(tuple(HearingDecision), weights=(45, 55))[0]
+            note = HEARING_NOTES[decision]
+            updated = datetime.combine(decided_on, time(13), tzinfo=LOCAL_TZ)
+        out["hearing"].append(
+            {
+                "id": self.next_id("hearing"),
+                "citizen_id": citizen_id,
+                "event": event.value,
+                "event_on": event_on,
+                "category": category,
+                "stated_reason": stated_reason,
+                "follow_up_id": follow_up["id"] if follow_up is not None else None,
+                "request_id": request_id,
+                "assignee_id": assignee,
+                "due": due,
+                "status": status.value,
+                "sent_on": sent_on,
+                "decision": decision.value if decision is not None else None,
+                "decided_on": decided_on,
+                "note": note,
+                "created_at": at,
+                "updated_at": max(updated, at),
+            }
+        )
+        if follow_up is not None:
+            follow_up["sanction_flag"] = True
 
     def visitation(
         self,
         out: dict[str, list[Any]],
         citizen_id: int,
         request_id: int,
-        birth: date,
         language: str | None,
         arrived_on: date,
+        first_contact: date,
         held_on: date,
         completed_at: datetime,
         next_day: date | None,
-        referred: set[int],
+        record: _Record,
+        *,
+        age: int,
     ) -> None:
         rng = self.rng
         today = self.today
         ruleset = self.rules.in_force(held_on)
         consultant = rng.choice(self.consultants)
         visitation_id = self.next_id("visitation")
-        age = held_on.year - birth.year - ((held_on.month, held_on.day) < (birth.month, birth.day))
+        # Both questions the target group depends on are answered, for young people too.
         education = rng.random() < (0.35 if age < 30 else 0.55)
-        youth = age < ruleset.youth_age_limit and not education
-        proposed = Category.AABENLYST_UDDANNELSESPARAT if youth else Category.JOBPARAT
-        category, override, provisional = proposed, "", False
-        if youth and rng.random() < 0.15:
+        integration = language is not None
+        proposal = self.proposal(ruleset, age, education, integration)
+        group = proposal.group
+        youth = group.youth
+        # Overrides stay within the group's categories, each with its reason.
+        category, override = proposal.category, ""
+        roll = rng.random()
+        if youth and roll < 0.15 and Category.UDDANNELSESPARAT in group.categories:
             category, override = Category.UDDANNELSESPARAT, rng.choice(OVERRIDE_REASONS_UDD)
-            provisional = True
-        elif not youth and rng.random() < (0.30 if language else 0.13):
+        elif roll < (0.30 if language else 0.13) + (0.15 if youth else 0.0):
             category, override = Category.AKTIVITETSPARAT, rng.choice(OVERRIDE_REASONS_AKT)
+        if category == proposal.category:
+            override = ""
+        # A young person not found åbenlyst uddannelsesparat or aktivitetsparat is
+        # uddannelsesparat until the final visitation, counted from the first henvendelse.
+        provisional = youth and category == Category.UDDANNELSESPARAT
+        review_on = self.memo("final_visitation", first_contact) if provisional else None
+        # Straksaktivering for everyone (young people too, with guidance alongside), unless
+        # it is obviously pointless, which needs a reason.
         exempt, exemption = False, ""
-        guidance_only = False
         if category == Category.AKTIVITETSPARAT and rng.random() < 0.35:
             exempt, exemption = True, rng.choice(OVERRIDE_REASONS_AKT)
         elif category == Category.JOBPARAT and rng.random() < 0.06:
             exempt, exemption = True, rng.choice(EXEMPTION_REASONS)
-        elif youth and rng.random() < 0.6:
-            guidance_only = True
-        review_on = self.memo("category_review", held_on) if provisional else None
+        elif youth and rng.random() < 0.05:
+            exempt, exemption = True, rng.choice(YOUTH_EXEMPTION_REASONS)
+        injunction = youth and ruleset.injunction and rng.random() < 0.9
+        injunction_goal, injunction_deadline = "", None
+        if injunction:
+            injunction_goal = rng.choice(INJUNCTION_GOALS)
+            injunction_deadline = self.cal.roll_forward(
+                held_on + timedelta(weeks=rng.randint(4, 16))
+            )
+        guided = rng.random() < 0.9
+        record.guided = record.guided or guided
+        record.category, record.consultant = str(category), consultant
         cv_deadline = (
             self.memo("cv_deadline", arrived_on) if ruleset.cv_required(str(category)) else None
         )
@@ -1059,22 +1259,25 @@ class _Builder:
             "held_on": held_on,
             "completed_at": completed_at,
             "age": age,
-            "has_vocational_education": education,
+            "has_qualifying_education": education,
             "job_wishes": "",
             "industries": "",
             "hours_wanted": rng.choice((37, 37, 30, 25, None)),
             "restrictions": rng.choice(RESTRICTIONS) if rng.random() < 0.15 else "",
             "driving_licence": rng.random() < 0.55,
             "digital_skills": rng.choice(DIGITAL_SKILLS),
-            "integration_programme": language is not None,
-            "proposed_category": str(proposed),
+            "integration_programme": integration,
+            "proposed_category": proposal.category,
             "category": str(category),
             "override_reason": override,
             "provisional": provisional,
             "review_on": review_on,
             "youth_track": youth,
             "guidance_referred": youth,
-            "injunction_given": youth,
+            "injunction_given": injunction,
+            "injunction_goal": injunction_goal,
+            "injunction_deadline": injunction_deadline,
+            "rights_guidance_given": guided,
             "activation_exempt": exempt,
             "exemption_reason": exemption,
             "cv_deadline": cv_deadline,
@@ -1117,17 +1320,46 @@ class _Builder:
             late = 0 if rng.random() < 0.8 else rng.randint(1, 5)
             return min(due + timedelta(days=late), today - timedelta(days=1))
 
+        def flag(item: dict[str, Any], event: HearingEvent, event_on: date) -> None:
+            """The outcome just recorded broke a duty: a hearing, where the rules allow one."""
+            self.hearing(
+                out,
+                record,
+                citizen_id,
+                event,
+                event_on,
+                str(category),
+                consultant,
+                item["done_at"],
+                settled=closed,
+                follow_up=item,
+            )
+
         if cv_deadline is not None:
             item = follow_up(FollowUpKind.CV_DEADLINE, cv_deadline)
             if cv_deadline < today and (closed or rng.random() < 0.85):
-                close(item, CV_DONE if rng.random() < 0.9 else CV_MISSING, done_day(cv_deadline))
+                done = CV_DONE if rng.random() < 0.9 else CV_MISSING
+                close(item, done, done_day(cv_deadline))
+                if done == CV_MISSING:
+                    flag(item, HearingEvent.CV_MISSING, cv_deadline)
         if review_on is not None:
             item = follow_up(FollowUpKind.CATEGORY_REVIEW, review_on)
             if review_on < today and (closed or rng.random() < 0.85):
                 close(item, REVIEWED, done_day(review_on))
 
-        if not exempt and not guidance_only:
-            self.activation(out, row, category, next_day, closed, follow_up, close, done_day)
+        if not exempt and not self.activation(
+            out, row, category, next_day, closed, follow_up, close, done_day, flag
+        ):
+            # No seat before the citizen came again, or none free: the consultant recorded why
+            # activation was pointless instead (nobody leaves without either).
+            row["activation_exempt"] = True
+            row["exemption_reason"] = rng.choice(
+                OVERRIDE_REASONS_AKT
+                if category == Category.AKTIVITETSPARAT
+                else YOUTH_EXEMPTION_REASONS
+                if youth
+                else EXEMPTION_REASONS
+            )
 
         # Job referrals (none for a withdrawal before the conversation).
         n_refs = {
@@ -1135,7 +1367,7 @@ class _Builder:
             Category.AKTIVITETSPARAT: (0, 0, 1),
             Category.AABENLYST_UDDANNELSESPARAT: (0, 1, 1, 2),
             Category.UDDANNELSESPARAT: (0, 1),
-        }[category]
+        }[Category(category)]
         wanted = rng.choice(n_refs)
         industries: list[str] = []
         held_ord = held_on.toordinal()
@@ -1148,12 +1380,12 @@ class _Builder:
             if not bucket:
                 continue
             opening_id = rng.choice(bucket)
-            if opening_id in referred:
+            if opening_id in record.referred:
                 continue
             opening_apply_by, industry = self.opening_info[opening_id]
             if opening_apply_by < held_ord:
                 continue
-            referred.add(opening_id)
+            record.referred.add(opening_id)
             wanted -= 1
             if industry not in industries:
                 industries.append(industry)
@@ -1176,7 +1408,7 @@ class _Builder:
             if follow_up_on < today and (closed or rng.random() < 0.82):
                 outcome = rng.choices(
                     REFERRAL_OUTCOMES,
-                    weights=(30, 14, 8, 26, 10, 12),
+                    weights=(30, 14, 8, 24, 10, 10, 4),
                 )[0]
                 on = done_day(follow_up_on)
                 referral["outcome"] = outcome.value
@@ -1186,7 +1418,10 @@ class _Builder:
                         min(apply_by.toordinal() + rng.randint(1, 6), on.toordinal())
                     )
                 close(item, outcome.value, on)
-                item["sanction_flag"] = outcome == ReferralOutcome.NOT_APPLIED_NO_REASON
+                if outcome in REFERRAL_EVENTS:
+                    flag(item, REFERRAL_EVENTS[outcome], on)
+                elif outcome == ReferralOutcome.HIRED:
+                    self.durability(follow_up, close, closed, on, referral_id)
         # The rng draws stay those of the opening titles once chosen here (the rows after
         # depend on them); the words come from the wording stream.
         if not industries:
@@ -1196,6 +1431,23 @@ class _Builder:
         words = self.wording
         row["industries"] = ",".join(words.choice(WISHES_TYPED[ind]) for ind in industries)
         row["job_wishes"] = "; ".join(words.choice(WISHES_SAID[ind]) for ind in industries[:2])
+
+    def durability(
+        self,
+        follow_up: Callable[..., dict[str, Any]],
+        close: Callable[[dict[str, Any], str, date], None],
+        closed: bool,
+        hired_on: date,
+        referral_id: int,
+    ) -> None:
+        """The "still in work?" check six months after a hire; the ones due are mostly
+        answered, most of them still in work."""
+        due = self.memo("durability_check", hired_on)
+        item = follow_up(FollowUpKind.DURABILITY, due, referral_id=referral_id)
+        if due < self.today and (closed or self.rng.random() < 0.85):
+            answer = STILL_IN_WORK if self.rng.random() < 0.7 else NO_LONGER_IN_WORK
+            on = min(due + timedelta(days=self.rng.randint(0, 5)), self.today - timedelta(days=1))
+            close(item, answer, on)
 
     def start_on(self, site_id: int, earliest: date) -> date:
         """The site's first start day on or after `earliest` (remembered: sites share them)."""
@@ -1222,7 +1474,9 @@ class _Builder:
         follow_up: Callable[..., dict[str, Any]],
         close: Callable[[dict[str, Any], str, date], None],
         done_day: Callable[[date], date],
-    ) -> None:
+        flag: Callable[[dict[str, Any], HearingEvent, date], None],
+    ) -> bool:
+        """An activation at a site with a free seat; False when none could be had."""
         rng = self.rng
         today = self.today
         held_on: date = visitation["held_on"]
@@ -1237,7 +1491,11 @@ class _Builder:
         length = timedelta(weeks=rng.randint(low, high)) - timedelta(days=3)
         no_show = rng.random() < 0.08
         candidates = self.sites_by_kind[kind.value]
-        for site_id in rng.sample(candidates, min(len(candidates), 3)):
+        tried = rng.sample(candidates, min(len(candidates), 3))
+        # Full there: a seat at a few sites of any kind (straksaktivering matters more than
+        # the kind of site).
+        others = rng.sample(self.site_order, min(len(self.site_order), 4))
+        for site_id in (*tried, *(site for site in others if site not in tried)):
             start = self.start_on(site_id, earliest)
             end = start + length
             status, outcome = ActivationStatus.STARTED, None
@@ -1246,7 +1504,7 @@ class _Builder:
                 status = ActivationStatus.ENDED_EARLY
                 outcome = rng.choice((ActivationOutcome.EMPLOYED, ActivationOutcome.EDUCATION))
             if end < start:
-                return  # the next request came before a start: no activation this time
+                return False  # the next request came before a start
             if start > today:
                 status, end_date = ActivationStatus.PLANNED, None
             elif no_show:
@@ -1280,7 +1538,7 @@ class _Builder:
             if start < today:
                 if status == ActivationStatus.NO_SHOW:
                     close(item, DID_NOT_SHOW, done_day(start))
-                    item["sanction_flag"] = True
+                    flag(item, HearingEvent.ABSENT_ACTIVATION, start)
                 elif status == ActivationStatus.ENDED_EARLY and end_date == start:
                     close(item, ENDED_EARLY, done_day(start))
                 elif closed or rng.random() < 0.9:
@@ -1294,7 +1552,8 @@ class _Builder:
                     close(end_item, ENDED, min(end_date, today - timedelta(days=1)))
                 elif warn < today and (closed or rng.random() < 0.8):
                     close(end_item, CONTINUES, done_day(warn))
-            return
+            return True
+        return False
 
     def day_in_progress(self, out: dict[str, list[Any]], arrivals: list[tuple[Any, ...]]) -> None:
         """Today's arrivals, in arrival order: done, withdrawn, in conversation (claimed by a
@@ -1309,7 +1568,7 @@ class _Builder:
         n_done = round(n * 0.35)
         n_withdrawn = max(1, round(n * 0.1))
         n_talking = min(len(self.consultants), max(2, round(n * 0.15)))
-        for k, ((citizen_id, birth, language, referred), at) in enumerate(
+        for k, ((citizen_id, birth, language, record), at) in enumerate(
             zip(arrivals, times, strict=True)
         ):
             if k < n_done:
@@ -1327,7 +1586,7 @@ class _Builder:
                 language,
                 today,
                 None,
-                referred,
+                record,
                 arrived_at=at,
                 status=status,
             )
@@ -1473,6 +1732,7 @@ CITIZEN_TABLES: tuple[tuple[str, Any], ...] = (  # in the order their foreign ke
     ("activation", Activation),
     ("referral", Referral),
     ("followup", FollowUp),
+    ("hearing", Hearing),
 )
 
 

@@ -12,12 +12,23 @@ from life import BOARD, COMPANIES
 from sqlmodel import Session, select
 
 from jobbutik.domain.clock import LOCAL_TZ, Clock
-from jobbutik.domain.identity import fold_name
+from jobbutik.domain.identity import fold_name, parse_cpr
 from jobbutik.domain.rules import load_rulebook
+from jobbutik.services.citizens import age_on, new_citizen_row
 from jobbutik.services.config import context_for
 from jobbutik.services.context import ServiceContext
 from jobbutik.store.db import Database
-from jobbutik.store.models import ActivationSite, Company, JobOpening, Role, SiteKind, Staff
+from jobbutik.store.models import (
+    ActivationSite,
+    Citizen,
+    Company,
+    JobOpening,
+    Request,
+    Role,
+    SiteKind,
+    Staff,
+    Visitation,
+)
 
 TODAY = date(2026, 11, 23)  # a Monday
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=LOCAL_TZ)
@@ -172,3 +183,64 @@ def add_life_board(db: Database, *, hours: int = 37) -> dict[str, int]:
         )
         for key, o in BOARD.items()
     }
+
+
+def add_visited(
+    db: Database,
+    cpr: str = "0101901234",
+    name: str = "Jens Møller",
+    *,
+    category: str = "jobparat",
+    held_on: date = TODAY,
+    consultant: str = "kon",
+    guidance_at_registration: bool = False,
+    guidance_in_conversation: bool = True,
+) -> tuple[int, int]:
+    """A citizen (created if new) registered and visited on `held_on` into `category`, written
+    straight to the database (for tests of what follows a visitation). Returns (citizen id,
+    visitation id)."""
+    consultant_id = add_staff(db, consultant, "consultant")
+
+    def work(session: Session) -> tuple[int, int]:
+        citizen = session.exec(select(Citizen).where(Citizen.cpr == cpr)).first()
+        if citizen is None:
+            citizen = new_citizen_row(
+                cpr=cpr,
+                name=name,
+                birth_date=parse_cpr(cpr, held_on).birth_date,
+                created_at=at(held_on),
+            )
+            session.add(citizen)
+            session.flush()
+        assert citizen.id is not None
+        request = Request(
+            citizen_id=citizen.id,
+            arrived_on=held_on,
+            arrived_at=at(held_on),
+            first_contact_on=held_on,
+            benefit="kontanthjaelp",
+            rights_guidance_given=guidance_at_registration,
+            slot_date=held_on,
+            status="done",
+            registered_by=consultant,
+        )
+        session.add(request)
+        session.flush()
+        assert request.id is not None
+        visit = Visitation(
+            request_id=request.id,
+            citizen_id=citizen.id,
+            consultant_id=consultant_id,
+            held_on=held_on,
+            completed_at=at(held_on, 10),
+            age=age_on(citizen.birth_date, held_on),
+            proposed_category=category,
+            category=category,
+            rights_guidance_given=guidance_in_conversation,
+        )
+        session.add(visit)
+        session.flush()
+        assert visit.id is not None
+        return citizen.id, visit.id
+
+    return db.write(work)

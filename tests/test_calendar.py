@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from jobbutik.domain import i18n
 from jobbutik.domain.rules import Calendar, load_rulebook
 
+RULES = load_rulebook()
+
 
 @pytest.fixture(scope="module")
 def cal() -> Calendar:
@@ -168,14 +170,34 @@ def test_working_days_in(cal: Calendar) -> None:
     ]
 
 
-def test_deadline_landing_on_a_closed_day_moves_to_the_next_working_day() -> None:
-    rules = load_rulebook()
+def test_a_citizens_deadline_on_a_closed_day_moves_forward() -> None:
+    rules = RULES
     # Registered Friday 13 March 2026: 21 days later is Good Friday 3 April → Tuesday 7 April.
     assert rules.cv_deadline(date(2026, 3, 13)) == date(2026, 4, 7)
-    # First conversation requested 17 December: 7 days later is 24 December (local) → 28 Dec.
-    assert rules.latest_first_conversation(date(2026, 12, 17)) == date(2026, 12, 28)
     # Referred 22 December: 3 working days are 23, 28 and 29 December.
     assert rules.apply_by(date(2026, 12, 22)) == date(2026, 12, 29)
+
+
+def test_the_jobcentres_deadline_on_a_closed_day_moves_back() -> None:
+    rules = RULES
+    # First henvendelse Thursday 17 December 2026: a week later is 24 December (closed
+    # locally) → Wednesday 23 December; the legal week never stretches.
+    assert rules.latest_first_conversation(date(2026, 12, 17)) == date(2026, 12, 23)
+    # Thursday 24 December 2026 itself: 31 December is closed too → Wednesday 30 December.
+    assert rules.latest_first_conversation(date(2026, 12, 24)) == date(2026, 12, 30)
+    # Friday 29 May 2026: a week later is Grundlovsdag (closed locally) → Thursday 4 June.
+    assert rules.latest_first_conversation(date(2026, 5, 29)) == date(2026, 6, 4)
+    # Easter 2026: Monday 30 March + 7 is Easter Monday → back past Good Friday and Maundy
+    # Thursday to Wednesday 1 April.
+    assert rules.latest_first_conversation(date(2026, 3, 30)) == date(2026, 4, 1)
+
+
+@given(st.dates(min_value=date(2024, 1, 1), max_value=date(2028, 12, 31)))
+def test_the_first_conversation_is_never_later_than_a_week(d: date) -> None:
+    due = RULES.latest_first_conversation(d)
+    assert d <= due <= d + timedelta(days=7)
+    # On an open day, unless nothing within the week is open after the arrival day.
+    assert RULES.calendar.is_working_day(due) or due == d
 
 
 # -- properties against a day-by-day count -----------------------------------------------------

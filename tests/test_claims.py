@@ -18,7 +18,7 @@ from jobbutik.store.db import Database
 from jobbutik.store.models import AuditEntry, Request, Visitation
 from jobbutik.store.settings import put_setting
 
-YOUNG = "0202024321"  # 24 on the test day: the youth track needs no activation site
+YOUNG = "0202024321"  # 24 on the test day: the youth group, exempt from activation
 
 
 def register(ctx: ServiceContext) -> int:
@@ -27,10 +27,16 @@ def register(ctx: ServiceContext) -> int:
 
 
 def plan(ctx: ServiceContext, request_id: int) -> VisitationPlan:
-    facts = Facts(has_vocational_education=False)  # asked: the youth track applies
+    facts = Facts(has_qualifying_education=False, integration_programme=False)  # the youth group
     category = visitation.propose(ctx, 24, facts).category
     return VisitationPlan(
-        request_id=request_id, facts=facts, category=category, guidance=True, injunction=True
+        request_id=request_id,
+        facts=facts,
+        category=category,
+        guidance=True,
+        injunction=False,
+        exempt=True,
+        exemption_reason="Starter på VUC mandag",
     )
 
 

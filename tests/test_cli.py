@@ -69,6 +69,9 @@ def csv_file(tmp_path: Path, text: str = CSV) -> str:
         ["db"],
         ["db", "upgrade"],
         ["db", "check"],
+        ["rules"],
+        ["rules", "show"],
+        ["rules", "deadlines"],
     ],
 )
 def test_help(command: list[str]) -> None:
@@ -78,7 +81,7 @@ def test_help(command: list[str]) -> None:
     if not command:
         for name in ENV_NAMES:
             assert name in result.stdout
-        for sub in ("demo", "import", "export", "db"):
+        for sub in ("demo", "import", "export", "db", "rules"):
             assert sub in result.stdout
 
 
@@ -452,6 +455,26 @@ def test_every_help_page_is_in_danish() -> None:
         shown = " ".join(result.stdout.split())
         assert "Brug:" in shown
         assert not [p for p in phrases if p in shown], path
+
+
+def test_rules_need_no_database_and_no_user(tmp_path: Path) -> None:
+    missing = tmp_path / "not-there" / "j.sqlite"
+    env = {"JOBBUTIK_DB": str(missing), "JOBBUTIK_USER": "nobody"}
+    shown = run("--lang", "en", "rules", "show", "--date", "2026-07-01", env=env)
+    assert shown.exit_code == 0, shown.output
+    assert "beskaeftigelsesreform_2026" in shown.stdout
+    found = run("--lang", "en", "rules", "deadlines", "--arrived", "2026-07-01", env=env)
+    assert found.exit_code == 0, found.output
+    assert not missing.parent.exists()
+
+
+def test_rules_speak_danish() -> None:
+    result = run("rules", "deadlines", "--arrived", "24.12.2025", "--age", "35")
+    assert result.exit_code == 0, result.output
+    assert "Første jobsamtale senest:" in result.stdout
+    shown = run("rules", "show", "--date", "04.01.2027")
+    assert "lov    afventer  youth_track = nej" in shown.stdout.splitlines()
+    assert "lokal            retention_years = 5" in shown.stdout.splitlines()
 
 
 def test_a_group_lists_only_its_own_commands() -> None:

@@ -34,7 +34,7 @@ DEADLINES = Deadlines(
     cv_deadline=date(2026, 12, 7),
     apply_by=date(2026, 11, 26),
     follow_up_on=date(2026, 12, 7),
-    category_review=date(2027, 2, 23),
+    final_visitation=date(2027, 2, 23),
 )
 SITE = SiteAvailability(
     site_id=2,
@@ -74,8 +74,8 @@ def start(name: str = "Jens Møller", age: int = 36) -> ConversationStart:
         request_id=9,
         benefit="kontanthjaelp",
         citizen=card(name, age),
-        categories=RULESET.categories,
         deadlines=DEADLINES,
+        first_contact_on=date(2026, 11, 23),
     )
 
 
@@ -94,7 +94,7 @@ def match(opening_id: int, title: str, apply_by: date) -> Match:
 
 
 def classified(category: str | None, age: int = 36, **more: object) -> Classification:
-    proposal = propose_category(RULESET, age, has_vocational_education=True)
+    proposal = propose_category(RULESET, age, has_qualifying_education=True)
     return Classification(category=category, proposal=proposal, **more)  # type: ignore[arg-type]
 
 
@@ -105,7 +105,7 @@ def text(lines) -> list[str]:
 def test_an_adult_with_a_site_two_referrals_and_help() -> None:
     parts = PlanParts(
         facts=Facts(
-            has_vocational_education=True,
+            has_qualifying_education=True,
             job_wishes="Butik eller lager",
             industries=("Detail", "Lager"),
             hours_wanted=30,
@@ -127,8 +127,9 @@ def test_an_adult_with_a_site_two_referrals_and_help() -> None:
     )
     assert text(summary_lines(start(), parts, RULESET)) == [
         "Citizen: Jens Møller, 010190-XXXX, 36 years",
-        "Facts: vocational education yes; wishes: Butik eller lager; industries: Detail, Lager; "
-        "hours: 30; skånehensyn: Ingen tunge løft; driving licence no",
+        "Facts: erhvervskompetencegivende uddannelse yes; integration programme not asked; "
+        "wishes: Butik eller lager; industries: Detail, Lager; hours: 30; "
+        "skånehensyn: Ingen tunge løft; driving licence no",
         "Category: Jobparat (proposed: Jobparat)",
         "Immediate activation: Materielgården from 24.11.2026",
         "Job referrals:",
@@ -143,8 +144,8 @@ def test_nothing_chosen_yet() -> None:
     parts = PlanParts(Facts(), Classification(None, None), ActivationPart(None), ReferralsPart())
     assert text(summary_lines(start(), parts, RULESET)) == [
         "Citizen: Jens Møller, 010190-XXXX, 36 years",
-        "Facts: vocational education not asked; wishes: —; industries: —; hours: —; "
-        "skånehensyn: —; driving licence not asked",
+        "Facts: erhvervskompetencegivende uddannelse not asked; integration programme not "
+        "asked; wishes: —; industries: —; hours: —; skånehensyn: —; driving licence not asked",
         "Category: — (proposed: —)",
         "Immediate activation: none chosen",
         "Job referrals: none",
@@ -152,32 +153,50 @@ def test_nothing_chosen_yet() -> None:
     ]
 
 
-def test_youth_track_provisional_category_and_override_reason() -> None:
+def test_youth_group_provisional_category_and_override_reason() -> None:
     young = start("Sofie Hansen", 24)
-    proposal = propose_category(RULESET, 24, has_vocational_education=False)
-    assert proposal.youth_track
+    proposal = propose_category(RULESET, 24, False, integration_programme=False)
+    assert proposal.group.youth
     parts = PlanParts(
-        Facts(),
+        Facts(has_qualifying_education=False, integration_programme=False),
         Classification(
             category="uddannelsesparat",
             proposal=proposal,
             override_reason="  Har en konkret plan  ",
-            provisional=True,
-            youth_track=True,
+            youth=True,
             guidance=True,
-            injunction=False,
+            injunction=True,
+            injunction_goal=" SOSU-hjælper ",
+            injunction_deadline=date(2027, 3, 31),
         ),
-        ActivationPart(date(2026, 11, 24)),
+        ActivationPart(date(2026, 11, 24), exempt=True, exemption_reason="Starter på HF"),
         ReferralsPart(),
     )
     lines = text(summary_lines(young, parts, RULESET))
-    assert lines[2:6] == [
+    assert lines[2:8] == [
         "Category: Uddannelsesparat (proposed: Åbenlyst uddannelsesparat) — Har en konkret plan",
-        "Provisional: review on 23.02.2027",
-        "Youth track: education guidance yes; education injunction no",
-        "Immediate activation: none chosen",
+        "Provisional uddannelsesparat: final visitation by 23.02.2027",
+        "Education guidance: yes",
+        "Uddannelsespålæg given: yes",
+        "  Education goal: SOSU-hjælper; deadline 31.03.2027",
+        "Immediate activation: exempt — Starter på HF",
     ]
     assert not any(line.startswith("CV on Jobnet by") for line in lines)  # not for this category
+
+
+def test_an_aktivitetsparat_young_person_is_not_provisional_and_may_have_no_pålæg() -> None:
+    proposal = propose_category(RULESET, 24, False, integration_programme=False)
+    parts = PlanParts(
+        Facts(),
+        Classification("aktivitetsparat", proposal, "Misbrug", youth=True, guidance=False),
+        ActivationPart(None),
+        ReferralsPart(),
+    )
+    assert not parts.classification.provisional
+    assert text(summary_lines(start("Sofie Hansen", 24), parts, RULESET))[3:5] == [
+        "Education guidance: no",
+        "Uddannelsespålæg given: not asked",
+    ]
 
 
 def test_an_exemption_and_a_site_without_a_free_seat() -> None:
@@ -235,9 +254,17 @@ def test_the_summary_in_danish() -> None:
 def test_the_plan_from_the_parts(youth: bool) -> None:
     parts = PlanParts(
         Facts(job_wishes="Lager"),
-        classified("jobparat", youth_track=youth, guidance=True, injunction=False),
+        classified(
+            "jobparat",
+            youth=youth,
+            guidance=True,
+            injunction=False,
+            injunction_goal="ignored: no pålæg",
+            injunction_deadline=date(2027, 1, 4),
+        ),
         ActivationPart(date(2026, 11, 24), site_id=2, site=SITE, exemption_reason="ignored"),
         ReferralsPart(opening_ids=(7,), help_email=True),
+        rights_guidance=True,
     )
     plan = parts.plan(9)
     assert (plan.request_id, plan.category, plan.facts.job_wishes) == (9, "jobparat", "Lager")
@@ -245,8 +272,31 @@ def test_the_plan_from_the_parts(youth: bool) -> None:
     assert (plan.exempt, plan.exemption_reason) == (False, "")
     assert plan.referrals == (ReferralChoice(7),)
     assert (plan.help_cv, plan.help_email, plan.help_application) == (False, True, False)
-    # Outside the youth track the service decides guidance and injunction (None).
+    # Outside the youth group guidance and pålæg are not asked (None).
     assert (plan.guidance, plan.injunction) == ((True, False) if youth else (None, None))
+    assert (plan.injunction_goal, plan.injunction_deadline) == ("", None)
+    assert plan.rights_guidance
+
+
+def test_the_plan_keeps_the_pålæg_goal_and_deadline() -> None:
+    proposal = propose_category(RULESET, 24, False, integration_programme=False)
+    c = Classification(
+        "aktivitetsparat",
+        proposal,
+        "Misbrug",
+        youth=True,
+        guidance=True,
+        injunction=True,
+        injunction_goal=" Tømrer ",
+        injunction_deadline=date(2027, 6, 4),  # the day before Grundlovsdag
+    )
+    plan = PlanParts(Facts(), c, ActivationPart(None), ReferralsPart()).plan(9)
+    assert (plan.injunction, plan.injunction_goal, plan.injunction_deadline) == (
+        True,
+        "Tømrer",
+        date(2027, 6, 4),
+    )
+    assert not plan.rights_guidance  # never ticked for the consultant
 
 
 def test_an_exemption_drops_the_site_from_the_plan() -> None:

@@ -11,7 +11,7 @@ from jobbutik.services import drafts, retention
 from jobbutik.store.db import Database
 from jobbutik.store.models import Setting
 
-FACTS = {"job_wishes": "Lager", "has_vocational_education": True, "hours_wanted": "37"}
+FACTS = {"job_wishes": "Lager", "has_qualifying_education": True, "hours_wanted": "37"}
 
 
 def test_a_draft_is_kept_replaced_and_dropped(database: Database) -> None:

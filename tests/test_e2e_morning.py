@@ -87,7 +87,8 @@ def tmux(tmp_path: Path):
 
 def plan_morning(db_url: str) -> Morning:
     """The demo's receptionist and two consultants, five new CPR numbers (modulus 11, born in
-    January 1990) and five known citizens with nothing open and nothing today."""
+    January 1990) and five known citizens aged 30 or over, never visited, with nothing open and
+    nothing today."""
     db = Database(db_url)
     try:
 
@@ -110,17 +111,26 @@ def plan_morning(db_url: str) -> Morning:
                 (col(Request.arrived_on) == today)
                 | col(Request.status).in_([RequestStatus.WAITING, RequestStatus.IN_CONVERSATION])
             )
+            # Never visited: step 1 starts empty, as the typing below expects (a returning
+            # citizen's last facts are filled in).
+            visited = select(Visitation.citizen_id)
             citizens = session.exec(
                 select(Citizen)
-                .where(col(Citizen.id).not_in(busy), col(Citizen.anonymised_at).is_(None))
+                .where(
+                    col(Citizen.id).not_in(busy),
+                    col(Citizen.id).not_in(visited),
+                    col(Citizen.anonymised_at).is_(None),
+                )
                 .order_by(col(Citizen.id))
             ).all()
             names = Counter(session.exec(select(Citizen.name)).all())
             # Short, unique names: found on a board row by name and masked CPR, never clipped.
+            # Aged 30 or over: the youth groups' questions (guidance, pålæg) do not arise.
+            thirty = today.replace(year=today.year - 30)
             known = [
                 Arrival(c.cpr, c.name, known=True)
                 for c in citizens
-                if len(c.name) <= 22 and names[c.name] == 1
+                if len(c.name) <= 22 and names[c.name] == 1 and c.birth_date <= thirty
             ][:5]
             return Morning(
                 reception,
@@ -190,7 +200,7 @@ def open_conversation(desk: Desk, arrival: Arrival) -> None:
 
 
 def type_facts(desk: Desk, facts: Facts) -> None:
-    """Step 1 from its first question (vocational education, left unasked)."""
+    """Step 1 from its first question (erhvervskompetencegivende uddannelse, left unasked)."""
     for text in (facts.job_wishes, facts.industries, facts.hours, facts.restrictions):
         desk.keys("Tab")
         desk.type(text)
@@ -225,7 +235,7 @@ def finish_and_save(desk: Desk, facts: Facts, site_row: int) -> None:
     desk.wait_for(
         lambda s: all(
             text in " ".join(s.split())
-            for text in (f"ønsker: {facts.job_wishes}", f"skånehensyn: {facts.restrictions}")
+            for text in (f": {facts.job_wishes};", f": {facts.restrictions};")
         )
     )
     desk.keys("C-s")
@@ -400,7 +410,7 @@ def test_a_morning_with_three_desks_and_a_killed_program(tmp_path: Path, tmux: T
                 facts.industries.split(",")
             )
             assert visit.driving_licence is facts.licence
-            assert visit.has_vocational_education is None  # not asked, never "no"
+            assert visit.has_qualifying_education is None  # not asked, never "no"
         # The other eight wait, claimed by no one; the drafts went with the saves.
         rest = [r for cpr, r in by_cpr.items() if cpr not in {citizen_a.cpr, citizen_b.cpr}]
         assert {(r.status, r.claimed_by) for r in rest} == {(RequestStatus.WAITING, None)}

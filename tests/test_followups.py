@@ -22,7 +22,7 @@ from sqlmodel import select
 from jobbutik.domain.errors import NotFound, PermissionDenied, ValidationError
 from jobbutik.domain.i18n import set_language
 from jobbutik.domain.vocabulary import follow_up_outcome_label
-from jobbutik.services import arrivals, audit, followups, visitation
+from jobbutik.services import arrivals, audit, followups, hearings, visitation
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
 from jobbutik.services.context import ServiceContext
 from jobbutik.services.visitation import (
@@ -38,12 +38,17 @@ from jobbutik.store.models import (
     AuditEntry,
     FollowUp,
     FollowUpKind,
+    Hearing,
     Referral,
+    ReferralOutcome,
 )
 
 ADULT = "0101901234"
 OTHER = "0202851236"
 THIRD = "1505702341"
+FAR_AWAY = date(2030, 1, 1)
+YOUNG = "0202024321"  # 24 in 2026, no qualifying education: the youth group
+YOUTH_FACTS = Facts(has_qualifying_education=False, integration_programme=False)
 
 
 @pytest.fixture(autouse=True)
@@ -59,13 +64,15 @@ def visit(
     site: int | None = None,
     openings: tuple[int, ...] = (),
     category: str = "jobparat",
-    provisional: bool = False,
     override_reason: str = "",
     postcode: str = "2730",
     facts: Facts | None = None,
+    rights_guidance: bool = True,
+    guidance: bool | None = None,
 ) -> VisitationResult:
     """Register `cpr` today and hold the whole conversation: activation at `site` (or an
-    exemption), referrals to `openings`."""
+    exemption), referrals to `openings`, written guidance on rights and duties handed over
+    (unless told otherwise). `guidance` answers the youth group's question."""
     form = ArrivalForm(
         cpr=cpr, benefit="kontanthjaelp", new_citizen=NewCitizen(name=name, postcode=postcode)
     )
@@ -74,16 +81,16 @@ def visit(
     activation = ActivationChoice(site, start.deadlines.default_activation_start) if site else None
     plan = VisitationPlan(
         request_id=request_id,
-        facts=facts or Facts(has_vocational_education=False),
+        facts=facts or Facts(has_qualifying_education=False),
         category=category,
         override_reason=override_reason,
-        provisional=provisional,
         activation=activation,
         exempt=site is None,
         exemption_reason="" if site else "Starter i fast job på mandag",
         referrals=tuple(ReferralChoice(o) for o in openings),
-        guidance=True,  # what the youth track proposes (an adult is never asked)
-        injunction=True,
+        guidance=guidance,
+        injunction=None if guidance is None else False,
+        rights_guidance=rights_guidance,
     )
     return visitation.complete(ctx, plan)
 
@@ -195,6 +202,7 @@ def test_interview_asks_for_the_date_and_follows_up_after_it(
         ("rejected", False),
         ("not_applied_good_reason", False),
         ("not_applied_no_reason", True),
+        ("refused_offer", True),
     ],
 )
 def test_closing_referral_outcomes_and_the_sanction_flag(
@@ -206,7 +214,99 @@ def test_closing_referral_outcomes_and_the_sanction_flag(
     assert (result.next_follow_up_id, result.sanction_flag) == (None, flag)
     done = get(database, FollowUp, due.id)
     assert (done.outcome, done.sanction_flag, done.note) == (outcome, flag, "Ringet til borgeren")
-    assert followups.sanction_text() == "possible sanction – partshøring"
+    assert (result.hearing_id is not None, result.no_flag_reason) == (flag, None)
+    assert get(database, Referral, due.referral_id).outcome == outcome
+
+
+def hearing_rows(db: Database) -> list[Hearing]:
+    return db.read(lambda s: list(s.exec(select(Hearing).order_by(Hearing.id)).all()))  # type: ignore[arg-type]
+
+
+def test_did_not_apply_flags_a_jobparat_citizen_with_a_due_date(
+    database: Database, ctx: ServiceContext
+) -> None:
+    # Referred Tuesday 24 March 2026, to apply by Friday 27 March; followed up after Easter.
+    day = on_day(ctx, at(date(2026, 3, 24)))
+    visit(day, openings=(add_opening(database, add_company(database), apply_by=FAR_AWAY),))
+    due = open_follow_up(database, FollowUpKind.REFERRAL)
+    result = followups.record_outcome(on_day(ctx, at(due.due)), due.id, "not_applied_no_reason")
+    assert (result.sanction_flag, result.no_flag_reason) == (True, None)
+    [hearing] = hearing_rows(database)
+    assert (hearing.id, hearing.event, hearing.event_on, hearing.category) == (
+        result.hearing_id,
+        "not_applied",
+        date(2026, 3, 27),  # the apply-by day: the duty was not met then
+        "jobparat",
+    )
+    # April, May, June: decided by the end of June; the result says so without a list read.
+    assert (hearing.due, hearing.status, hearing.follow_up_id) == (
+        date(2026, 6, 30),
+        "awaiting",
+        due.id,
+    )
+    assert result.hearing_due == date(2026, 6, 30)
+    lists = database.read(
+        lambda s: s.exec(select(AuditEntry).where(AuditEntry.entity == "hearing_list")).all()
+    )
+    assert lists == []
+    assert ReferralOutcome.NOT_APPLIED_NO_REASON.label == "Did not apply – reason not given"
+
+
+def test_did_not_apply_gives_an_uddannelsesparat_citizen_no_flag(
+    database: Database, ctx: ServiceContext, opening: int
+) -> None:
+    visit(
+        ctx,
+        YOUNG,
+        "Ida Holm",
+        category="uddannelsesparat",
+        facts=YOUTH_FACTS,
+        guidance=True,
+        override_reason="Vil gerne i gang med SOSU-uddannelsen",
+        site=add_site(database),
+        openings=(opening,),
+    )
+    due = open_follow_up(database, FollowUpKind.REFERRAL)
+    result = followups.record_outcome(ctx, due.id, "not_applied_no_reason")
+    assert (result.sanction_flag, result.hearing_id, result.hearing_due) == (False, None, None)
+    assert result.no_flag_reason == (
+        "Uddannelsesparat carries no duty to apply for jobs: no possible-sanction flag."
+    )
+    assert get(database, FollowUp, due.id).sanction_flag is False
+    assert hearing_rows(database) == []
+
+
+def test_no_flag_without_written_guidance_on_rights_and_duties(
+    database: Database, ctx: ServiceContext, opening: int
+) -> None:
+    visit(ctx, openings=(opening,), rights_guidance=False)
+    due = open_follow_up(database, FollowUpKind.REFERRAL)
+    result = followups.record_outcome(ctx, due.id, "not_applied_no_reason")
+    assert (result.sanction_flag, result.no_flag_reason) == (
+        False,
+        "No written guidance on rights and duties is on record by 23.11.2026; a sanction needs "
+        "it: no possible-sanction flag.",
+    )
+    assert hearing_rows(database) == []
+
+
+def test_a_refused_job_offer_closes_the_referral_and_flags_a_jobparat_citizen(
+    database: Database, ctx: ServiceContext
+) -> None:
+    day = on_day(ctx, at(date(2026, 9, 1)))
+    visit(day, openings=(add_opening(database, add_company(database), apply_by=FAR_AWAY),))
+    due = open_follow_up(database, FollowUpKind.REFERRAL)
+    result = followups.record_outcome(on_day(ctx, at(date(2026, 9, 15))), due.id, "refused_offer")
+    assert (result.next_follow_up_id, result.sanction_flag) == (None, True)
+    [hearing] = hearing_rows(database)
+    # October to December: 31 December is a closing day, so back to 30 December.
+    assert (hearing.event, hearing.event_on, hearing.due) == (
+        "refused_offer",
+        date(2026, 9, 15),
+        date(2026, 12, 30),
+    )
+    assert get(database, Referral, due.referral_id).outcome == "refused_offer"
+    assert ReferralOutcome.REFUSED_OFFER.label == "Refused a job offer"
 
 
 def test_activation_started(database: Database, ctx: ServiceContext) -> None:
@@ -235,6 +335,13 @@ def test_did_not_show_flags_a_sanction_frees_the_seat_and_closes_the_warning(
     warning = open_follow_up(database, FollowUpKind.NYTTEINDSATS_END)
     outcome = followups.record_outcome(on_day(ctx, at(tomorrow)), due.id, "did_not_show")
     assert outcome.sanction_flag
+    [hearing] = hearing_rows(database)
+    assert (hearing.id, hearing.event, hearing.event_on, hearing.due) == (
+        outcome.hearing_id,
+        "absent_activation",
+        tomorrow,
+        date(2027, 2, 26),  # Sunday 28 February back to Friday 26 February
+    )
     assert outcome.closed_with_it == (warning.id,)
     activation = get(database, Activation, result.activation_id)
     assert (activation.status, activation.end_date) == ("no_show", tomorrow)
@@ -285,6 +392,66 @@ def test_a_hire_ends_the_running_activation_in_a_job(
         "employed",
     )
     assert get(database, FollowUp, warning.id).outcome == "activation_ended"
+    # One job, one "still in work?" follow-up, six months on (a Thursday).
+    [durable] = durability_follow_ups(database)
+    assert (durable.due, durable.referral_id, durable.done_at) == (
+        date(2027, 6, 3),
+        referral.referral_id,
+        None,
+    )
+    assert outcome.durability_due == date(2027, 6, 3)
+
+
+def durability_follow_ups(db: Database) -> list[FollowUp]:
+    return db.read(
+        lambda s: list(s.exec(select(FollowUp).where(FollowUp.kind == FollowUpKind.DURABILITY)))
+    )
+
+
+def test_a_hire_is_followed_up_six_months_later(database: Database, ctx: ServiceContext) -> None:
+    day = on_day(ctx, at(date(2025, 12, 1)))
+    visit(day, openings=(add_opening(database, add_company(database), apply_by=FAR_AWAY),))
+    referral = open_follow_up(database, FollowUpKind.REFERRAL)
+    hired = followups.record_outcome(on_day(ctx, at(date(2025, 12, 5))), referral.id, "hired")
+    # Six months on is Grundlovsdag, Friday 5 June 2026, a closing day: the next open day.
+    assert hired.durability_due == date(2026, 6, 8)
+    durable = open_follow_up(database, FollowUpKind.DURABILITY)
+    assert (durable.due, durable.referral_id, durable.assignee_id) == (
+        date(2026, 6, 8),
+        referral.referral_id,
+        referral.assignee_id,
+    )
+    rows = followups.due_list(on_day(ctx, at(date(2026, 6, 8))))
+    assert [r.subject for r in rows if r.kind == "durability"] == ["Butiksassistent, Netto Herlev"]
+    with pytest.raises(ValidationError):
+        followups.record_outcome(ctx, durable.id, "reviewed")
+    done = followups.record_outcome(on_day(ctx, at(date(2026, 6, 8))), durable.id, "still_in_work")
+    assert (done.next_follow_up_id, done.sanction_flag, done.durability_due) == (None, False, None)
+    assert get(database, FollowUp, durable.id).outcome == "still_in_work"
+    assert follow_up_outcome_label("no_longer_in_work") == "No longer in work"
+
+
+def test_an_activation_ending_in_a_job_is_followed_up_for_durability(
+    database: Database, ctx: ServiceContext
+) -> None:
+    result = visit(ctx, site=add_site(database))
+    start = open_follow_up(database, FollowUpKind.ACTIVATION_START)
+    ended = followups.record_outcome(
+        on_day(ctx, at(date(2026, 12, 1))), start.id, "ended_early", result="employed"
+    )
+    assert ended.durability_due == date(2027, 6, 1)
+    [durable] = durability_follow_ups(database)
+    # It outlives the activation: not closed with the activation's other follow-ups.
+    assert (durable.activation_id, durable.done_at) == (result.activation_id, None)
+    # Ending in education is no job outcome.
+    other = visit(ctx, OTHER, "Mette Hansen", site=add_site(database, "Genbrugspladsen"))
+    start = database.read(
+        lambda s: s.exec(
+            select(FollowUp).where(FollowUp.activation_id == other.activation_id)
+        ).first()
+    )
+    followups.record_outcome(ctx, start.id, "ended_early", result="education")
+    assert len(durability_follow_ups(database)) == 1
 
 
 def test_a_hire_before_the_start_calls_the_activation_off(
@@ -386,22 +553,41 @@ def test_cv_deadline_missing_is_followed_up_again(database: Database, ctx: Servi
     assert due.due == date(2026, 12, 14)
     result = followups.record_outcome(on_day(ctx, at(due.due)), due.id, "cv_missing")
     assert result.next_due == date(2026, 12, 17)  # three working days
+    # A jobparat citizen must have the CV on Jobnet: a possible sanction, due January–March.
+    assert result.sanction_flag
+    [hearing] = hearing_rows(database)
+    assert (hearing.event, hearing.event_on, hearing.due) == (
+        "cv_missing",
+        date(2026, 12, 14),
+        date(2027, 3, 31),
+    )
     again = get(database, FollowUp, result.next_follow_up_id)
     assert (again.kind, again.visitation_id) == ("cv_deadline", due.visitation_id)
-    done = followups.record_outcome(on_day(ctx, at(again.due)), again.id, "cv_done")
+    # Still missing three days later: the same deadline, no second flag.
+    still = followups.record_outcome(on_day(ctx, at(again.due)), again.id, "cv_missing")
+    assert (still.sanction_flag, still.no_flag_reason) == (
+        False,
+        "A possible-sanction flag for this CV deadline was raised already: no new flag.",
+    )
+    last = get(database, FollowUp, still.next_follow_up_id)
+    done = followups.record_outcome(on_day(ctx, at(last.due)), last.id, "cv_done")
     assert done.next_follow_up_id is None
+    assert len(hearing_rows(database)) == 1
 
 
 def test_category_review_and_nytteindsats_end(database: Database, ctx: ServiceContext) -> None:
     result = visit(
         ctx,
+        YOUNG,
+        "Ida Holm",
         site=add_site(database),
         category="uddannelsesparat",
-        provisional=True,
+        facts=YOUTH_FACTS,
+        guidance=True,
         override_reason="Vil gerne i gang med SOSU-uddannelsen",
     )
     review = open_follow_up(database, FollowUpKind.CATEGORY_REVIEW)
-    assert review.due == date(2027, 2, 23)  # three months on
+    assert review.due == date(2027, 2, 23)  # the final visitation, three months on
     assert followups.record_outcome(ctx, review.id, "reviewed").next_follow_up_id is None
     warning = open_follow_up(database, FollowUpKind.NYTTEINDSATS_END)
     followups.record_outcome(on_day(ctx, at(warning.due)), warning.id, "ended", result="stopped")
@@ -491,6 +677,43 @@ def test_bulk_reassignment_by_a_supervisor(database: Database, ctx: ServiceConte
     )
     people = {a.initials: a.open_follow_ups for a in followups.assignees(boss)}
     assert people == {"chef": 0, "kon": 2, "lis": 5}
+
+
+def test_reassigning_a_case_moves_its_open_partshoeringer_too(
+    database: Database, ctx: ServiceContext
+) -> None:
+    # Referred before Easter; both citizens did not apply, each has a flag awaiting partshøring.
+    day = on_day(ctx, at(date(2026, 3, 24)))
+    visit(day, ADULT, openings=(add_opening(database, add_company(database), apply_by=FAR_AWAY),))
+    bakery = add_company(database, "Bageriet", seed=2)
+    visit(day, OTHER, "Mette Hansen", openings=(add_opening(database, bakery, apply_by=FAR_AWAY),))
+    after_easter = on_day(ctx, at(date(2026, 4, 14)))
+    for row in followups.due_list(after_easter):
+        if row.kind == FollowUpKind.REFERRAL:
+            followups.record_outcome(after_easter, row.id, "not_applied_no_reason")
+    jens, mette = hearing_rows(database)
+    lis_id = add_staff(database, "lis", "consultant", "Lis Lund")
+    boss = make_ctx(database, "chef", roles="supervisor")
+    jens_open = [r.id for r in followups.due_list(boss, assignee="kon", all_open=True)
+                 if r.citizen_id == jens.citizen_id]  # fmt: skip
+    assert jens_open
+    assert followups.reassign(boss, jens_open, "lis") == len(jens_open)
+    # Jens's flag goes with his case; Mette's stays with her consultant.
+    assert [(h.citizen_id, h.assignee_id) for h in hearing_rows(database)] == [
+        (jens.citizen_id, lis_id),
+        (mette.citizen_id, mette.assignee_id),
+    ]
+    lis = make_ctx(database, "lis", roles="consultant")
+    assert [h.name for h in hearings.hearings(lis, assignee="lis")] == ["Jens Møller"]
+    moved = database.read(
+        lambda s: s.exec(
+            select(AuditEntry).where(AuditEntry.entity == "hearing", AuditEntry.action == "update")
+        ).all()
+    )
+    assert [(e.entity_id, e.citizen_id, e.actor, e.detail) for e in moved] == [
+        (jens.id, jens.citizen_id, "chef", "reassigned to lis")
+    ]
+    assert audit.verify(database).ok
 
 
 def test_reception_has_no_follow_up_list(database: Database) -> None:

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from factories import add_company, add_site, add_staff, make_ctx, valid_cvr
+from factories import add_company, add_site, add_staff, at, make_ctx, valid_cvr
 from trust_helpers import held_by_another_desk
 
 from jobbutik.domain.errors import (
@@ -56,7 +56,7 @@ from test_danish_everywhere import english_on  # the check the screens use
 
 ADULT = "0101901234"  # 36 on the test day, Monday 23.11.2026
 OTHER_ADULT = "0303804321"
-YOUNG = "0202024321"  # 24: the youth track, no activation site needed
+YOUNG = "0202024321"  # 24: the youth groups
 
 Refuse = Callable[[], object]
 
@@ -218,14 +218,69 @@ def saving_after_the_claim_was_released(db: Database, mp: pytest.MonkeyPatch) ->
     hm = make_ctx(db, "hm")
     visitation.start(hm, request_id)
     claims.release(hm, request_id)
+    return lambda: visitation.complete(hm, young_plan(request_id, "åbenlyst uddannelsesparat"))
+
+
+def young_plan(request_id: int, category: str, **changes: object) -> VisitationPlan:
+    """A 24-year-old without an erhvervskompetencegivende uddannelse, outside the integration
+    programme, every question answered, exempt from activation."""
+    plan: dict[str, object] = {
+        "request_id": request_id,
+        "facts": Facts(has_qualifying_education=False, integration_programme=False),
+        "category": category,
+        "guidance": True,
+        "injunction": False,
+        "exempt": True,
+        "exemption_reason": "Starter på VUC mandag",
+    }
+    return VisitationPlan(**{**plan, **changes})  # type: ignore[arg-type]
+
+
+def young_person_saved_as_jobparat(db: Database, mp: pytest.MonkeyPatch) -> Refuse:
+    ctx = make_ctx(db, "hm")
+    request_id = register(db, YOUNG, "Sofie Hansen")
+    visitation.start(ctx, request_id)
+    plan = young_plan(request_id, "jobparat", override_reason="Vil gerne arbejde")
+    return lambda: visitation.complete(ctx, plan)
+
+
+def adult_saved_as_uddannelsesparat(db: Database, mp: pytest.MonkeyPatch) -> Refuse:
+    ctx = make_ctx(db, "hm")
+    site_id = add_site(db)
+    request_id = register(db)
+    visitation.start(ctx, request_id)
     plan = VisitationPlan(
-        request_id=request_id,
-        facts=Facts(has_vocational_education=False),
-        category="uddannelsesparat",
-        guidance=True,
-        injunction=True,
+        request_id,
+        Facts(),
+        "uddannelsesparat",
+        override_reason="Vil gerne tage en uddannelse",
+        activation=ActivationChoice(site_id, date(2026, 11, 24)),
     )
-    return lambda: visitation.complete(hm, plan)
+    return lambda: visitation.complete(ctx, plan)
+
+
+def injunction_without_goal_and_deadline(db: Database, mp: pytest.MonkeyPatch) -> Refuse:
+    ctx = make_ctx(db, "hm")
+    request_id = register(db, YOUNG, "Sofie Hansen")
+    visitation.start(ctx, request_id)
+    plan = young_plan(request_id, "åbenlyst uddannelsesparat", injunction=True)
+    return lambda: visitation.complete(ctx, plan)
+
+
+def injunction_under_the_2027_rules(db: Database, mp: pytest.MonkeyPatch) -> Refuse:
+    ctx = make_ctx(db, "hm", now=at(date(2027, 1, 4)))
+    request_id = arrivals.register_arrival(
+        ctx, ArrivalForm(cpr=YOUNG, benefit="kontanthjaelp", new_citizen=NewCitizen("Sofie"))
+    ).request_id
+    visitation.start(ctx, request_id)
+    plan = young_plan(
+        request_id,
+        "jobparat",
+        injunction=True,
+        injunction_goal="Tømrer",
+        injunction_deadline=date(2027, 6, 1),
+    )
+    return lambda: visitation.complete(ctx, plan)
 
 
 def the_last_seat_is_taken(db: Database, mp: pytest.MonkeyPatch) -> Refuse:
@@ -484,6 +539,42 @@ REFUSALS: dict[str, Refusal] = {
         da="Vælg et sted eller forløb til straksaktivering, eller en fritagelse med begrundelse.",
         en="Choose a site or course for immediate activation, or an exemption with a reason.",
         field="activation",
+    ),
+    "visitation, a young person's category": Refusal(
+        young_person_saved_as_jobparat,
+        FormErrors,
+        da="Jobparat er ikke for en ung under 30 år uden en erhvervskompetencegivende uddannelse "
+        "(bek. § 1): vælg Åbenlyst uddannelsesparat, Uddannelsesparat, Aktivitetsparat.",
+        en="Jobparat is not for a young person under 30 without an erhvervskompetencegivende "
+        "uddannelse (bek. § 1): choose Åbenlyst uddannelsesparat, Uddannelsesparat, "
+        "Aktivitetsparat.",
+        field="category",
+    ),
+    "visitation, an adult's category": Refusal(
+        adult_saved_as_uddannelsesparat,
+        FormErrors,
+        da="Uddannelsesparat er kun for unge under 30 år uden en erhvervskompetencegivende "
+        "uddannelse, som ikke er i integrationsprogrammet (bek. § 1): vælg Jobparat, "
+        "Aktivitetsparat.",
+        en="Uddannelsesparat is only for young people under 30 without an "
+        "erhvervskompetencegivende uddannelse, outside the integration programme (bek. § 1): "
+        "choose Jobparat, Aktivitetsparat.",
+        field="category",
+    ),
+    "visitation, uddannelsespålæg": Refusal(
+        injunction_without_goal_and_deadline,
+        FormErrors,
+        da="Skriv uddannelsespålæggets uddannelsesmål. Angiv uddannelsespålæggets frist.",
+        en="Write the education goal of the uddannelsespålæg. "
+        "Give the deadline of the uddannelsespålæg.",
+        field="injunction_goal",
+    ),
+    "visitation, no uddannelsespålæg in 2027": Refusal(
+        injunction_under_the_2027_rules,
+        FormErrors,
+        da="De gældende regler har intet uddannelsespålæg: det kan ikke gives.",
+        en="The rules in force have no uddannelsespålæg: it cannot be given.",
+        field="injunction",
     ),
     "already closed": Refusal(
         conversation_already_closed,

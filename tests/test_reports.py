@@ -6,8 +6,9 @@ The dataset is built through the services, day by day on fixed clocks (Nov 2026)
   Mon 16  A9 arrives, booked for Thu 19 (3 days later)
   Thu 19  A1 arrives 09:00, visited by AB 09:40: jobparat, Materielgården from Fri 20, referred
           to Butiksassistent and Lagermedarbejder.  A2 arrives 09:10, withdraws 09:30 (job).
-          A3 (24 y) arrives 10:00, visited by CD 10:50: education track, referred to Chauffør
-          with a follow-up on Mon 23.  A9 visited by CD 11:30: jobparat, exempt.
+          A3 (24 y) arrives 10:00, visited by CD 10:50: education track (exempt from activation:
+          starts school), referred to Chauffør with a follow-up on Mon 23.  A9 visited by CD
+          11:30: jobparat, exempt.
           A4 arrives 15:00 (after the last same-day slot): booked for Fri 20.
   Fri 20  A6 arrives 09:30, withdraws 09:45 (education).  A4 visited by AB 10:00:
           aktivitetsparat (with a reason), Café Kompasset from Tue 24.  A5 arrives 11:00,
@@ -21,8 +22,8 @@ The dataset is built through the services, day by day on fixed clocks (Nov 2026)
   Fri 27  AB: A1 hired, which ends A1's started activation at Materielgården in a job.
   -- the statistics are read on Tue 1 December --
 
-Sites, outcomes and the hire go through the services the desk calls; only the sites' employment
-targets and the municipality's name are written directly (IT sets them; no screen does).
+Sites (with their targets), outcomes and the hire go through the services the desk calls; only
+the municipality's name is written directly (IT sets it; no screen does).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from factories import ALL_ROLES, add_company, add_opening, at, make_ctx, on_day
+from factories import ALL_ROLES, add_company, add_opening, add_visited, at, make_ctx, on_day
 from pypdf import PdfReader
 from sqlmodel import Session, col, select
 
@@ -52,12 +53,13 @@ from jobbutik.services.sites import SiteForm
 from jobbutik.services.visitation import ActivationChoice, Facts, ReferralChoice, VisitationPlan
 from jobbutik.store.db import Database
 from jobbutik.store.models import (
-    ActivationSite,
+    Activation,
     AuditEntry,
     FollowUp,
     Referral,
     Setting,
     SiteKind,
+    Staff,
 )
 
 CITIZENS = {
@@ -116,11 +118,18 @@ class World:
         visitation.start(ctx, self.requests[key])
         result = visitation.complete(
             ctx,
-            # Asked and answered: no vocational education; on the youth track both given.
+            # Asked and answered: no qualifying education, not in the integration programme; on
+            # the youth track guidance and a pålæg given (the adults are not asked).
             VisitationPlan(
                 request_id=self.requests[key],
-                facts=Facts(has_vocational_education=False),
-                **{"guidance": True, "injunction": True, **plan},  # type: ignore[arg-type]
+                facts=Facts(has_qualifying_education=False, integration_programme=False),
+                **{  # type: ignore[arg-type]
+                    "guidance": True,
+                    "injunction": True,
+                    "injunction_goal": "Social- og sundhedshjælper",
+                    "injunction_deadline": date(2027, 1, 29),
+                    **plan,
+                },
             ),
         )
         self.visits[key] = result.visitation_id
@@ -172,7 +181,8 @@ def build_phase1(db: Database) -> World:
         SiteForm(
             "Materielgården", SiteKind.NYTTEINDSATS, seats=10, hours_per_week=20,
             address="Ågade 4", postcode="2730", contact_name="Søren Ærø",
-            contact_phone="44 52 00 00",
+            contact_phone="44 52 00 00", target_job_share=0.4,
+            target_job_or_education_share=0.5,
         ),
     )  # fmt: skip
     world.site2 = sites.create_site(
@@ -180,17 +190,12 @@ def build_phase1(db: Database) -> World:
         SiteForm(
             "Café Kompasset", SiteKind.COURSE, seats=10, hours_per_week=15,
             provider="Kompasset ApS", address="Hovedgaden 1", contact_name="Bo Lund",
-            contact_email="bo@kompasset.dk",
+            contact_email="bo@kompasset.dk", target_job_share=0.3,
         ),
     )  # fmt: skip
 
     def configured(session: Session) -> None:
-        # No screen sets these (IT does): the only rows this dataset writes directly.
-        for site_id, target in ((world.site1, 0.4), (world.site2, 0.3)):
-            site = session.get(ActivationSite, site_id)
-            assert site is not None
-            site.target_employment_share = target
-            session.add(site)
+        # No screen sets it (IT does): the only row this dataset writes directly.
         session.add(Setting(key="municipality", value="Herlev Kommune"))
 
     db.write(configured)
@@ -219,6 +224,8 @@ def build_phase1(db: Database) -> World:
         w.cd,
         at(D19, 10, 50),
         category="åbenlyst uddannelsesparat",
+        exempt=True,
+        exemption_reason="Starter på grundforløb i januar",
         referrals=(ReferralChoice(driver, follow_up_on=D23),),
     )
     w.visit(
@@ -474,48 +481,58 @@ def test_follow_ups_per_consultant(database: Database, english: None, tmp_path: 
 # 16.11.–30.11., read on 1.12. Worked out by hand from the scenario in the module docstring:
 # - Arrivals: A9 (16th), A1 A2 A3 A4 (19th), A6 A5 (20th), A7 A8 (23rd) = 9. Working days:
 #   16–20 (5) + 23–27 (5) + 30 (1) = 11; 9 / 11 = 0.818 → 0.8.
+# - Herlev's headline: visited onto benefit A1, A3, A9, A4, A7 = 5 of 9 arrivals (55.6 %); turned
+#   at the door A2 (job), A6 (education) = 2 (22.2 %; 11.1 % each).
 # - Not turned at the door: 9 − A2 − A6 = 7. Same day: A1, A3, A7 = 3 (3/7 = 42.9 %). Same or
-#   next working day: + A4 (Thu 19 → Fri 20) = 4 (57.1 %). Within 7 days: + A9 (Mon 16 → Thu 19)
-#   = 5 (71.4 %). Not visited: A5 (no-show), A8 (waiting) = 2 (28.6 %).
+#   next working day: + A4 (Thu 19 → Fri 20) = 4 (57.1 %). Within the legal limit (first
+#   henvendelse + 7 days, all open days): + A9 (Mon 16 → Thu 19) = 5 (71.4 %). Not visited: A5
+#   (no-show), A8 (waiting) = 2 (28.6 %).
 # - Conversations: A1, A3, A9, A4, A7 = 5. Immediate activation: A1, A4, A7 = 3 (60 %); days to
-#   start 1 (19→20), 4 (20→24), 1 (23→24): median 1. Education track: A3 = 1 (20 %). Exempt:
-#   A9 = 1 (20 %). Categories: jobparat A1 A9 A7 = 3 (60 %), aktivitetsparat A4, uddannelsesparat
-#   A3 = 1 each (20 %).
-# - Turned at the door: A2 (job), A6 (education) = 2 of 9 arrivals (22.2 %; 11.1 % each).
+#   start 1 (19→20), 4 (20→24), 1 (23→24): median 1. Youth target group: A3 = 1 (20 %). Exempt:
+#   A3, A9 = 2 (40 %). Categories: jobparat A1 A9 A7 = 3 (60 %), aktivitetsparat A4,
+#   uddannelsesparat A3 = 1 each (20 %).
 # - Referrals: A1 shop, A1 store, A3 driver, A7 store = 4. A1 shop hired (after an interview),
 #   A3 rejected: applied = 2 (50 %); interview = hired = 1 (25 %); A1 store not applied without
 #   reason = 1; A7 store awaiting = 1.
 # - Follow-ups due 16.–30.11.: A1's start (due 20, done 24: late), A3's Chauffør (due 23, done
 #   24: late), A4's start (due 24, done 24: on time), A1's interview follow-up (due 27, hired on
 #   27: on time), A7's start (due 24, open: overdue) = 5: 2 on time, 2 late, 1 overdue (40/40/20 %).
-# - Sites (by first day): Café Kompasset: A4 no-show = 1 stopped, 0 / 1 in job (0 %) < 30 %.
-#   Materielgården: A1 ended in a job by the hire, A7 still to start (running) = 2; 1 / 1 finished
-#   in job = 100 % ≥ 40 %.
+# - Sites (by first day): Café Kompasset: A4 booked, no-show: started 0, finished 0: shares "–"
+#   against the 30 % job target, no job-or-education target. Materielgården: A1 and A7 booked;
+#   A1 started and ended in a job by the hire, A7's start never recorded: booked 2, started 1,
+#   finished 1, in job 100 % ≥ 40 %, job or education 100 % ≥ 50 %.
+# - Durable outcomes: no "still in work?" follow-up is due in the period.
 STATS = {
     "Arrivals": "9",
     "Working days": "11",
     "Arrivals per working day": "0.8",
+    "Visited onto benefit (visitation held)": "5 (55.6 %)",
+    "Turned at the door": "2 (22.2 %)",
     "Arrivals not turned at the door": "7",
     "Visited the same day": "3 (42.9 %)",
     "Visited the same or next working day": "4 (57.1 %)",
-    "Visited within the legal limit (7 days)": "5 (71.4 %)",
+    "Visited within the legal limit": "5 (71.4 %)",
     "Not visited": "2 (28.6 %)",
     "Visitation conversations": "5",
     "With immediate activation": "3 (60.0 %)",
     "Median days from conversation to start": "1",
-    "Education track (guidance and injunction)": "1 (20.0 %)",
-    "Exempt from immediate activation": "1 (20.0 %)",
-    "Turned at the door (share of arrivals)": "2 (22.2 %)",
+    "Youth target group": "1 (20.0 %)",
+    "Exempt from immediate activation": "2 (40.0 %)",
     "Hire rate": "25.0 %",
     "Rejected": "1",
+    "Refused a job offer": "0",
     "Did not apply, with good reason": "0",
-    "Did not apply, without good reason": "1",
+    "Did not apply – reason not given": "1",
     "Awaiting an outcome": "1",
     "Due in the period (until today)": "5",
     "Done on time": "2 (40.0 %)",
     "Done late": "2 (40.0 %)",
     "Open and overdue": "1 (20.0 %)",
     "Not yet due": "0",
+    "Still-in-work checks due in the period": "0",
+    "Still in work": "0 (–)",
+    "No longer in work": "0 (–)",
+    "Not answered yet": "0",
 }
 
 
@@ -532,7 +549,7 @@ def test_statistics_figures_in_all_formats(
         ("Aktivitetsparat", "1", "20.0 %"),
         ("Åbenlyst uddannelsesparat", "1", "20.0 %"),
     )
-    assert table(doc, "Turned at the door").rows == (
+    assert table(doc, "Visited or turned at the door").rows == (
         ("Job", "1", "11.1 %"),
         ("Education", "1", "11.1 %"),
     )
@@ -542,12 +559,28 @@ def test_statistics_figures_in_all_formats(
         ("Interview", "1", "25.0 %"),
         ("Hired", "1", "25.0 %"),
     )
-    sites = table(doc, "Outcomes per activation site").rows
-    assert sites == (
-        ("Café Kompasset", "1", "0", "0", "1", "0", "0.0 %", "30.0 %", "no"),
-        ("Materielgården", "2", "1", "0", "0", "1", "100.0 %", "40.0 %", "yes"),
+    sites_table = table(doc, "Activation sites: booked and started")
+    assert [c.title for c in sites_table.columns] == [
+        "Site", "Booked", "Started", "Running", "Job", "Educ.", "Stopped",
+    ]  # fmt: skip
+    assert sites_table.rows == (
+        ("Café Kompasset", "1", "0", "0", "0", "0", "0"),
+        ("Materielgården", "2", "1", "0", "1", "0", "0"),
     )
-    for row in (*sites, ("Jobparat", "3", "60.0 %"), ("Interview", "1", "25.0 %")):
+    targets = table(doc, "Outcomes against the sites' targets")
+    assert [c.title for c in targets.columns] == [
+        "Site", "Finished", "In job", "Target", "Met", "Job or educ.", "Target", "Met",
+    ]  # fmt: skip
+    assert targets.rows == (
+        ("Café Kompasset", "0", "–", "30.0 %", "–", "–", "–", "–"),
+        ("Materielgården", "1", "100.0 %", "40.0 %", "yes", "100.0 %", "50.0 %", "yes"),
+    )
+    for row in (
+        *sites_table.rows,
+        targets.rows[1],  # (the PDF's font prints a dash as a hyphen)
+        ("Jobparat", "3", "60.0 %"),
+        ("Interview", "1", "25.0 %"),
+    ):
         assert_row_everywhere(doc, tmp_path, row)
     assert [(b.label, b.value) for b in doc.chart_data["funnel"]] == [
         ("Referred", 4.0), ("Applied", 2.0), ("Interview", 1.0), ("Hired", 1.0),
@@ -565,6 +598,34 @@ def test_statistics_figures_in_all_formats(
     assert "Referral funnel" in text and "###" in text
 
 
+def test_a_refused_job_offer_counts_as_applied_and_interviewed(
+    database: Database, english: None, tmp_path: Path
+) -> None:
+    """An offer follows an interview: A7's Lagermedarbejder refused without an interview date
+    recorded still counts as applied and interviewed, and has its own row."""
+    w = build_all(database)
+    a7_store = w.referrals[f"A7-{w.referrals['store']}"]
+
+    def refused(session: Session) -> None:
+        referral = session.get(Referral, a7_store)
+        assert referral is not None and referral.interview_on is None
+        referral.outcome = "refused_offer"
+        session.add(referral)
+
+    database.write(refused)
+    doc = run_report(sup_at(w, REPORT_NOW), ReportRequest("stats", D16, date(2026, 11, 30)))
+    assert table(doc, "Referrals to jobs").rows == (
+        ("Referred", "4", "100.0 %"),
+        ("Applied", "3", "75.0 %"),
+        ("Interview", "2", "50.0 %"),
+        ("Hired", "1", "25.0 %"),
+    )
+    pairs = {"Refused a job offer": "1", "Awaiting an outcome": "0", "Hire rate": "25.0 %"}
+    assert {k: figures(doc)[k] for k in pairs} == pairs
+    assert_in_all_formats(doc, tmp_path, pairs)
+    assert_row_everywhere(doc, tmp_path, ("Applied", "3", "75.0 %"))
+
+
 def test_statistics_in_danish(database: Database, english: None, tmp_path: Path) -> None:
     w = build_all(database)
     set_language("da")
@@ -573,6 +634,171 @@ def test_statistics_in_danish(database: Database, english: None, tmp_path: Path)
     pairs = {"Ankomster pr. arbejdsdag": "0,8", "Ansættelsesrate": "25,0 %"}
     assert {k: figures(doc)[k] for k in pairs} == pairs
     assert_in_all_formats(doc, tmp_path, pairs)
+
+
+def test_statistics_new_figures_in_danish(
+    database: Database, english: None, tmp_path: Path
+) -> None:
+    w = build_all(database)
+    set_language("da")
+    doc = run_report(sup_at(w, REPORT_NOW), ReportRequest("stats", D16, date(2026, 11, 30)))
+    pairs = {
+        "Visiteret til ydelse (visitation holdt)": "5 (55,6 %)",
+        "Vendt i døren": "2 (22,2 %)",
+        "Visiteret inden for lovens frist": "5 (71,4 %)",
+        'Opfølgninger "stadig i job?" i perioden': "0",
+    }
+    assert {k: figures(doc)[k] for k in pairs} == pairs
+    assert_in_all_formats(doc, tmp_path, pairs)
+    sites_table = table(doc, "Aktiveringssteder: booket og startet")
+    assert [c.title for c in sites_table.columns] == [
+        "Sted", "Booket", "Startet", "I gang", "Job", "Udd.", "Stoppet",
+    ]  # fmt: skip
+    targets = table(doc, "Resultater målt mod stedernes mål")
+    assert [c.title for c in targets.columns] == [
+        "Sted", "Afsluttet", "I job", "Mål", "Nået", "Job el. udd.", "Mål", "Nået",
+    ]  # fmt: skip
+    assert targets.rows[1] == (
+        "Materielgården", "1", "100,0 %", "40,0 %", "ja", "100,0 %", "50,0 %", "ja",
+    )  # fmt: skip
+
+
+def _visit_adult(ctx: ServiceContext, request_id: int) -> None:
+    visitation.start(ctx, request_id)
+    visitation.complete(
+        ctx,
+        VisitationPlan(
+            request_id=request_id,
+            facts=Facts(has_qualifying_education=True, integration_programme=False),
+            category="jobparat",
+            exempt=True,
+            exemption_reason="Starter i fast job i januar",
+        ),
+    )
+
+
+def test_within_the_legal_limit_counts_from_the_first_henvendelse_and_never_stretches(
+    database: Database, english: None
+) -> None:
+    """Wed 24 Dec 2025: a week later is Wed 31 Dec, closed like the 24th, so the legal date
+    moves back to Tue 30 Dec, never on to Fri 2 Jan."""
+    christmas_eve, dec30, jan2, jan5 = (
+        date(2025, 12, 24), date(2025, 12, 30), date(2026, 1, 2), date(2026, 1, 5),
+    )  # fmt: skip
+    rec = make_ctx(database, "rec", roles="reception", now=at(christmas_eve))
+    ab = make_ctx(database, "ab", roles="consultant", now=at(dec30))
+    requests = {}
+    for key, cpr, name, arrived, first_contact in (
+        ("in time", "0101901234", "Jens Møller", christmas_eve, None),
+        ("late", "1505851238", "Ida Ærø", christmas_eve, None),
+        # Came in on 5 Jan having first asked on Christmas Eve: same day, yet past the limit.
+        ("asked before", "2012881234", "Ole Sørensen", jan5, christmas_eve),
+    ):
+        requests[key] = arrivals.register_arrival(
+            on_day(rec, at(arrived, 9)),
+            ArrivalForm(
+                cpr=cpr,
+                benefit="kontanthjaelp",
+                new_citizen=NewCitizen(name),
+                slot_date=jan5 if arrived == jan5 else dec30,
+                first_contact_on=first_contact,
+            ),
+        ).request_id
+    _visit_adult(on_day(ab, at(dec30, 10)), requests["in time"])
+    _visit_adult(on_day(ab, at(jan2, 10)), requests["late"])
+    _visit_adult(on_day(ab, at(jan5, 10)), requests["asked before"])
+    sup = make_ctx(database, "sup", now=at(date(2026, 1, 12)))
+    found = figures(run_report(sup, ReportRequest("stats", date(2025, 12, 22), jan5)))
+    assert {k: found[k] for k in (
+        "Arrivals not turned at the door",
+        "Visited the same day",
+        "Visited the same or next working day",
+        "Visited within the legal limit",
+        "Visited onto benefit (visitation held)",
+    )} == {
+        "Arrivals not turned at the door": "3",
+        "Visited the same day": "1 (33.3 %)",
+        "Visited the same or next working day": "1 (33.3 %)",  # 24 Dec's next is 29 Dec
+        "Visited within the legal limit": "1 (33.3 %)",  # only the 30 Dec visit
+        "Visited onto benefit (visitation held)": "3 (100.0 %)",
+    }  # fmt: skip
+
+
+def test_booked_started_targets_met_and_durable_outcomes(
+    database: Database, english: None, tmp_path: Path
+) -> None:
+    """Activations and "still in work?" follow-ups in every state, written straight to the
+    database (how each state arises through the desk is tested with the follow-ups): June 2026,
+    around Grundlovsdag, at a site whose targets are 30 % in job and 80 % in job or education."""
+    sup = make_ctx(database, "sup", now=at(date(2026, 7, 1)))
+    boss = make_ctx(database, "chef", roles="supervisor", now=at(date(2026, 5, 25)))
+    site = sites.create_site(
+        boss,
+        SiteForm("Genbrugspladsen", SiteKind.NYTTEINDSATS, seats=10, hours_per_week=20,
+                 target_job_share=0.3, target_job_or_education_share=0.8),
+    )  # fmt: skip
+    june1, june4, june8 = date(2026, 6, 1), date(2026, 6, 4), date(2026, 6, 8)
+    activations = (  # status, outcome, first day, end
+        ("ended", "employed", june1, date(2026, 6, 19)),
+        ("ended", "education", june1, date(2026, 6, 26)),
+        ("ended_early", "stopped", june4, june8),  # came, then stopped
+        ("ended_early", None, june8, june4),  # called off before its first day (a hire)
+        ("no_show", None, june8, june8),
+        ("started", None, june8, None),  # still running
+        ("planned", None, date(2026, 6, 29), None),  # whether they came is not recorded yet
+    )
+    durability = (  # due, outcome
+        (june4, "still_in_work"),
+        (date(2026, 6, 12), "still_in_work"),
+        (date(2026, 6, 19), "no_longer_in_work"),
+        (date(2026, 6, 26), None),  # not answered yet
+        (date(2026, 7, 3), None),  # due after the period: not counted
+    )
+
+    visited = [
+        add_visited(database, f"{n:02d}0190123{n}", f"Borger {n}", held_on=date(2026, 5, 28))
+        for n in range(1, len(activations) + 1)
+    ]
+
+    def write_rows(session: Session) -> None:
+        staff_id = session.exec(select(Staff.id).where(Staff.initials == "sup")).one()
+        for n, (status, outcome, first, end) in enumerate(activations):
+            citizen_id, visitation_id = visited[n]
+            session.add(
+                Activation(
+                    citizen_id=citizen_id, visitation_id=visitation_id, site_id=site,
+                    start_date=first, end_date=end, status=status, outcome=outcome,
+                    created_at=at(date(2026, 5, 28)),
+                )
+            )  # fmt: skip
+            if n < len(durability):
+                due, answer = durability[n]
+                session.add(
+                    FollowUp(
+                        citizen_id=citizen_id, kind="durability", due=due,
+                        assignee_id=staff_id, created_at=at(date(2025, 12, 4)),
+                        done_at=at(due, 10) if answer else None,
+                        done_on_time=True if answer else None, outcome=answer,
+                    )
+                )  # fmt: skip
+
+    database.write(write_rows)
+    doc = run_report(sup, ReportRequest("stats", june1, date(2026, 6, 30)))
+    durable = {
+        "Still-in-work checks due in the period": "4",
+        "Still in work": "2 (66.7 %)",
+        "No longer in work": "1 (33.3 %)",
+        "Not answered yet": "1",
+    }
+    assert {k: figures(doc)[k] for k in durable} == durable
+    assert_in_all_formats(doc, tmp_path, durable)
+    booked = ("Genbrugspladsen", "7", "4", "1", "1", "1", "1")
+    assert table(doc, "Activation sites: booked and started").rows == (booked,)
+    # Finished: 3 of the 4 started; job 1 / 3 = 33.3 % ≥ 30 %, job or education 2 / 3 < 80 %.
+    met = ("Genbrugspladsen", "3", "33.3 %", "30.0 %", "yes", "66.7 %", "80.0 %", "no")
+    assert table(doc, "Outcomes against the sites' targets").rows == (met,)
+    for row in (booked, met):
+        assert_row_everywhere(doc, tmp_path, row)
 
 
 def test_median_of_an_even_count() -> None:

@@ -34,7 +34,7 @@ from jobbutik.services.arrivals import ArrivalForm, NewCitizen
 from jobbutik.services.context import ServiceContext
 from jobbutik.services.visitation import ActivationChoice, Facts, ReferralChoice, VisitationPlan
 from jobbutik.store.db import Database
-from jobbutik.store.models import ActivationSite, AuditEntry, Setting, Visitation
+from jobbutik.store.models import ActivationSite, AuditEntry, Request, Setting, Visitation
 
 ADULT = "0101901234"
 YOUNG = "0202024321"
@@ -153,30 +153,141 @@ def test_receipt_pdf_has_danish_letters_and_no_full_cpr(
     assert "Job du skal søge" in danish
 
 
-def test_youth_receipt_has_guidance_and_injunction(database: Database, english: None) -> None:
+def visit_young(
+    database: Database, category: str = "åbenlyst uddannelsesparat", **plan: Any
+) -> tuple[ServiceContext, int]:
+    """A 24-year-old without an erhvervskompetencegivende uddannelse, visited today."""
     ctx = make_ctx(database)
-    form = ArrivalForm(cpr=YOUNG, benefit="uddannelseshjaelp", new_citizen=NewCitizen(name="Åse"))
+    form = ArrivalForm(cpr=YOUNG, benefit="kontanthjaelp", new_citizen=NewCitizen(name="Åse"))
     request_id = arrivals.register_arrival(ctx, form).request_id
     visitation.start(ctx, request_id)
     result = visitation.complete(
         ctx,
         VisitationPlan(
             request_id=request_id,
-            facts=Facts(has_vocational_education=False),
-            category="åbenlyst uddannelsesparat",
+            facts=Facts(has_qualifying_education=False, integration_programme=False),
+            category=category,
+            exempt=True,
+            exemption_reason="Starter på højskole mandag",
             guidance=True,  # on the youth track both are answered, never assumed
-            injunction=True,
+            **plan,
         ),
     )
-    receipt = receipt_for(ctx, result.visitation_id)
+    return ctx, result.visitation_id
+
+
+def test_youth_receipt_has_guidance_and_the_injunction_with_goal_and_deadline(
+    database: Database, english: None
+) -> None:
+    ctx, visitation_id = visit_young(
+        database,
+        injunction=True,
+        injunction_goal="Social- og sundhedshjælper",
+        injunction_deadline=date(2027, 1, 15),
+    )
+    receipt = receipt_for(ctx, visitation_id)
     assert (receipt.youth_track, receipt.guidance_referred, receipt.injunction_given) == (
         True, True, True,
     )  # fmt: skip
+    assert (receipt.injunction_goal, receipt.injunction_deadline) == (
+        "Social- og sundhedshjælper",
+        date(2027, 1, 15),
+    )
     assert receipt.activation is None and receipt.jobs == ()
+    assert receipt.final_visitation is None  # åbenlyst uddannelsesparat: not provisional
     text = render_text(receipt)
     assert "education guidance" in text and "education injunction" in text
+    lines = [line.strip() for line in text.splitlines()]
+    assert any(
+        line.startswith("Education goal") and "Social- og sundhedshjælper" in line for line in lines
+    )
+    assert any(line.startswith("Deadline") and "15.01.2027" in line for line in lines)
+    assert "final visitation" not in text
     assert "Jobs you must apply for" not in text
     assert receipt.municipality == "Jobcentret"
+
+
+def test_a_provisional_uddannelsesparat_is_told_the_final_visitation_day(
+    database: Database, english: None
+) -> None:
+    ctx, visitation_id = visit_young(
+        database,
+        "uddannelsesparat",
+        override_reason="Usikker på uddannelsesvalget",
+        injunction=False,
+    )
+    receipt = receipt_for(ctx, visitation_id)
+    # Three months from the first henvendelse (Monday 23.11.2026): Tuesday 23.02.2027.
+    assert receipt.final_visitation == date(2027, 2, 23)
+    assert (
+        "You are uddannelsesparat for now; your final visitation is no later than 23.02.2027."
+        in " ".join(render_text(receipt).split())
+    )
+
+
+def test_the_receipt_prints_the_rights_and_duties_in_the_citizens_language(
+    database: Database, english: None, tmp_path: Path
+) -> None:
+    ctx, visitation_id = visit_adult(database)
+    english_text = " ".join(render_text(receipt_for(ctx, visitation_id)).split())
+    assert "Your rights and duties" in english_text
+    assert "You must be available: apply for the jobs" in english_text
+    assert "Before any decision on a sanction we hear you (partshøring)" in english_text
+    set_language("da")
+    receipt = receipt_for(ctx, visitation_id)
+    danish = " ".join(render_text(receipt).split())
+    assert "Dine rettigheder og pligter" in danish
+    assert "Du har pligt til at stå til rådighed" in danish
+    assert "hører vi dig (partshøring)" in danish
+    assert "You must be available" not in danish
+    pdf_lines = " ".join(pdf_text(render_pdf(receipt, tmp_path / "r.pdf")).split())
+    assert "Du har pligt til at stå til rådighed" in pdf_lines
+
+
+def set_benefit(database: Database, visitation_id: int, benefit: str) -> None:
+    def work(session: Session) -> None:
+        row = session.get(Visitation, visitation_id)
+        assert row is not None
+        request = session.get(Request, row.request_id)
+        assert request is not None
+        request.benefit = benefit
+        session.add(request)
+
+    database.write(work)
+
+
+def test_a_receipt_never_names_a_benefit_not_in_force_on_the_request_day(
+    database: Database, english: None
+) -> None:
+    # Before 1 July 2025 uddannelseshjælp could be applied for: the receipt names it.
+    ctx = on_day(make_ctx(database), at(date(2025, 6, 30), 10))
+    form = ArrivalForm(cpr=YOUNG, benefit="uddannelseshjaelp", new_citizen=NewCitizen(name="Åse"))
+    request_id = arrivals.register_arrival(ctx, form).request_id
+    visitation.start(ctx, request_id)
+    before = visitation.complete(
+        ctx,
+        VisitationPlan(
+            request_id=request_id,
+            facts=Facts(has_qualifying_education=False, integration_programme=False),
+            category="åbenlyst uddannelsesparat",
+            exempt=True,
+            exemption_reason="Starter på højskole mandag",
+            guidance=True,
+            injunction=False,
+        ),
+    ).visitation_id
+    receipt = receipt_for(ctx, before)
+    assert receipt.benefit == "uddannelseshjaelp"
+    assert "Uddannelseshjælp" in render_text(receipt)
+    # A request recorded with it later (imported, or from an old desk) names no benefit: not
+    # the one that had ended, and not one the citizen did not apply for.
+    today, adult = visit_adult(database)
+    set_benefit(database, adult, "uddannelseshjaelp")
+    receipt = receipt_for(today, adult)
+    assert receipt.benefit == ""
+    text = render_text(receipt)
+    assert "Uddannelseshjælp" not in text and "Kontanthjælp" not in text
+    assert "Benefit applied for" not in text
 
 
 def receipt_entries(database: Database) -> list[AuditEntry]:
@@ -205,9 +316,20 @@ def test_saving_and_printing_a_receipt_is_audited(
     )
     moment = at(date(2026, 11, 23), 11, 5)
 
+    def guidance_on_record() -> bool:
+        return database.read(
+            lambda s: s.exec(
+                select(Visitation.rights_guidance_given).where(Visitation.id == visitation_id)
+            ).one()
+        )
+
+    assert not guidance_on_record()  # not ticked in the conversation
+
     shown = save_and_print(on_day(ctx, moment), visitation_id)
 
     assert shown.printed
+    # The printed receipt carries the written guidance on rights and duties: now on record.
+    assert guidance_on_record()
     assert shown.line.endswith(
         f"kvittering-2026-11-23-{visitation_id}.txt. Sent kvittering-2026-11-23-"
         f"{visitation_id}.pdf to the printer. (request id is Skranke-3 (1 file(s)))"
@@ -233,6 +355,12 @@ def test_a_receipt_not_printed_is_saved_and_audited_as_saved(
     shown = save_and_print(ctx, visitation_id)
 
     assert not shown.printed
+    # Not handed over: the written guidance is not on record by the receipt.
+    assert not database.read(
+        lambda s: s.exec(
+            select(Visitation.rights_guidance_given).where(Visitation.id == visitation_id)
+        ).one()
+    )
     assert shown.line.endswith(
         ". Not printed: There is no printing on this machine (the lp command is missing): "
         "save the report to a file instead."

@@ -204,10 +204,10 @@ def test_sqlite_upgrade_leaves_the_connection_clean(sqlite_database: Database) -
         with pytest.raises(Exception, match="FOREIGN KEY"):
             db.write(
                 lambda s: s.connection().exec_driver_sql(
-                    "INSERT INTO request (citizen_id, arrived_on, arrived_at, benefit, "
-                    "told_apply_digitally, slot_date, status, registered_by) "
-                    "VALUES (999, '2026-03-02', '2026-03-02 09:00:00', 'x', 0, '2026-03-02', "
-                    "'waiting', 'ab')"
+                    "INSERT INTO request (citizen_id, arrived_on, arrived_at, first_contact_on, "
+                    "benefit, told_apply_digitally, slot_date, status, registered_by) "
+                    "VALUES (999, '2026-03-02', '2026-03-02 09:00:00', '2026-03-02', 'x', 0, "
+                    "'2026-03-02', 'waiting', 'ab')"
                 )
             )
     finally:
@@ -357,9 +357,9 @@ def test_check_reports_broken_references(sqlite_database: Database) -> None:
     raw = sqlite3.connect(sqlite_database.path)  # type: ignore[arg-type]
     raw.execute("PRAGMA foreign_keys = OFF")
     raw.execute(
-        "INSERT INTO request (citizen_id, arrived_on, arrived_at, benefit, told_apply_digitally,"
-        " slot_date, status, registered_by) VALUES (42, '2026-03-02', '2026-03-02 09:00:00',"
-        " 'kontanthjaelp', 0, '2026-03-02', 'waiting', 'ab')"
+        "INSERT INTO request (citizen_id, arrived_on, arrived_at, first_contact_on, benefit,"
+        " told_apply_digitally, slot_date, status, registered_by) VALUES (42, '2026-03-02',"
+        " '2026-03-02 09:00:00', '2026-03-02', 'kontanthjaelp', 0, '2026-03-02', 'waiting', 'ab')"
     )
     raw.commit()
     raw.close()

@@ -3,28 +3,39 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
-from factories import NOW, TODAY, at, make_ctx, on_day
-from sqlmodel import func, select
+from factories import NOW, RULES, TODAY, at, make_ctx, on_day
+from sqlmodel import Session, func, select
 
 from jobbutik.domain.errors import FormErrors, PermissionDenied, ValidationError
 from jobbutik.services import arrivals, citizens
 from jobbutik.services.arrivals import ArrivalForm, DuplicateSuspected, NewCitizen
 from jobbutik.services.context import ServiceContext
 from jobbutik.store.db import Database
-from jobbutik.store.models import AuditEntry, Citizen, Request, RequestStatus
+from jobbutik.store.models import (
+    AuditEntry,
+    Citizen,
+    FollowUp,
+    Hearing,
+    Request,
+    RequestStatus,
+    Staff,
+    Visitation,
+)
 
 
 def count(db: Database, model: type) -> int:
     return db.read(lambda s: s.exec(select(func.count()).select_from(model)).one())
 
 
-def new_arrival(cpr: str = "0101901234", name: str = "Jens Møller", **kw: object) -> ArrivalForm:
+def new_arrival(
+    cpr: str = "0101901234", name: str = "Jens Møller", benefit: str = "kontanthjaelp", **kw: object
+) -> ArrivalForm:
     return ArrivalForm(
         cpr=cpr,
-        benefit="kontanthjaelp",
+        benefit=benefit,
         told_apply_digitally=True,
         new_citizen=NewCitizen(name=name, postcode="2730", phone="44 52 00 00"),
         **kw,  # type: ignore[arg-type]
@@ -312,3 +323,214 @@ def test_reception_may_register_but_not_hold_a_conversation(database: Database) 
     admin_only = make_ctx(database, "it", roles="admin")
     with pytest.raises(PermissionDenied):
         citizens.search(admin_only, "jens")
+
+
+# -- issue 13: the first henvendelse, the legal date, guidance, benefits by date ---------------
+
+
+def request_of(db: Database, request_id: int) -> Request:
+    request = db.read(lambda s: s.get(Request, request_id))
+    assert request is not None
+    return request
+
+
+def test_uddannelseshjaelp_ended_for_new_applications_on_1_july_2025(database: Database) -> None:
+    form = new_arrival(benefit="uddannelseshjaelp")
+    last_day = on_day(make_ctx(database), at(date(2025, 6, 30), 10))
+    accepted = arrivals.register_arrival(last_day, form)
+    assert request_of(database, accepted.request_id).benefit == "uddannelseshjaelp"
+    with pytest.raises(ValidationError) as err:
+        arrivals.register_arrival(
+            on_day(last_day, at(date(2025, 7, 1), 10)),
+            new_arrival(cpr="0202902345", name="Ane Berg", benefit="uddannelseshjaelp"),
+        )
+    assert str(err.value) == "Uddannelseshjælp ended for new applications on 01.07.2025."
+    assert err.value.field == "benefit"
+    assert count(database, Request) == 1
+
+
+def test_a_day_arrival_is_visited_by_the_30th(database: Database) -> None:
+    # 24.12.2025 + one week is the 31st, closed: the legal date rolls BACK to Tuesday the 30th.
+    day = on_day(make_ctx(database), at(date(2025, 12, 24), 10))
+    with pytest.raises(ValidationError) as err:
+        arrivals.register_arrival(day, new_arrival(slot_date=date(2026, 1, 2)))
+    assert str(err.value) == "The visitation must be between today and 30.12.2025."
+    assert err.value.field == "slot_date"
+    booked = arrivals.register_arrival(day, new_arrival(slot_date=date(2025, 12, 30)))
+    assert booked.slot_date == date(2025, 12, 30)
+    assert request_of(database, booked.request_id).first_contact_on == date(2025, 12, 24)
+
+
+def test_an_arrival_before_grundlovsdag_is_visited_by_the_4th_of_june(database: Database) -> None:
+    friday = on_day(make_ctx(database), at(date(2026, 5, 29), 15))  # after the last same-day slot
+    assert arrivals.suggest_slot(friday) == date(2026, 6, 1)
+    with pytest.raises(ValidationError, match=r"between today and 04\.06\.2026\.$"):
+        arrivals.register_arrival(friday, new_arrival(slot_date=date(2026, 6, 8)))
+    booked = arrivals.register_arrival(friday, new_arrival(slot_date=date(2026, 6, 4)))
+    assert booked.slot_date == date(2026, 6, 4)
+
+
+def test_an_earlier_first_henvendelse_shortens_the_window(database: Database) -> None:
+    ctx = make_ctx(database)  # Monday 23.11.2026
+    friday = TODAY - timedelta(days=3)
+    with pytest.raises(ValidationError) as err:
+        arrivals.register_arrival(
+            ctx, new_arrival(first_contact_on=friday, slot_date=TODAY + timedelta(days=7))
+        )
+    assert str(err.value) == "The visitation must be between today and 27.11.2026."
+    booked = arrivals.register_arrival(
+        ctx, new_arrival(first_contact_on=friday, slot_date=TODAY + timedelta(days=4))
+    )
+    assert request_of(database, booked.request_id).first_contact_on == friday
+    # From today's first henvendelse the same Monday a week on is within the week.
+    other = new_arrival(cpr="0202902345", name="Ane Berg", slot_date=TODAY + timedelta(days=7))
+    assert arrivals.register_arrival(ctx, other).slot_date == TODAY + timedelta(days=7)
+
+
+def test_the_legal_date_beats_a_fully_booked_day(database: Database) -> None:
+    ctx = make_ctx(database)  # one consultant × 6 visits a day
+    for i in range(6):
+        arrivals.register_arrival(ctx, new_arrival(cpr=f"01019012{i:02d}", name=f"Borger {i}"))
+    a_week_ago = TODAY - timedelta(days=7)  # the first conversation is due today
+    assert arrivals.suggest_slot(ctx, a_week_ago) == TODAY
+    late = new_arrival(cpr="0101901299", name="Borger 7", first_contact_on=a_week_ago)
+    assert arrivals.register_arrival(ctx, late).slot_date == TODAY
+    # Long ago, the legal date has passed: as soon as possible, and no later.
+    long_ago = new_arrival(
+        cpr="0202902345",
+        name="Ane Berg",
+        first_contact_on=TODAY - timedelta(days=20),
+        slot_date=TODAY + timedelta(days=1),
+    )
+    with pytest.raises(ValidationError, match=r"between today and 23\.11\.2026\.$"):
+        arrivals.register_arrival(ctx, long_ago)
+
+
+@pytest.mark.parametrize(
+    "first_contact", [TODAY + timedelta(days=1), TODAY - timedelta(days=32)], ids=str
+)
+def test_a_first_henvendelse_in_the_future_or_over_a_month_ago_is_refused(
+    database: Database, first_contact: date
+) -> None:
+    with pytest.raises(ValidationError) as err:
+        arrivals.register_arrival(make_ctx(database), new_arrival(first_contact_on=first_contact))
+    assert str(err.value) == "The first henvendelse must be between 23.10.2026 and today."
+    assert err.value.field == "first_contact_on"
+    assert count(database, Request) == 0
+
+
+def test_written_guidance_at_the_desk_is_recorded(database: Database) -> None:
+    ctx = make_ctx(database)
+    given = arrivals.register_arrival(ctx, new_arrival(rights_guidance_given=True))
+    not_given = arrivals.register_arrival(ctx, new_arrival(cpr="0202902345", name="Ane Berg"))
+    assert request_of(database, given.request_id).rights_guidance_given
+    assert not request_of(database, not_given.request_id).rights_guidance_given
+
+
+def visited_as(
+    db: Database, request_id: int, category: str, held_on: date, *, case_open: bool = True
+) -> None:
+    """The request was visited on `held_on` into `category` (as the conversation saves it), with
+    its CV deadline still followed up (`case_open`) or done."""
+
+    def work(session: Session) -> None:
+        request = session.get(Request, request_id)
+        consultant = session.exec(select(Staff).where(Staff.initials == "demo")).one()
+        assert request is not None and consultant.id is not None
+        request.status = RequestStatus.DONE
+        session.add(request)
+        visitation = Visitation(
+            request_id=request_id,
+            citizen_id=request.citizen_id,
+            consultant_id=consultant.id,
+            held_on=held_on,
+            completed_at=at(held_on, 11),
+            age=36,
+            proposed_category=category,
+            category=category,
+        )
+        session.add(visitation)
+        session.flush()
+        session.add(
+            FollowUp(
+                citizen_id=request.citizen_id,
+                kind="cv_deadline",
+                due=held_on + timedelta(days=3),
+                assignee_id=consultant.id,
+                visitation_id=visitation.id,
+                created_at=at(held_on, 11),
+                done_at=None if case_open else at(held_on + timedelta(days=3), 10),
+            )
+        )
+
+    db.write(work)
+
+
+def hearings_of(db: Database) -> list[tuple[str, date, str, str, date]]:
+    return db.read(
+        lambda s: [
+            (h.event, h.event_on, h.category, h.stated_reason, h.due)
+            for h in s.exec(select(Hearing)).all()
+        ]
+    )
+
+
+def test_a_no_show_of_a_jobparat_citizen_raises_a_hearing_and_its_undo_withdraws_it(
+    database: Database,
+) -> None:
+    ctx = make_ctx(database)
+    earlier = TODAY - timedelta(days=14)
+    first = arrivals.register_arrival(
+        on_day(ctx, at(earlier, 9)), new_arrival(rights_guidance_given=True)
+    )
+    visited_as(database, first.request_id, "jobparat", earlier)
+    again = arrivals.register_arrival(ctx, new_arrival())
+    arrivals.set_status(ctx, again.request_id, RequestStatus.NO_SHOW, "  Syg søn  ")
+    assert request_of(database, again.request_id).no_show_reason == "Syg søn"
+    # Due at the end of the third whole month after November: 28.02.2027 is a Sunday.
+    assert hearings_of(database) == [
+        ("no_show_conversation", TODAY, "jobparat", "Syg søn", date(2027, 2, 26))
+    ]
+    assert RULES.hearing_due(TODAY) == date(2027, 2, 26)
+    arrivals.set_status(ctx, again.request_id, RequestStatus.WAITING)
+    assert hearings_of(database) == []
+    assert request_of(database, again.request_id).no_show_reason == ""
+
+
+def test_a_first_arrivals_no_show_raises_no_hearing(database: Database) -> None:
+    ctx = make_ctx(database)
+    result = arrivals.register_arrival(ctx, new_arrival(rights_guidance_given=True))
+    arrivals.set_status(ctx, result.request_id, RequestStatus.NO_SHOW, "Glemte det")
+    assert hearings_of(database) == []  # no category on record yet
+    assert request_of(database, result.request_id).no_show_reason == "Glemte det"
+
+
+def test_a_no_show_after_a_closed_case_raises_no_hearing(database: Database) -> None:
+    """The category of a case whose follow-ups are all done says nothing about the citizen's
+    duties now: a no-show at the new application's job conversation is no possible sanction."""
+    ctx = make_ctx(database)
+    earlier = date(2026, 6, 4)  # the day before Grundlovsdag: a case since closed
+    first = arrivals.register_arrival(
+        on_day(ctx, at(earlier, 9)), new_arrival(rights_guidance_given=True)
+    )
+    visited_as(database, first.request_id, "jobparat", earlier, case_open=False)
+    again = arrivals.register_arrival(ctx, new_arrival())
+    arrivals.set_status(ctx, again.request_id, RequestStatus.NO_SHOW, "Syg")
+    assert hearings_of(database) == []
+    assert request_of(database, again.request_id).status == "no_show"
+
+
+def test_a_no_show_cannot_be_marked_before_the_citizens_day(database: Database) -> None:
+    ctx = on_day(make_ctx(database), at(date(2026, 12, 18), 9))  # a Friday before Christmas
+    day = date(2026, 12, 23)  # the day before Christmas Eve
+    booked = arrivals.register_arrival(ctx, new_arrival(slot_date=day))
+    assert booked.slot_date == day
+    with pytest.raises(ValidationError) as early:
+        arrivals.set_status(ctx, booked.request_id, RequestStatus.NO_SHOW)
+    assert str(early.value) == (
+        "The citizen's time is on 23.12.2026: a no-show can only be marked on that day or later."
+    )
+    assert request_of(database, booked.request_id).status == "waiting"
+    on_the_day = on_day(ctx, at(day, 15))
+    arrivals.set_status(on_the_day, booked.request_id, RequestStatus.NO_SHOW)
+    assert request_of(database, booked.request_id).status == "no_show"

@@ -164,3 +164,58 @@ def test_booking_a_new_start_after_a_no_show(database: Database) -> None:
     with pytest.raises(ValidationError) as err:
         sites.book_start(day, no_show.citizen_id, other, date(2026, 11, 28))  # a Saturday
     assert err.value.field == "start_date"
+
+
+def test_site_targets_are_stored_as_shares_and_read_back(database: Database) -> None:
+    boss = make_ctx(database, "chef", roles="supervisor")
+    site_id = sites.create_site(
+        boss,
+        SiteForm(
+            **{
+                **MATERIELGAARDEN.__dict__,
+                "target_job_share": 0.4,
+                "target_job_or_education_share": 0.555,
+            }
+        ),
+    )
+    saved = database.read(lambda s: s.get(ActivationSite, site_id))
+    assert (saved.target_employment_share, saved.target_job_or_education_share) == (0.4, 0.555)
+    form = sites.get_site(boss, site_id)
+    assert (form.target_job_share, form.target_job_or_education_share) == (0.4, 0.555)
+    # Emptied: no target any more.
+    sites.update_site(boss, site_id, SiteForm(**{**form.__dict__, "target_job_share": None}))
+    saved = database.read(lambda s: s.get(ActivationSite, site_id))
+    assert (saved.target_employment_share, saved.target_job_or_education_share) == (None, 0.555)
+
+
+@pytest.mark.parametrize(
+    ("job", "either", "errors"),
+    [
+        (1.2, None, {"target_job": "A target is a share from 0 to 100 %."}),
+        (None, -0.1, {"target_job_or_education": "A target is a share from 0 to 100 %."}),
+        (
+            0.5,
+            0.4,
+            {
+                "target_job_or_education": (
+                    "The job-or-education target cannot be below the job target."
+                )
+            },
+        ),
+    ],
+    ids=["job above 100", "negative", "job or education below job"],
+)
+def test_bad_site_targets_are_refused_at_their_field(
+    database: Database, job: float | None, either: float | None, errors: dict[str, str]
+) -> None:
+    boss = make_ctx(database, "chef", roles="supervisor")
+    form = SiteForm(
+        **{
+            **MATERIELGAARDEN.__dict__,
+            "target_job_share": job,
+            "target_job_or_education_share": either,
+        }
+    )
+    with pytest.raises(FormErrors) as err:
+        sites.create_site(boss, form)
+    assert err.value.errors == errors

@@ -3,13 +3,17 @@ open or recent cases are kept; everything is audited and the chain still verifie
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from factories import NOW, make_ctx, on_day
 from sqlmodel import Session, col, func, select
 from trust_helpers import cli, cpr_for, one_line_error, register_and_visit, setup_visits
 
 from jobbutik.domain.clock import LOCAL_TZ
+from jobbutik.domain.rules import load_rulebook
 from jobbutik.services import arrivals, audit, citizens, retention, visitation
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
 from jobbutik.store.db import Database
@@ -18,9 +22,11 @@ from jobbutik.store.models import (
     AuditEntry,
     Citizen,
     FollowUp,
+    Hearing,
     Referral,
     Request,
     Setting,
+    Staff,
     Visitation,
 )
 
@@ -166,3 +172,103 @@ def test_a_bad_setting_is_refused(sqlite_database: Database) -> None:
     assert one_line_error(result) == (
         "jobbutik: The setting retention_years must be a whole number (1 or more), not 'five'."
     )
+
+
+# -- the period comes from the local rules; a setting in the database still wins -----------------
+
+AFTER_3_YEARS = datetime(2030, 3, 1, 9, 0, tzinfo=LOCAL_TZ)  # 3 but not 5 years after NOW
+
+
+def _three_years(tmp_path: Path) -> Path:
+    path = tmp_path / "herlev.toml"
+    path.write_text("[local]\nretention_years = 3\n", encoding="utf-8")
+    return path
+
+
+def test_the_period_is_the_local_rule_value(sqlite_database: Database, tmp_path: Path) -> None:
+    ids = _scenario(sqlite_database)
+    admin = make_ctx(sqlite_database, "boss", roles="admin", now=AFTER_3_YEARS)
+    bundled = retention.retention(admin)
+    assert bundled.years == 5 and bundled.candidates == ()
+    local = replace(admin, rulebook=load_rulebook(_three_years(tmp_path)))
+    result = retention.retention(local)
+    assert result.years == 3 and result.cutoff == date(2027, 3, 1)
+    assert {c.citizen_id for c in result.candidates} == {ids["old_withdrawn"], ids["visited"]}
+
+
+def test_the_setting_wins_over_the_rule_value(
+    sqlite_database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _scenario(sqlite_database)
+    make_ctx(sqlite_database, "boss", roles="admin")
+    monkeypatch.setenv("JOBBUTIK_RULES", str(_three_years(tmp_path)))
+    by_rule = cli(sqlite_database, "boss", "retention", today="2030-03-01")
+    assert by_rule.exit_code == 0, by_rule.output
+    assert "2 citizens would be anonymised (cases closed before 01.03.2027, 3 years)" in (
+        by_rule.stdout
+    )
+    sqlite_database.write(lambda s: s.add(Setting(key="retention_years", value="5")))
+    by_setting = cli(sqlite_database, "boss", "retention", today="2030-03-01")
+    assert by_setting.exit_code == 0, by_setting.output
+    assert "0 citizens would be anonymised (cases closed before 01.03.2025, 5 years)" in (
+        by_setting.stdout
+    )
+
+
+# -- hearings: an undecided one keeps the case open; deleting a citizen deletes them --------------
+
+
+def _hearing(db: Database, citizen_id: int, *, decided_on: date | None) -> None:
+    def work(session: Session) -> None:
+        follow_up = session.exec(select(FollowUp).where(FollowUp.citizen_id == citizen_id)).first()
+        staff = session.exec(select(Staff)).first()
+        assert staff is not None and staff.id is not None
+        session.add(
+            Hearing(
+                citizen_id=citizen_id,
+                event="not_applied",
+                event_on=date(2026, 12, 1),
+                category="jobparat",
+                stated_reason="Var syg",
+                follow_up_id=follow_up.id if follow_up else None,
+                assignee_id=staff.id,
+                due=date(2027, 3, 31),
+                status="decided" if decided_on else "awaiting",
+                decision="no_sanction" if decided_on else None,
+                decided_on=decided_on,
+                note="Lægeerklæring",
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+
+    db.write(work)
+
+
+def test_open_hearings_keep_the_case_and_decided_ones_go_with_it(database: Database) -> None:
+    ids = _scenario(database)
+    _hearing(database, ids["visited"], decided_on=date(2027, 1, 15))
+    _hearing(database, ids["old_withdrawn"], decided_on=None)
+    database.write(lambda s: s.add(Setting(key="retention_mode", value="delete")))
+    admin = make_ctx(database, "boss", roles="admin", now=LATER)
+    result = retention.retention(admin, apply=True)
+    assert [c.citizen_id for c in result.candidates] == [ids["visited"]]
+    assert result.done == 1
+
+    def left(session: Session) -> tuple[set[int], list[int]]:
+        people = {c.id for c in session.exec(select(Citizen)).all() if c.id is not None}
+        return people, [h.citizen_id for h in session.exec(select(Hearing)).all()]
+
+    people, hearings = database.read(left)
+    assert ids["visited"] not in people and ids["old_withdrawn"] in people
+    assert hearings == [ids["old_withdrawn"]]
+
+
+def test_anonymising_clears_what_the_citizen_said_at_a_hearing(database: Database) -> None:
+    ids = _scenario(database)
+    _hearing(database, ids["visited"], decided_on=date(2027, 1, 15))
+    admin = make_ctx(database, "boss", roles="admin", now=LATER)
+    assert retention.retention(admin, apply=True).done == 2
+    hearing = database.read(lambda s: s.exec(select(Hearing)).one())
+    assert hearing.citizen_id == ids["visited"] and hearing.decision == "no_sanction"
+    assert hearing.stated_reason == "" and hearing.note == ""

@@ -19,6 +19,7 @@ from jobbutik.services import (
     audit,
     backup,
     citizens,
+    hearings,
     retention,
     staff,
     visitation,
@@ -92,6 +93,11 @@ CALLS: dict[Permission, tuple[Call, Callable[[Any], Any], Any]] = {
         lambda sites: [(s.name, s.free) for s in sites],
         [("Materielgården", 5)],
     ),
+    Permission.HEARINGS: (
+        lambda ctx, _t: hearings.hearings(ctx),
+        lambda rows: rows,
+        [],
+    ),
     Permission.MANAGE_STAFF: (
         lambda ctx, _t: staff.list_staff(ctx),
         lambda rows: sorted(r.initials for r in rows),
@@ -145,9 +151,9 @@ def test_role_boundary(
 _FRONT_DESK = {"register", "search", "read_citizen", "manage_openings"}
 EXPECTED_ROLES = {
     Role.RECEPTION: _FRONT_DESK,
-    Role.CONSULTANT: _FRONT_DESK | {"visit", "follow_up"},
+    Role.CONSULTANT: _FRONT_DESK | {"visit", "follow_up", "hearings"},
     Role.SUPERVISOR: _FRONT_DESK
-    | {"visit", "follow_up", "reassign", "release_claim", "manage_sites", "reports"}
+    | {"visit", "follow_up", "hearings", "reassign", "release_claim", "manage_sites", "reports"}
     | {"import", "export"},
     Role.ADMIN: {"manage_staff", "audit", "backup", "retention", "import", "export"},
 }

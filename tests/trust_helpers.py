@@ -96,7 +96,7 @@ def visit_plan(
     """The whole conversation: an activation at `site` and a referral to every opening."""
     return VisitationPlan(
         request_id=request_id,
-        facts=Facts(has_vocational_education=True, job_wishes="lager"),
+        facts=Facts(has_qualifying_education=True, job_wishes="lager"),
         category="jobparat",
         activation=ActivationChoice(site, first_start_day(ctx)),
         referrals=tuple(ReferralChoice(o) for o in openings),

@@ -56,6 +56,7 @@ LAZY_COMMANDS = {
     "backup": "jobbutik.cli.admin:backup_command",
     "restore": "jobbutik.cli.admin:restore_command",
     "retention": "jobbutik.cli.admin:retention_command",
+    "rules": "jobbutik.cli.rules:rules_group",
     "staff": "jobbutik.cli.admin:staff_group",
 }
 

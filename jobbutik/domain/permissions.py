@@ -7,7 +7,8 @@ from jobbutik.domain.vocabulary import Permission, Role
 _RECEPTION = frozenset(
     {Permission.REGISTER, Permission.SEARCH, Permission.READ_CITIZEN, Permission.MANAGE_OPENINGS}
 )
-_CONSULTANT = _RECEPTION | {Permission.VISIT, Permission.FOLLOW_UP}
+# Possible-sanction flags and their hearings are case work: reception never sees them.
+_CONSULTANT = _RECEPTION | {Permission.VISIT, Permission.FOLLOW_UP, Permission.HEARINGS}
 _SUPERVISOR = _CONSULTANT | {
     Permission.REASSIGN,
     Permission.RELEASE_CLAIM,

@@ -71,6 +71,7 @@ class Permission(Vocabulary):
     READ_CITIZEN = "read_citizen", N_("Read a citizen's case")
     VISIT = "visit", N_("Hold visitation conversations")
     FOLLOW_UP = "follow_up", N_("Follow up")
+    HEARINGS = "hearings", N_("See possible sanctions and partshøringer")
     REASSIGN = "reassign", N_("Reassign follow-ups")
     RELEASE_CLAIM = "release_claim", N_("Release another desk's conversation")
     MANAGE_OPENINGS = "manage_openings", N_("Manage companies and jobs")
@@ -188,7 +189,10 @@ class ReferralOutcome(Vocabulary):
     HIRED = "hired", N_("Hired")
     REJECTED = "rejected", N_("Rejected")
     NOT_APPLIED_GOOD_REASON = "not_applied_good_reason", N_("Did not apply, with good reason")
-    NOT_APPLIED_NO_REASON = "not_applied_no_reason", N_("Did not apply, without good reason")
+    # Neutral words: whether a reason is good enough is what the partshøring decides.
+    NOT_APPLIED_NO_REASON = "not_applied_no_reason", N_("Did not apply – reason not given")
+    # The employer offered the job and the citizen said no (not the employer rejecting them).
+    REFUSED_OFFER = "refused_offer", N_("Refused a job offer")
 
 
 # --- Follow-ups -------------------------------------------------------------------------------
@@ -198,8 +202,11 @@ class FollowUpKind(Vocabulary):
     REFERRAL = "referral", N_("Job referral")
     CV_DEADLINE = "cv_deadline", N_("CV deadline")
     ACTIVATION_START = "activation_start", N_("Activation start")
-    CATEGORY_REVIEW = "category_review", N_("Category review")
+    # The final visitation of a provisional uddannelsesparat citizen (bek. § 6 stk. 3); the
+    # stored value keeps its first name.
+    CATEGORY_REVIEW = "category_review", N_("Final visitation")
     NYTTEINDSATS_END = "nytteindsats_end", N_("End of nytteindsats period")
+    DURABILITY = "durability", N_("Still in work?")
 
 
 class FollowUpOutcome(Vocabulary):
@@ -210,13 +217,16 @@ class FollowUpOutcome(Vocabulary):
     ENDED_EARLY = "ended_early", N_("Ended early")
     CV_DONE = "cv_done", N_("CV is on Jobnet")
     CV_MISSING = "cv_missing", N_("CV still missing")
-    REVIEWED = "reviewed", N_("Category reviewed")
+    REVIEWED = "reviewed", N_("Finally visited")
     CONTINUES = "continues", N_("Continues")
     ENDED = "ended", N_("Ended")
     # Closed by the program: the follow-up lost its purpose because its activation ended.
     ACTIVATION_ENDED = "activation_ended", N_("Activation ended")
     # Closed on request after a hire: a referral follow-up the citizen's new job makes pointless.
     HIRED_ELSEWHERE = "hired_elsewhere", N_("Closed: hired elsewhere")
+    # The durability follow-up six months after a job outcome.
+    STILL_IN_WORK = "still_in_work", N_("Still in work")
+    NO_LONGER_IN_WORK = "no_longer_in_work", N_("No longer in work")
 
 
 def follow_up_outcome_label(value: str | None) -> str:
@@ -224,6 +234,34 @@ def follow_up_outcome_label(value: str | None) -> str:
     if value in ReferralOutcome.values():
         return ReferralOutcome.label_of(value)
     return FollowUpOutcome.label_of(value)
+
+
+# --- Possible sanctions -----------------------------------------------------------------------
+
+
+class HearingEvent(Vocabulary):
+    """Hearing.event: what happened that may lead to a sanction (a flag, never a decision)."""
+
+    NOT_APPLIED = "not_applied", N_("Did not apply – reason not given")
+    REFUSED_OFFER = "refused_offer", N_("Refused a job offer")
+    NO_SHOW_CONVERSATION = "no_show_conversation", N_("Did not come to the job conversation")
+    ABSENT_ACTIVATION = "absent_activation", N_("Absent from the activation")
+    CV_MISSING = "cv_missing", N_("CV not on Jobnet by the deadline")
+
+
+class HearingStatus(Vocabulary):
+    """Hearing.status: the life cycle of a possible-sanction flag."""
+
+    AWAITING = "awaiting", N_("Awaiting partshøring")
+    SENT = "sent", N_("Partshøring sent")
+    DECIDED = "decided", N_("Decided")
+
+
+class HearingDecision(Vocabulary):
+    """Hearing.decision, once decided (by a person, outside this program's rules)."""
+
+    SANCTION = "sanction", N_("Sanction")
+    NO_SANCTION = "no_sanction", N_("No sanction")
 
 
 # --- Audit log --------------------------------------------------------------------------------
@@ -252,6 +290,8 @@ class AuditEntity(Vocabulary):
     ACTIVATION = "activation", N_("Activation")
     FOLLOW_UP = "follow_up", N_("Follow-up")
     FOLLOW_UP_LIST = "follow_up_list", N_("Follow-up list")
+    HEARING = "hearing", N_("Possible sanction (partshøring)")
+    HEARING_LIST = "hearing_list", N_("List of partshøringer")
     WITHDRAWAL = "withdrawal", N_("Turned at the door")
     REPORT = "report", N_("Report")
     RECEIPT = "receipt", N_("Receipt")

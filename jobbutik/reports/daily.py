@@ -42,7 +42,7 @@ from jobbutik.store.models import (
     Withdrawal,
 )
 
-# A visit is booked at most this many days after the arrival (the legal limit is 7).
+# A visit is booked at most this many days after the arrival (the legal limit is a week).
 BOOKING_LOOKBACK_DAYS = 31
 
 

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select as select_columns
+from sqlalchemy import update
 from sqlmodel import Session, col
 
 from jobbutik.domain.errors import NotFound, ValidationError
@@ -66,7 +67,7 @@ class Receipt:
     citizen_name: str
     cpr_masked: str
     held_on: date
-    benefit: str
+    benefit: str  # "" when the recorded one was not in force on the request's day (`_benefit_then`)
     category: str
     consultant: str  # "Name (INITIALS)"
     activation: ReceiptActivation | None
@@ -74,12 +75,18 @@ class Receipt:
     youth_track: bool
     guidance_referred: bool
     injunction_given: bool
+    injunction_goal: str
+    injunction_deadline: date | None
+    final_visitation: date | None  # provisional uddannelsesparat: visited finally by this day
     jobs: tuple[ReceiptJob, ...]
     cv_deadline: date | None
     help_cv: bool
     help_email: bool
     help_application: bool
     printed_at: datetime
+    # The rule set's standard written guidance on rights and duties (aktivloven § 35 stk. 1),
+    # in the language the receipt is made in.
+    rights_text: str
 
 
 def receipt_for(ctx: ServiceContext, visitation_id: int) -> Receipt:
@@ -106,6 +113,10 @@ def receipt_for(ctx: ServiceContext, visitation_id: int) -> Receipt:
                 col(Staff.name),
                 col(Staff.initials),
                 col(Request.benefit),
+                col(Request.arrived_on),
+                col(Visitation.injunction_goal),
+                col(Visitation.injunction_deadline),
+                col(Visitation.review_on),
             )
             .select_from(Visitation)
             .join(Citizen, col(Citizen.id) == Visitation.citizen_id)
@@ -151,7 +162,7 @@ def receipt_for(ctx: ServiceContext, visitation_id: int) -> Receipt:
             citizen_name=head[11],
             cpr_masked=fmt.cpr(head[12]),
             held_on=head[1],
-            benefit=head[15],
+            benefit=_benefit_then(ctx.rulebook.benefits_on(head[16]), head[15]),
             category=head[2],
             consultant=f"{head[13]} ({head[14].upper()})",
             activation=_activation(activation) if activation is not None else None,
@@ -159,12 +170,16 @@ def receipt_for(ctx: ServiceContext, visitation_id: int) -> Receipt:
             youth_track=head[4],
             guidance_referred=head[5],
             injunction_given=head[6],
+            injunction_goal=head[17],
+            injunction_deadline=head[18],
+            final_visitation=head[19],
             jobs=tuple(ReceiptJob(title, company, by) for title, company, by in jobs),
             cv_deadline=head[7],
             help_cv=head[8],
             help_email=head[9],
             help_application=head[10],
             printed_at=now,
+            rights_text=ctx.rulebook.in_force(head[1]).rights_text(),
         )
 
     receipt = ctx.db.read(read)
@@ -176,6 +191,13 @@ def receipt_for(ctx: ServiceContext, visitation_id: int) -> Receipt:
         entity=AuditEntity.RECEIPT,
     )
     return receipt
+
+
+def _benefit_then(in_force: tuple[str, ...], recorded: str) -> str:
+    """The recorded benefit if it was `in_force` on the request's day, else "": a receipt
+    never names a benefit that did not exist then (an imported request, or one from an old
+    desk), nor one the citizen did not apply for."""
+    return recorded if recorded in in_force else ""
 
 
 @dataclass(frozen=True)
@@ -240,7 +262,11 @@ def receipt_document(receipt: Receipt) -> Document:
                         (_("Name"), receipt.citizen_name),
                         (_("CPR number"), receipt.cpr_masked),
                         (_("Date"), fmt.day(receipt.held_on)),
-                        (_("Benefit applied for"), Benefit.label_of(receipt.benefit)),
+                        *(
+                            ((_("Benefit applied for"), Benefit.label_of(receipt.benefit)),)
+                            if receipt.benefit
+                            else ()
+                        ),
                         (_("Category"), Category.label_of(receipt.category)),
                         (_("Your consultant"), receipt.consultant),
                     )
@@ -277,12 +303,21 @@ def receipt_document(receipt: Receipt) -> Document:
                 (Note(_("You are not given immediate activation now.")),),
             )
         )
-    if receipt.guidance_referred or receipt.injunction_given:
-        notes: list[Note] = []
+    if receipt.guidance_referred or receipt.injunction_given or receipt.final_visitation:
+        parts: list[Note | Figures] = []
+        if receipt.final_visitation is not None:
+            parts.append(
+                Note(
+                    _(
+                        "You are uddannelsesparat for now; your final visitation is no later "
+                        "than {date}."
+                    ).format(date=fmt.day(receipt.final_visitation))
+                )
+            )
         if receipt.guidance_referred:
-            notes.append(Note(_("You are referred to education guidance (uddannelsesvejledning).")))
+            parts.append(Note(_("You are referred to education guidance (uddannelsesvejledning).")))
         if receipt.injunction_given:
-            notes.append(
+            parts.append(
                 Note(
                     _(
                         "You are given an education injunction (uddannelsespålæg): "
@@ -290,7 +325,13 @@ def receipt_document(receipt: Receipt) -> Document:
                     )
                 )
             )
-        sections.append(Section(_("Education"), tuple(notes)))
+            goal = (
+                (_("Education goal"), receipt.injunction_goal.strip()),
+                (_("Deadline"), fmt.day(receipt.injunction_deadline)),
+            )
+            if given := tuple((label, text) for label, text in goal if text):
+                parts.append(Figures(given))
+        sections.append(Section(_("Education"), tuple(parts)))
     if receipt.jobs:
         sections.append(
             Section(
@@ -334,6 +375,8 @@ def receipt_document(receipt: Receipt) -> Document:
         sections.append(
             Section(_("Help with job search"), tuple(Note(f"- {text}") for text in help_given))
         )
+    if receipt.rights_text:
+        sections.append(Section(_("Your rights and duties"), (Note(receipt.rights_text),)))
     return Document(
         name="receipt",
         title=_("Receipt"),
@@ -410,4 +453,19 @@ def save_and_print(ctx: ServiceContext, visitation_id: int) -> ReceiptDone:
     except PrintError as exc:
         return ReceiptDone(_("{saved} Not printed: {error}").format(saved=saved, error=exc), False)
     log_receipt(ctx, receipt, AuditAction.PRINT)
+    _guidance_printed(ctx, visitation_id)
     return ReceiptDone(f"{saved} {printed}", True)
+
+
+def _guidance_printed(ctx: ServiceContext, visitation_id: int) -> None:
+    """A printed receipt carries the rule set's written guidance on rights and duties and is
+    handed to the citizen: the guidance is on record from then on (aktivloven § 35 stk. 1), as
+    when the consultant ticks it in the conversation. (The print itself is in the audit log.)"""
+    table = Visitation.__table__  # type: ignore[attr-defined]
+    ctx.db.write(
+        lambda session: session.execute(
+            update(table)
+            .where(table.c.id == visitation_id, table.c.rights_guidance_given.is_(False))
+            .values(rights_guidance_given=True)
+        )
+    )

@@ -2,21 +2,32 @@
 
 Definitions (each cohort by the date in brackets falling in the period):
 - arrivals [arrival day]: requests registered at the desk.
+- visited or turned at the door [arrival day]: Herlev's headline — the arrivals visited onto
+  benefit (a visitation conversation held) and those turned at the door (the application
+  withdrawn), each as a share of the arrivals; the withdrawals by reason.
 - time to the conversation [arrival day]: of the arrivals *not turned at the door*, the share
-  visited the same day, on the same or the next working day, and within the legal limit
-  (7 calendar days, from the rules in force).
-- category mix, immediate activation, education track, exemptions [conversation day]: per
-  visitation conversation held. Immediate activation = an activation was assigned in the
-  conversation; days to start = calendar days from the conversation to the first day; the median
-  of those.
-- turned at the door [arrival day]: withdrawn applications, their share of the arrivals, by reason.
-- referral funnel [referral day]: referred → applied (applied, interview, hired or rejected) →
-  interview (an interview date or outcome) → hired; hire rate = hired / referred.
+  visited the same day, on the same or the next working day, and within the legal limit: on or
+  before the latest day for the first job conversation counted from the first henvendelse by
+  the rules in force then, moved back to the last open day (a legal limit never stretches).
+- category mix, immediate activation, youth target group, exemptions [conversation day]: per
+  visitation conversation held. Youth target group = the citizen was in it (under the age
+  limit without an erhvervskompetencegivende uddannelse, aktivitetsparat ones too). Immediate
+  activation = an activation was assigned in the conversation; days to start = calendar days
+  from the conversation to the first day; the median of those.
+- referral funnel [referral day]: referred → applied (applied, interview, hired, rejected or
+  refused a job offer) → interview (an interview date or outcome; a refused offer followed an
+  interview) → hired; hire rate = hired / referred.
 - follow-ups [due day]: those done on time (on or before their due day), done late, open and
   overdue; those not yet due (due today or later and open) are not counted in the share.
-- outcomes per activation site [first day]: employed, education, stopped (also: ended without a
-  recorded outcome, no-show, ended early) and still running; the employment share is employed /
-  finished (all but the running), compared with the site's target.
+- activation sites [first day]: booked (activations created to start in the period) and started
+  (of those, the ones the citizen started: not the no-shows, those called off before their
+  first day, or those still to start); of the started, still running, ended in a job, in
+  education, or stopped (ended early or without a recorded outcome).
+- outcomes against the site's targets [first day]: of the participants who have finished (started
+  and ended), the share in a job and the share in a job or education, each with the site's target
+  and whether it is met.
+- durable outcomes [due day]: the "still in work?" follow-ups after a job outcome, answered still
+  in work or no longer in work (shares of those answered), and those not answered yet.
 
 Every share of nothing is shown as a dash, never a division by zero.
 """
@@ -33,7 +44,7 @@ from sqlmodel import Session, col
 
 from jobbutik.domain.errors import ValidationError
 from jobbutik.domain.i18n import _
-from jobbutik.domain.vocabulary import Category
+from jobbutik.domain.vocabulary import Category, FollowUpKind, FollowUpOutcome
 from jobbutik.reports import fmt
 from jobbutik.reports.common import municipality
 from jobbutik.reports.document import (
@@ -71,24 +82,47 @@ APPLIED = (
     ReferralOutcome.INTERVIEW,
     ReferralOutcome.HIRED,
     ReferralOutcome.REJECTED,
+    ReferralOutcome.REFUSED_OFFER,
 )
-RUNNING = (ActivationStatus.PLANNED, ActivationStatus.STARTED)
+# Outcomes that come only after an interview: an offer follows one.
+INTERVIEWED = (ReferralOutcome.INTERVIEW, ReferralOutcome.HIRED, ReferralOutcome.REFUSED_OFFER)
+# An activation the citizen began: ended early counts only if it ended on or after its first day
+# (one called off before it, e.g. for a hire, never began).
+BEGAN = (ActivationStatus.STARTED, ActivationStatus.ENDED)
 
 
 @dataclass
 class SiteOutcome:
     site_id: int
     name: str
-    target: float | None  # share 0–1, or None
-    total: int = 0
+    target_job: float | None  # shares 0–1, or None: no target set
+    target_job_or_education: float | None
+    booked: int = 0  # activations booked to start in the period
+    started: int = 0  # of those, begun by the citizen
+    running: int = 0  # of the started, still under way
     employed: int = 0
     education: int = 0
-    stopped: int = 0
-    running: int = 0
 
     @property
     def finished(self) -> int:
-        return self.total - self.running
+        """Participants who have finished: started and ended."""
+        return self.started - self.running
+
+    @property
+    def stopped(self) -> int:
+        return self.finished - self.employed - self.education
+
+
+@dataclass(frozen=True)
+class Durability:
+    due: int  # "still in work?" follow-ups due in the period
+    still_in_work: int
+    no_longer_in_work: int
+    open: int  # not answered yet
+
+    @property
+    def answered(self) -> int:
+        return self.still_in_work + self.no_longer_in_work
 
 
 @dataclass
@@ -98,8 +132,9 @@ class StatsData:
     today: date
     municipality: str = ""
     arrivals_per_day: dict[date, int] = field(default_factory=dict)
-    # (arrival day, conversation day or None) → count, for arrivals not turned at the door
-    visit_timing: dict[tuple[date, date | None], int] = field(default_factory=dict)
+    # (arrival day, first henvendelse, conversation day or None) → count, for arrivals not
+    # turned at the door
+    visit_timing: dict[tuple[date, date, date | None], int] = field(default_factory=dict)
     withdrawals: dict[str, int] = field(default_factory=dict)
     categories: dict[str, int] = field(default_factory=dict)
     youth_track: int = 0
@@ -111,6 +146,8 @@ class StatsData:
     # (done, on time, overdue) → count
     follow_ups: dict[tuple[bool, bool, bool], int] = field(default_factory=dict)
     sites: list[SiteOutcome] = field(default_factory=list)
+    # the outcome of each "still in work?" follow-up due in the period (None: not answered)
+    durability: dict[str | None, int] = field(default_factory=dict)
 
     @property
     def arrivals(self) -> int:
@@ -134,13 +171,20 @@ def read_stats(session: Session, start: date, end: date, today: date) -> StatsDa
         ).all()
     }
     data.visit_timing = {
-        (arrived, held): n
-        for arrived, held, n in session.execute(
-            select_columns(col(Request.arrived_on), col(Visitation.held_on), func.count())
+        (arrived, first_contact, held): n
+        for arrived, first_contact, held, n in session.execute(
+            select_columns(
+                col(Request.arrived_on),
+                col(Request.first_contact_on),
+                col(Visitation.held_on),
+                func.count(),
+            )
             .select_from(Request)
             .outerjoin(Visitation, col(Visitation.request_id) == Request.id)
             .where(in_period, col(Request.status) != RequestStatus.WITHDRAWN)
-            .group_by(col(Request.arrived_on), col(Visitation.held_on))
+            .group_by(
+                col(Request.arrived_on), col(Request.first_contact_on), col(Visitation.held_on)
+            )
         ).all()
     }
     data.withdrawals = {
@@ -213,14 +257,35 @@ def read_stats(session: Session, start: date, end: date, today: date) -> StatsDa
         ).all()
     }
 
+    durable = col(FollowUp.kind) == FollowUpKind.DURABILITY
+    data.durability = {
+        outcome: n
+        for outcome, n in session.execute(
+            select_columns(col(FollowUp.outcome), func.count())
+            .where(durable, col(FollowUp.due).between(start, end))
+            .group_by(col(FollowUp.outcome))
+        ).all()
+    }
+
+    began = case(
+        (col(Activation.status).in_(BEGAN), 1),
+        (
+            (col(Activation.status) == ActivationStatus.ENDED_EARLY)
+            & (col(Activation.end_date) >= col(Activation.start_date)),
+            1,
+        ),
+        else_=0,
+    )
     sites: dict[int, SiteOutcome] = {}
-    for site_id, name, target, status, outcome, n in session.execute(
+    for site_id, name, target_job, target_either, status, outcome, started, n in session.execute(
         select_columns(
             col(ActivationSite.id),
             col(ActivationSite.name),
             col(ActivationSite.target_employment_share),
+            col(ActivationSite.target_job_or_education_share),
             col(Activation.status),
             col(Activation.outcome),
+            began,
             func.count(),
         )
         .select_from(Activation)
@@ -230,20 +295,23 @@ def read_stats(session: Session, start: date, end: date, today: date) -> StatsDa
             col(ActivationSite.id),
             col(ActivationSite.name),
             col(ActivationSite.target_employment_share),
+            col(ActivationSite.target_job_or_education_share),
             col(Activation.status),
             col(Activation.outcome),
+            began,
         )
     ).all():
-        site = sites.setdefault(site_id, SiteOutcome(site_id, name, target))
-        site.total += n
+        site = sites.setdefault(site_id, SiteOutcome(site_id, name, target_job, target_either))
+        site.booked += n
+        if not started:
+            continue
+        site.started += n
         if outcome == ActivationOutcome.EMPLOYED:
             site.employed += n
         elif outcome == ActivationOutcome.EDUCATION:
             site.education += n
-        elif outcome is None and status in RUNNING:
+        elif outcome is None and status == ActivationStatus.STARTED:
             site.running += n
-        else:
-            site.stopped += n
     data.sites = sorted(sites.values(), key=lambda s: (s.name, s.site_id))
     return data
 
@@ -263,7 +331,7 @@ class Timing:
 def timing(data: StatsData, ctx: ServiceContext) -> Timing:
     calendar = ctx.rulebook.calendar
     same = within_next = within_limit = not_visited = considered = 0
-    for (arrived, held), n in data.visit_timing.items():
+    for (arrived, first_contact, held), n in data.visit_timing.items():
         considered += n
         if held is None:
             not_visited += n
@@ -272,9 +340,19 @@ def timing(data: StatsData, ctx: ServiceContext) -> Timing:
             same += n
         if held <= calendar.next_working_day(arrived):
             within_next += n
-        if held <= ctx.rulebook.latest_first_conversation(arrived):
+        # The legal date, counted from the first henvendelse and never stretched by a closed day.
+        if held <= ctx.rulebook.latest_first_conversation(first_contact):
             within_limit += n
     return Timing(considered, same, within_next, within_limit, not_visited)
+
+
+def durability(data: StatsData) -> Durability:
+    return Durability(
+        due=sum(data.durability.values()),
+        still_in_work=data.durability.get(FollowUpOutcome.STILL_IN_WORK, 0),
+        no_longer_in_work=data.durability.get(FollowUpOutcome.NO_LONGER_IN_WORK, 0),
+        open=data.durability.get(None, 0),
+    )
 
 
 @dataclass(frozen=True)
@@ -284,6 +362,7 @@ class Funnel:
     interview: int
     hired: int
     rejected: int
+    refused_offer: int
     not_applied_good_reason: int
     not_applied_no_reason: int
     awaiting: int
@@ -294,9 +373,7 @@ def funnel(data: StatsData) -> Funnel:
     interview = 0
     for (outcome, has_interview), n in data.referrals.items():
         counts[outcome or ""] += n
-        if outcome in (ReferralOutcome.INTERVIEW, ReferralOutcome.HIRED) or (
-            has_interview and outcome in APPLIED
-        ):
+        if outcome in INTERVIEWED or (has_interview and outcome in APPLIED):
             interview += n
     return Funnel(
         referred=sum(counts.values()),
@@ -304,6 +381,7 @@ def funnel(data: StatsData) -> Funnel:
         interview=interview,
         hired=counts[ReferralOutcome.HIRED],
         rejected=counts[ReferralOutcome.REJECTED],
+        refused_offer=counts[ReferralOutcome.REFUSED_OFFER],
         not_applied_good_reason=counts[ReferralOutcome.NOT_APPLIED_GOOD_REASON],
         not_applied_no_reason=counts[ReferralOutcome.NOT_APPLIED_NO_REASON],
         awaiting=counts[""],
@@ -363,8 +441,10 @@ def build_stats(ctx: ServiceContext, start: date, end: date) -> tuple[Document, 
     data = ctx.db.read(lambda session: read_stats(session, start, end, today))
     t = timing(data, ctx)
     f = funnel(data)
+    dur = durability(data)
     arrivals, visits = data.arrivals, data.visitations
     withdrawn = sum(data.withdrawals.values())
+    visited = t.considered - t.not_visited
     working_days = len(ctx.rulebook.calendar.working_days_in(start, end))
     median = fmt.median(data.days_to_start)
     fu = data.follow_ups
@@ -374,7 +454,13 @@ def build_stats(ctx: ServiceContext, start: date, end: date) -> tuple[Document, 
     fu_pending = sum(n for (d, _ot, o), n in fu.items() if not d and not o)
     fu_counted = fu_on_time + fu_late + fu_overdue
     empty = not (
-        arrivals or visits or data.referrals or sum(fu.values()) or data.sites or withdrawn
+        arrivals
+        or visits
+        or data.referrals
+        or sum(fu.values())
+        or data.sites
+        or withdrawn
+        or dur.due
     )
 
     series_title, series = arrivals_series(data)
@@ -420,6 +506,44 @@ def build_stats(ctx: ServiceContext, start: date, end: date) -> tuple[Document, 
                 ),
             ),
             Section(
+                _("Visited or turned at the door"),
+                (
+                    Figures(
+                        (
+                            (
+                                _("Visited onto benefit (visitation held)"),
+                                fmt.count_and_share(visited, arrivals),
+                            ),
+                            (_("Turned at the door"), fmt.count_and_share(withdrawn, arrivals)),
+                        )
+                    ),
+                    Chart(
+                        _("Visited or turned at the door, share of arrivals"),
+                        _bars(
+                            [
+                                (_("Visited onto benefit"), visited),
+                                (_("Turned at the door"), withdrawn),
+                            ],
+                            arrivals,
+                        )
+                        if arrivals
+                        else (),
+                    ),
+                    Table(
+                        (
+                            Column(_("Turned at the door: reason")),
+                            Column(_("Count"), align="right"),
+                            Column(_("Share of arrivals"), align="right"),
+                        ),
+                        tuple(
+                            (WithdrawalReason.label_of(r), str(n), fmt.share(n, arrivals))
+                            for r, n in reasons
+                        ),
+                        empty=_("Nobody was turned at the door."),
+                    ),
+                ),
+            ),
+            Section(
                 _("Time to the visitation conversation"),
                 (
                     Figures(
@@ -434,10 +558,17 @@ def build_stats(ctx: ServiceContext, start: date, end: date) -> tuple[Document, 
                                 fmt.count_and_share(t.next_working_day, t.considered),
                             ),
                             (
-                                _("Visited within the legal limit (7 days)"),
+                                _("Visited within the legal limit"),
                                 fmt.count_and_share(t.within_limit, t.considered),
                             ),
                             (_("Not visited"), fmt.count_and_share(t.not_visited, t.considered)),
+                        )
+                    ),
+                    Note(
+                        _(
+                            "Within the legal limit: on or before the last day for the first job "
+                            "conversation, counted from the first henvendelse by the rules in "
+                            "force then; a closed day moves it back, never later."
                         )
                     ),
                 ),
@@ -484,7 +615,7 @@ def build_stats(ctx: ServiceContext, start: date, end: date) -> tuple[Document, 
                                 fmt.number(median) if median is not None else fmt.DASH,
                             ),
                             (
-                                _("Education track (guidance and injunction)"),
+                                _("Youth target group"),
                                 fmt.count_and_share(data.youth_track, visits),
                             ),
                             (
@@ -492,31 +623,6 @@ def build_stats(ctx: ServiceContext, start: date, end: date) -> tuple[Document, 
                                 fmt.count_and_share(data.exempt, visits),
                             ),
                         )
-                    ),
-                ),
-            ),
-            Section(
-                _("Turned at the door"),
-                (
-                    Figures(
-                        (
-                            (
-                                _("Turned at the door (share of arrivals)"),
-                                fmt.count_and_share(withdrawn, arrivals),
-                            ),
-                        )
-                    ),
-                    Table(
-                        (
-                            Column(_("Reason")),
-                            Column(_("Count"), align="right"),
-                            Column(_("Share of arrivals"), align="right"),
-                        ),
-                        tuple(
-                            (WithdrawalReason.label_of(r), str(n), fmt.share(n, arrivals))
-                            for r, n in reasons
-                        ),
-                        empty=_("Nobody was turned at the door."),
                     ),
                 ),
             ),
@@ -537,6 +643,7 @@ def build_stats(ctx: ServiceContext, start: date, end: date) -> tuple[Document, 
                         (
                             (_("Hire rate"), fmt.share(f.hired, f.referred)),
                             (ReferralOutcome.REJECTED.label, str(f.rejected)),
+                            (ReferralOutcome.REFUSED_OFFER.label, str(f.refused_offer)),
                             (
                                 ReferralOutcome.NOT_APPLIED_GOOD_REASON.label,
                                 str(f.not_applied_good_reason),
@@ -572,27 +679,76 @@ def build_stats(ctx: ServiceContext, start: date, end: date) -> tuple[Document, 
                 ),
             ),
             Section(
-                _("Outcomes per activation site"),
+                _("Activation sites: booked and started"),
                 (
                     Table(
                         (
                             Column(_("Site"), shrink=True),
+                            Column(_("Booked"), align="right"),
                             Column(_("Started"), align="right"),
+                            Column(_("Running"), align="right"),
                             Column(_("Job"), align="right"),
                             Column(_("Educ."), align="right"),
                             Column(_("Stopped"), align="right"),
-                            Column(_("Running"), align="right"),
-                            Column(_("In job"), align="right"),
-                            Column(_("Target"), align="right"),
-                            Column(_("Met")),
                         ),
                         tuple(_site_row(s) for s in data.sites),
-                        empty=_("No activations started in the period."),
+                        empty=_("No activations booked to start in the period."),
                     ),
                     Note(
                         _(
-                            "In job = employed of those finished (all but the running); "
-                            "stopped includes no-shows and activations ended without an outcome."
+                            "Booked = activations booked to start in the period; started = those "
+                            "the citizen began (not no-shows, not those called off or still to "
+                            "start). Running, job, education and stopped are of the started."
+                        )
+                    ),
+                ),
+            ),
+            Section(
+                _("Outcomes against the sites' targets"),
+                (
+                    Table(
+                        (
+                            Column(_("Site"), shrink=True),
+                            Column(_("Finished"), align="right"),
+                            Column(_("In job"), align="right"),
+                            Column(_("Target"), align="right"),
+                            Column(_("Met")),
+                            Column(_("Job or educ."), align="right"),
+                            Column(_("Target"), align="right"),
+                            Column(_("Met")),
+                        ),
+                        tuple(_target_row(s) for s in data.sites),
+                        empty=_("No activations booked to start in the period."),
+                    ),
+                    Note(
+                        _(
+                            "Shares of the participants who have finished (started and ended); "
+                            "met = the share reaches the site's target."
+                        )
+                    ),
+                ),
+            ),
+            Section(
+                _("Durable outcomes"),
+                (
+                    Figures(
+                        (
+                            (_("Still-in-work checks due in the period"), str(dur.due)),
+                            (
+                                FollowUpOutcome.STILL_IN_WORK.label,
+                                fmt.count_and_share(dur.still_in_work, dur.answered),
+                            ),
+                            (
+                                FollowUpOutcome.NO_LONGER_IN_WORK.label,
+                                fmt.count_and_share(dur.no_longer_in_work, dur.answered),
+                            ),
+                            (_("Not answered yet"), str(dur.open)),
+                        )
+                    ),
+                    Note(
+                        _(
+                            'The "still in work?" follow-ups after a job outcome, by their due '
+                            "day; shares of those answered."
                         )
                     ),
                 ),
@@ -627,20 +783,31 @@ def _days(start: date, end: date) -> list[date]:
 
 
 def _site_row(site: SiteOutcome) -> tuple[str, ...]:
-    share = fmt.share_value(site.employed, site.finished)
-    if site.target is None:
-        target, met = fmt.DASH, fmt.DASH
-    else:
-        target = fmt.share(round(site.target * 1000), 1000)
-        met = fmt.DASH if share is None else fmt.yes_no(share + 1e-9 >= site.target * 100)
     return (
         site.name,
-        str(site.total),
+        str(site.booked),
+        str(site.started),
+        str(site.running),
         str(site.employed),
         str(site.education),
         str(site.stopped),
-        str(site.running),
-        fmt.share(site.employed, site.finished),
-        target,
-        met,
+    )
+
+
+def _against(part: int, whole: int, target: float | None) -> tuple[str, str, str]:
+    """The share, the target and whether it is met (a dash where either is missing)."""
+    share = fmt.share_value(part, whole)
+    if target is None:
+        return fmt.share(part, whole), fmt.DASH, fmt.DASH
+    shown = fmt.share(round(target * 1000), 1000)
+    met = fmt.DASH if share is None else fmt.yes_no(share + 1e-9 >= target * 100)
+    return fmt.share(part, whole), shown, met
+
+
+def _target_row(site: SiteOutcome) -> tuple[str, ...]:
+    return (
+        site.name,
+        str(site.finished),
+        *_against(site.employed, site.finished, site.target_job),
+        *_against(site.employed + site.education, site.finished, site.target_job_or_education),
     )

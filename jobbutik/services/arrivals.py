@@ -14,9 +14,16 @@ from jobbutik.domain.dates import format_day
 from jobbutik.domain.errors import FormErrors, NotFound, ValidationError
 from jobbutik.domain.i18n import _
 from jobbutik.domain.identity import mask_cpr, parse_cpr
+from jobbutik.domain.rules import RuleBook
 from jobbutik.domain.text import require_plain_text
-from jobbutik.domain.vocabulary import AuditEntity, AuditPurpose
-from jobbutik.services import audit
+from jobbutik.domain.vocabulary import (
+    AuditEntity,
+    AuditPurpose,
+    Benefit,
+    HearingEvent,
+    HearingStatus,
+)
+from jobbutik.services import audit, hearings
 from jobbutik.services.citizens import (
     CitizenCard,
     CitizenHit,
@@ -30,8 +37,8 @@ from jobbutik.services.context import Permission, ServiceContext
 from jobbutik.store import changes
 from jobbutik.store.models import (
     AuditAction,
-    Benefit,
     Citizen,
+    Hearing,
     Request,
     RequestStatus,
     Role,
@@ -43,6 +50,9 @@ from jobbutik.store.settings import setting_int, setting_time
 # holds a day, and the last time of day a same-day slot is still offered.
 DAILY_VISITS_PER_CONSULTANT = 6
 LAST_SAME_DAY_SLOT = time(14, 30)
+# How far back a first henvendelse may be dated: a month. An earlier date is most likely a typo,
+# or an application of its own that should have been registered then.
+FIRST_CONTACT_MAX_DAYS_BACK = 31
 
 # A request is open while waiting or in conversation; a citizen has at most one.
 _OPEN = (RequestStatus.WAITING, RequestStatus.IN_CONVERSATION)
@@ -66,6 +76,10 @@ class ArrivalForm:
     new_citizen: NewCitizen | None = None  # required when the CPR is not known
     slot_date: date | None = None  # None: the suggested slot
     confirm_duplicate: bool = False  # the desk has seen the likely duplicates and goes on
+    # The first henvendelse (None: today): the first job conversation is due within a week of it.
+    first_contact_on: date | None = None
+    # Written guidance on rights and duties handed over at the desk (aktivloven § 35 stk. 1).
+    rights_guidance_given: bool = False
 
 
 @dataclass(frozen=True)
@@ -123,9 +137,59 @@ def validate_new_citizen(new: NewCitizen) -> dict[str, str]:
     return {field_name: problem for field_name, problem in checks if problem}
 
 
-def _validate_benefit(benefit: str) -> None:
-    if benefit not in {b.value for b in Benefit}:
+def _validate_benefit(rules: RuleBook, today: date, benefit: str) -> None:
+    """Only a benefit in force today can be applied for (uddannelseshjælp ended 1 July 2025)."""
+    if benefit in rules.benefits_on(today):
+        return
+    ended = _ended_on(rules, today, benefit)
+    if ended is None:
         raise ValidationError(_("Choose the benefit sought."), field="benefit")
+    raise ValidationError(
+        _("{benefit} ended for new applications on {day}.").format(
+            benefit=Benefit.label_of(benefit), day=format_day(ended)
+        ),
+        field="benefit",
+    )
+
+
+def _ended_on(rules: RuleBook, today: date, benefit: str) -> date | None:
+    """The day the last rule set in force by `today` that dropped `benefit` took effect (None:
+    never offered)."""
+    ended: date | None = None
+    offered = False
+    for ruleset in rules.rulesets:
+        if ruleset.valid_from > today:
+            break
+        if benefit in ruleset.benefits:
+            offered, ended = True, None
+        elif offered and ended is None:
+            ended = ruleset.valid_from
+    return ended
+
+
+def _first_contact(today: date, first_contact_on: date | None) -> date:
+    """The first henvendelse: today unless an earlier day within the bound is given."""
+    if first_contact_on is None:
+        return today
+    earliest = today - timedelta(days=FIRST_CONTACT_MAX_DAYS_BACK)
+    if not earliest <= first_contact_on <= today:
+        raise ValidationError(
+            _("The first henvendelse must be between {earliest} and today.").format(
+                earliest=format_day(earliest)
+            ),
+            field="first_contact_on",
+        )
+    return first_contact_on
+
+
+def _latest_slot(rules: RuleBook, today: date, first_contact: date) -> date:
+    """The last day the visitation may be booked: the legal date of the first job conversation
+    (rolled back over closed days). Where that has passed already (the first henvendelse was
+    long ago), only the first open day from today: as soon as possible, never later."""
+    first_open = (
+        today if rules.calendar.is_working_day(today) else rules.calendar.next_working_day(today)
+    )
+    return max(rules.latest_first_conversation(first_contact), first_open)
 
 
 def _consultant_free(session: Session, day: date, now: datetime) -> bool:
@@ -152,28 +216,41 @@ def _consultant_free(session: Session, day: date, now: datetime) -> bool:
     return booked < consultants * per_consultant
 
 
-def suggest_slot(ctx: ServiceContext) -> date:
-    """Same day if a consultant is free, else the next working day (DESIGN §2)."""
+def _slot(rules: RuleBook, today: date, free: bool, latest: date) -> date:
+    """Same day if a consultant is free, else the next working day (DESIGN §2); never after the
+    legal date: the law beats a full day."""
+    return min(rules.visitation_slot(today, free), latest)
+
+
+def suggest_slot(ctx: ServiceContext, first_contact_on: date | None = None) -> date:
+    """The slot an arrival gets now, for a first henvendelse on `first_contact_on` (None, or a
+    day the form would refuse: today)."""
     today, now = ctx.clock.today(), ctx.clock.now()
+    try:
+        first_contact = _first_contact(today, first_contact_on)
+    except ValidationError:
+        first_contact = today
     free = ctx.db.read(lambda s: _consultant_free(s, today, now))
-    return ctx.rulebook.visitation_slot(today, free)
+    return _slot(ctx.rulebook, today, free, _latest_slot(ctx.rulebook, today, first_contact))
 
 
 def register_arrival(ctx: ServiceContext, form: ArrivalForm) -> ArrivalResult:
     staff = ctx.require(Permission.REGISTER)
     require_plain_text(form)
     digits = parse_cpr_field(ctx, form.cpr)
-    _validate_benefit(form.benefit)
     today, now = ctx.clock.today(), ctx.clock.now()
+    rules = ctx.rulebook
+    _validate_benefit(rules, today, form.benefit)
     birth_date = parse_cpr(digits, today).birth_date
     if form.new_citizen is not None and (errors := validate_new_citizen(form.new_citizen)):
         raise FormErrors(errors)
-    rules = ctx.rulebook
+    first_contact = _first_contact(today, form.first_contact_on)
+    latest = _latest_slot(rules, today, first_contact)
     if form.slot_date is not None:
-        if form.slot_date < today or form.slot_date > rules.latest_first_conversation(today):
+        if form.slot_date < today or form.slot_date > latest:
             raise ValidationError(
                 _("The visitation must be between today and {latest}.").format(
-                    latest=format_day(rules.latest_first_conversation(today))
+                    latest=format_day(latest)
                 ),
                 field="slot_date",
             )
@@ -233,13 +310,15 @@ def register_arrival(ctx: ServiceContext, form: ArrivalForm) -> ArrivalResult:
                 at=now,
             )
         assert citizen.id is not None
-        slot = form.slot_date or rules.visitation_slot(today, _consultant_free(session, today, now))
+        slot = form.slot_date or _slot(rules, today, _consultant_free(session, today, now), latest)
         request = Request(
             citizen_id=citizen.id,
             arrived_on=today,
+            first_contact_on=first_contact,
             arrived_at=now,
             benefit=form.benefit,
             told_apply_digitally=form.told_apply_digitally,
+            rights_guidance_given=form.rights_guidance_given,
             slot_date=slot,
             status=RequestStatus.WAITING,
             registered_by=staff.initials,
@@ -441,8 +520,12 @@ def _has_open_request(session: Session, request: Request) -> bool:
     )
 
 
-def set_status(ctx: ServiceContext, request_id: int, status: str) -> None:
+def set_status(ctx: ServiceContext, request_id: int, status: str, stated_reason: str = "") -> None:
+    """Mark a no-show (with the reason the citizen gave, if any) or undo it the same day. A
+    no-show at the job conversation may raise a possible-sanction flag (services.hearings
+    decides whether the category carried the duty); undoing it takes the flag back."""
     staff = ctx.require(Permission.REGISTER)
+    require_plain_text({"stated_reason": stated_reason})
     today, now = ctx.clock.today(), ctx.clock.now()
 
     def work(session: Session) -> None:
@@ -456,6 +539,14 @@ def set_status(ctx: ServiceContext, request_id: int, status: str) -> None:
                     new=RequestStatus.label_of(status).lower(),
                 )
             )
+        if status == RequestStatus.NO_SHOW and request.slot_date > today:
+            # The citizen's time has not come: no one can have failed to come yet.
+            raise ValidationError(
+                _(
+                    "The citizen's time is on {day}: a no-show can only be marked on that "
+                    "day or later."
+                ).format(day=format_day(request.slot_date))
+            )
         if request.status == RequestStatus.NO_SHOW and not no_show_undoable(
             request.closed_at, today
         ):
@@ -468,7 +559,9 @@ def set_status(ctx: ServiceContext, request_id: int, status: str) -> None:
                 )
             )
         request.status = status
-        request.closed_at = now if status == RequestStatus.NO_SHOW else None
+        no_show = status == RequestStatus.NO_SHOW
+        request.closed_at = now if no_show else None
+        request.no_show_reason = stated_reason.strip() if no_show else ""
         session.add(request)
         audit.record(
             session,
@@ -480,6 +573,37 @@ def set_status(ctx: ServiceContext, request_id: int, status: str) -> None:
             detail=status,
             at=now,
         )
+        if no_show:
+            assert staff.id is not None
+            hearings.raise_hearing(
+                session,
+                ctx.rulebook,
+                citizen_id=request.citizen_id,
+                event=HearingEvent.NO_SHOW_CONVERSATION,
+                event_on=today,
+                assignee_id=staff.id,
+                now=now,
+                request_id=request_id,
+                stated_reason=request.no_show_reason,
+                actor=staff.initials,
+            )
+        else:
+            _withdraw_no_show_hearing(session, request_id, staff.initials, now)
         changes.bump(session)
 
     ctx.db.write(work)
+
+
+def _withdraw_no_show_hearing(session: Session, request_id: int, actor: str, now: datetime) -> None:
+    """An undone no-show was no event: the flag it raised goes too, unless the partshøring has
+    already gone out (then a person must decide it, and the undo is refused)."""
+    gone_out = session.exec(
+        select(Hearing.id).where(
+            Hearing.request_id == request_id, Hearing.status != HearingStatus.AWAITING
+        )
+    ).first()
+    if gone_out is not None:
+        raise ValidationError(
+            _("The no-show cannot be undone: the partshøring about it has already been sent.")
+        )
+    hearings.withdraw_for_request(session, request_id, actor=actor, now=now)

@@ -20,6 +20,7 @@ from jobbutik.domain.vocabulary import (
     Benefit,
     Category,
     FollowUpKind,
+    HearingStatus,
     ReferralOutcome,
     WithdrawalReason,
     follow_up_outcome_label,
@@ -35,6 +36,7 @@ from jobbutik.store.models import (
     CitizenNameTail,
     Company,
     FollowUp,
+    Hearing,
     JobOpening,
     Referral,
     Request,
@@ -110,7 +112,7 @@ def hit(citizen: Citizen, today: date) -> CitizenHit:
 
 
 # The card's reads, built once (a lookup runs for every CPR typed at the desk): the last visit
-# and the two flags in one statement, then the open referrals.
+# and the flags in one statement, then the open referrals.
 _CARD_CITIZEN = bindparam("citizen_id", type_=Integer)
 _LAST_VISIT = (
     select_columns(col(Visitation.held_on), col(Visitation.category))
@@ -123,7 +125,10 @@ _CARD_FACTS = select_columns(
     select_columns(_LAST_VISIT.c.held_on).scalar_subquery(),
     select_columns(_LAST_VISIT.c.category).scalar_subquery(),
     exists().where(
-        col(FollowUp.citizen_id) == _CARD_CITIZEN, col(FollowUp.sanction_flag).is_(True)
+        col(Hearing.citizen_id) == _CARD_CITIZEN, col(Hearing.status) == HearingStatus.AWAITING
+    ),
+    exists().where(
+        col(Hearing.citizen_id) == _CARD_CITIZEN, col(Hearing.status) == HearingStatus.SENT
     ),
     exists().where(
         col(Request.citizen_id) == _CARD_CITIZEN,
@@ -145,11 +150,15 @@ _OPEN_REFERRALS = (
 )
 
 
-def load_card(session: Session, citizen: Citizen, today: date) -> CitizenCard:
+def load_card(
+    session: Session, citizen: Citizen, today: date, *, show_sanctions: bool = False
+) -> CitizenCard:
+    """The card; possible sanctions only with `show_sanctions` (the reader may see hearings:
+    reception never does)."""
     assert citizen.id is not None
     connection = session.connection()
     params = {"citizen_id": citizen.id}
-    last_visit, last_category, sanction, open_request = connection.execute(
+    last_visit, last_category, awaiting, sent, open_request = connection.execute(
         _CARD_FACTS, params
     ).one()
     referrals: list[Any] = list(connection.execute(_OPEN_REFERRALS, params))
@@ -158,8 +167,10 @@ def load_card(session: Session, citizen: Citizen, today: date) -> CitizenCard:
         flags.append(_("Needs digital help"))
     if citizen.interpreter_language:
         flags.append(_("Interpreter: {language}").format(language=citizen.interpreter_language))
-    if sanction:
+    if show_sanctions and awaiting:
         flags.append(_("Possible sanction: awaiting partshøring"))
+    if show_sanctions and sent:
+        flags.append(_("Possible sanction: partshøring sent"))
     if open_request:
         flags.append(_("Has an open request"))
     # From the stored row, not a re-parse: a fixed --today may precede a birth date.
@@ -203,7 +214,7 @@ def lookup_cpr(ctx: ServiceContext, text: str, *, purpose: str = "") -> CitizenC
             purpose=purpose,
             at=now,
         )
-        return load_card(session, citizen, today)
+        return load_card(session, citizen, today, show_sanctions=ctx.can(Permission.HEARINGS))
 
     return ctx.db.write(work)
 
@@ -433,7 +444,8 @@ def history(ctx: ServiceContext, citizen_id: int) -> CitizenHistory:
             at=now,
         )
         return CitizenHistory(
-            load_card(session, citizen, today), tuple(_history_events(session, citizen_id))
+            load_card(session, citizen, today, show_sanctions=ctx.can(Permission.HEARINGS)),
+            tuple(_history_events(session, citizen_id)),
         )
 
     return ctx.db.write(work)

@@ -1,7 +1,9 @@
 """Follow-ups: every referral, CV deadline, activation start and review is followed up.
 
 Recording an outcome may create the next follow-up. Outcomes that may lead to a sanction only
-raise a flag for a manual hearing (partshøring): the program never decides a sanction.
+raise a flag for a manual hearing (partshøring), and only where the citizen's category carried
+the duty (services.hearings): the program never decides a sanction. A job outcome (a hire, an
+activation ending in a job) gets a durability follow-up months later: still in work?
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from jobbutik.domain.errors import NotFound, ValidationError
-from jobbutik.domain.i18n import N_, _
+from jobbutik.domain.i18n import _
 from jobbutik.domain.identity import mask_cpr
 from jobbutik.domain.rules import RuleBook
 from jobbutik.domain.text import require_plain_text
-from jobbutik.domain.vocabulary import AuditEntity, FollowUpOutcome
-from jobbutik.services import audit
+from jobbutik.domain.vocabulary import AuditEntity, FollowUpOutcome, HearingEvent
+from jobbutik.services import audit, hearings
 from jobbutik.services.context import Permission, ServiceContext
 from jobbutik.services.staff import staff_info
 from jobbutik.store.models import (
@@ -32,10 +34,12 @@ from jobbutik.store.models import (
     Company,
     FollowUp,
     FollowUpKind,
+    Hearing,
     JobOpening,
     Referral,
     ReferralOutcome,
     Staff,
+    Visitation,
 )
 
 # Outcomes per kind of follow-up. Activation outcomes name what happened at the start.
@@ -47,6 +51,8 @@ CV_MISSING = FollowUpOutcome.CV_MISSING
 REVIEWED = FollowUpOutcome.REVIEWED
 CONTINUES = FollowUpOutcome.CONTINUES
 ENDED = FollowUpOutcome.ENDED
+STILL_IN_WORK = FollowUpOutcome.STILL_IN_WORK
+NO_LONGER_IN_WORK = FollowUpOutcome.NO_LONGER_IN_WORK
 
 OUTCOMES: dict[str, tuple[str, ...]] = {
     FollowUpKind.REFERRAL: ReferralOutcome.values(),
@@ -54,6 +60,7 @@ OUTCOMES: dict[str, tuple[str, ...]] = {
     FollowUpKind.CV_DEADLINE: (CV_DONE, CV_MISSING),
     FollowUpKind.CATEGORY_REVIEW: (REVIEWED,),
     FollowUpKind.NYTTEINDSATS_END: (CONTINUES, ENDED),
+    FollowUpKind.DURABILITY: (STILL_IN_WORK, NO_LONGER_IN_WORK),
 }
 # Outcomes after which the consultant says what the activation ended in (job, education or
 # stopped): the per-site figures of the statistics are made of these.
@@ -62,8 +69,15 @@ ENDING_OUTCOMES: dict[str, str] = {
     FollowUpKind.NYTTEINDSATS_END: ENDED,
 }
 RESULTS: tuple[str, ...] = ActivationOutcome.values()
-# Outcomes that raise the flag for a manual partshøring.
-SANCTION_OUTCOMES = frozenset({ReferralOutcome.NOT_APPLIED_NO_REASON.value, DID_NOT_SHOW.value})
+# The outcomes that may raise a possible-sanction flag, each with the event it records; whether
+# it does depends on the category at the time and the guidance given (services.hearings).
+HEARING_EVENTS: dict[tuple[str, str], HearingEvent] = {
+    (FollowUpKind.REFERRAL, ReferralOutcome.NOT_APPLIED_NO_REASON): HearingEvent.NOT_APPLIED,
+    (FollowUpKind.REFERRAL, ReferralOutcome.REFUSED_OFFER): HearingEvent.REFUSED_OFFER,
+    (FollowUpKind.ACTIVATION_START, DID_NOT_SHOW): HearingEvent.ABSENT_ACTIVATION,
+    (FollowUpKind.CV_DEADLINE, CV_MISSING): HearingEvent.CV_MISSING,
+}
+SANCTION_OUTCOMES = frozenset(outcome for _kind, outcome in HEARING_EVENTS)
 # Working days until the next follow-up after an outcome that needs one.
 NEXT_AFTER_APPLIED = 10
 NEXT_AFTER_CV_MISSING = 3
@@ -72,17 +86,11 @@ NEXT_AFTER_CV_MISSING = 3
 ACTIVATION_ENDED = FollowUpOutcome.ACTIVATION_ENDED
 # Closes a referral follow-up of a citizen hired through another referral.
 HIRED_ELSEWHERE = FollowUpOutcome.HIRED_ELSEWHERE
-SANCTION_TEXT = N_("possible sanction – partshøring")
 
 
 def asks_result(kind: str, outcome: str) -> bool:
     """Whether recording `outcome` on a follow-up of `kind` needs what the activation ended in."""
     return ENDING_OUTCOMES.get(kind) == outcome
-
-
-def sanction_text() -> str:
-    """What a raised sanction flag says: a hearing to hold, never a decision."""
-    return _(SANCTION_TEXT)
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,11 @@ class OutcomeResult:
     closed_with_it: tuple[int, ...] = ()  # other open follow-ups of an activation that ended
     # After a hire: the citizen's other open referral follow-ups, to offer to close.
     other_referrals: tuple[OpenReferral, ...] = ()
+    hearing_id: int | None = None  # the possible-sanction flag raised
+    # An outcome that may raise a flag but did not: why (neutral words, translated).
+    no_flag_reason: str | None = None
+    durability_due: date | None = None  # a job outcome: when to ask "still in work?"
+    hearing_due: date | None = None  # the day the raised flag must be decided by
 
 
 def due_list(
@@ -272,23 +285,23 @@ def record_outcome(
         follow_up.done_at = now
         follow_up.done_on_time = today <= follow_up.due
         follow_up.outcome = outcome
-        follow_up.sanction_flag = outcome in SANCTION_OUTCOMES
         follow_up.note = note.strip()
+        hearing_id, no_flag = _raise_hearing(
+            session, rules, follow_up, outcome, today, now, staff.initials
+        )
+        follow_up.sanction_flag = hearing_id is not None
+        raised = session.get(Hearing, hearing_id) if hearing_id is not None else None
         session.add(follow_up)
         if (ending or outcome == DID_NOT_SHOW) and follow_up.activation_id is not None:
             closed = _close_open(session, follow_up.activation_id, follow_up.id, now, today)
+        durability_due: date | None = None
+        if outcome == ReferralOutcome.HIRED or (ending and result == ActivationOutcome.EMPLOYED):
+            # After the activation's own follow-ups are closed: this one outlives it.
+            durability_due = rules.durability_check(today)
+            session.add(_successor(follow_up, FollowUpKind.DURABILITY, durability_due, now))
         next_id = None
         if next_due is not None:
-            successor = FollowUp(
-                citizen_id=follow_up.citizen_id,
-                kind=follow_up.kind,
-                due=next_due,
-                assignee_id=follow_up.assignee_id,
-                referral_id=follow_up.referral_id,
-                activation_id=follow_up.activation_id,
-                visitation_id=follow_up.visitation_id,
-                created_at=now,
-            )
+            successor = _successor(follow_up, follow_up.kind, next_due, now)
             session.add(successor)
             session.flush()
             next_id = successor.id
@@ -303,10 +316,97 @@ def record_outcome(
             at=now,
         )
         return OutcomeResult(
-            follow_up_id, next_id, next_due, follow_up.sanction_flag, tuple(closed), others
+            follow_up_id,
+            next_id,
+            next_due,
+            follow_up.sanction_flag,
+            tuple(closed),
+            others,
+            hearing_id=hearing_id,
+            no_flag_reason=no_flag,
+            durability_due=durability_due,
+            hearing_due=raised.due if raised is not None else None,
         )
 
     return ctx.db.write(work)
+
+
+def _event_day(session: Session, follow_up: FollowUp, event: str, today: date) -> date:
+    """The day the duty was not met (the hearing's deadline counts from it): the apply-by day,
+    the activation's start, the CV deadline; a refused offer on the day it is recorded. Never
+    after today (an outcome may be recorded before the day passes)."""
+    day: date | None = None
+    if event == HearingEvent.NOT_APPLIED and follow_up.referral_id is not None:
+        referral = session.get(Referral, follow_up.referral_id)
+        day = referral.apply_by if referral is not None else None
+    elif event == HearingEvent.ABSENT_ACTIVATION and follow_up.activation_id is not None:
+        activation = session.get(Activation, follow_up.activation_id)
+        day = activation.start_date if activation is not None else None
+    elif event == HearingEvent.CV_MISSING:
+        visitation = (
+            session.get(Visitation, follow_up.visitation_id)
+            if follow_up.visitation_id is not None
+            else None
+        )
+        day = (visitation.cv_deadline if visitation is not None else None) or follow_up.due
+    return min(day or today, today)
+
+
+def _raise_hearing(
+    session: Session,
+    rules: RuleBook,
+    follow_up: FollowUp,
+    outcome: str,
+    today: date,
+    now: datetime,
+    actor: str,
+) -> tuple[int | None, str | None]:
+    """The possible-sanction flag an outcome raises (its hearing id), or why it raises none;
+    (None, None) for an outcome that never raises one."""
+    event = HEARING_EVENTS.get((follow_up.kind, outcome))
+    if event is None:
+        return None, None
+    if event == HearingEvent.CV_MISSING and follow_up.visitation_id is not None:
+        # The CV is followed up again every few days: one deadline, one flag.
+        earlier = session.exec(
+            select(Hearing.id)
+            .join(FollowUp, col(FollowUp.id) == Hearing.follow_up_id)
+            .where(
+                FollowUp.visitation_id == follow_up.visitation_id,
+                FollowUp.kind == FollowUpKind.CV_DEADLINE,
+                Hearing.event == HearingEvent.CV_MISSING,
+            )
+        ).first()
+        if earlier is not None:
+            return None, _(
+                "A possible-sanction flag for this CV deadline was raised already: no new flag."
+            )
+    raised = hearings.raise_hearing(
+        session,
+        rules,
+        citizen_id=follow_up.citizen_id,
+        event=event,
+        event_on=_event_day(session, follow_up, event, today),
+        assignee_id=follow_up.assignee_id,
+        now=now,
+        follow_up_id=follow_up.id,
+        actor=actor,
+    )
+    return (raised, None) if isinstance(raised, int) else (None, raised)
+
+
+def _successor(follow_up: FollowUp, kind: str, due: date, now: datetime) -> FollowUp:
+    """The next follow-up of the same citizen and case, for the same consultant."""
+    return FollowUp(
+        citizen_id=follow_up.citizen_id,
+        kind=kind,
+        due=due,
+        assignee_id=follow_up.assignee_id,
+        referral_id=follow_up.referral_id,
+        activation_id=follow_up.activation_id,
+        visitation_id=follow_up.visitation_id,
+        created_at=now,
+    )
 
 
 def _close_open(
@@ -514,13 +614,16 @@ def reassign(ctx: ServiceContext, follow_up_ids: list[int], to_initials: str) ->
                 ),
                 field="assignee",
             )
+        assert target.id is not None
         rows = session.exec(
             select(FollowUp).where(
                 col(FollowUp.id).in_(follow_up_ids), col(FollowUp.done_at).is_(None)
             )
         ).all()
+        # The citizen's open flags follow the case: the partshøring is due whoever is away.
+        cases = {(row.citizen_id, row.assignee_id) for row in rows if row.assignee_id != target.id}
         for row in rows:
-            row.assignee_id = target.id  # type: ignore[assignment]
+            row.assignee_id = target.id
             session.add(row)
             audit.record(
                 session,
@@ -532,9 +635,41 @@ def reassign(ctx: ServiceContext, follow_up_ids: list[int], to_initials: str) ->
                 detail=f"reassigned to {target.initials}",
                 at=now,
             )
+        if staff_info(target).can(Permission.HEARINGS):
+            _reassign_hearings(session, cases, target, staff.initials, now)
         return len(rows)
 
     return ctx.db.write(work)
+
+
+def _reassign_hearings(
+    session: Session, cases: set[tuple[int, int]], target: Staff, actor: str, now: datetime
+) -> None:
+    """Move the open hearings of each (citizen, old consultant) to `target`, audited."""
+    assert target.id is not None
+    target_id = target.id
+    for citizen_id, old_assignee in sorted(cases):
+        moved = session.exec(
+            select(Hearing).where(
+                Hearing.citizen_id == citizen_id,
+                Hearing.assignee_id == old_assignee,
+                col(Hearing.status).in_(hearings.OPEN_STATUSES),
+            )
+        ).all()
+        for hearing in moved:
+            hearing.assignee_id = target_id
+            hearing.updated_at = now
+            session.add(hearing)
+            audit.record(
+                session,
+                actor=actor,
+                action=AuditAction.UPDATE,
+                entity=AuditEntity.HEARING,
+                entity_id=hearing.id,
+                citizen_id=citizen_id,
+                detail=f"reassigned to {target.initials}",
+                at=now,
+            )
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,17 @@
 (default) or deleted (DESIGN §5), and the audit log's own old entries are purged.
 
 A citizen's case is closed when every request is closed (visitation done, no-show or withdrawn),
-no activation is planned or running, and no follow-up is open. It closed on the latest of those
-events (a request closed, a follow-up done, an activation ended, a referral's outcome); a citizen
-with no case at all counts from their registration. Nothing may have happened since the cut-off.
+no activation is planned or running, no follow-up is open and no hearing is undecided. It closed
+on the latest of those events (a request closed, a follow-up done, an activation ended, a
+referral's outcome, a hearing decided); a citizen with no case at all counts from their
+registration. Nothing may have happened since the cut-off.
 
-Settings (the `Setting` table): `retention_years` (default 5), `retention_mode` (`anonymise` —
-the rows that statistics count stay, every personal detail and free text goes — or `delete`),
-`audit_retention_years` (see services/audit.py), `draft_retention_days` (services/drafts.py: unsaved
-drafts not kept again for that long are deleted when the run is applied).
+Settings (the `Setting` table): `retention_years` (when missing, the local rule value
+`retention_years` of the rule set in force: 5 in the bundled local.toml), `retention_mode`
+(`anonymise` — the rows that statistics count stay, every personal detail and free text goes — or
+`delete`), `audit_retention_years` (see services/audit.py), `draft_retention_days`
+(services/drafts.py: unsaved drafts not kept again for that long are deleted when the run is
+applied).
 
 `retention()` is a dry run unless `apply`: it lists who would go. Applying works in batches, each
 its own short transaction that checks each citizen again (someone may have arrived meanwhile), so
@@ -38,6 +41,8 @@ from jobbutik.store.models import (
     AuditAction,
     Citizen,
     FollowUp,
+    Hearing,
+    HearingStatus,
     Referral,
     Request,
     Visitation,
@@ -47,7 +52,6 @@ from jobbutik.store.settings import setting_choice, setting_int
 
 YEARS_KEY = "retention_years"
 MODE_KEY = "retention_mode"
-DEFAULT_YEARS = 5
 MODES = ("anonymise", "delete")
 ANONYMOUS_NAME = "Anonymiseret"
 BATCH = 100
@@ -76,10 +80,11 @@ class RetentionResult:
     drafts: int = 0  # old drafts deleted (0 in a dry run)
 
 
-def settings(session: Session) -> tuple[int, str]:
-    """(years, mode) from the Setting table; a bad value is refused, never guessed."""
+def settings(session: Session, default_years: int) -> tuple[int, str]:
+    """(years, mode) from the Setting table, `default_years` when the years are not set; a bad
+    value is refused, never guessed."""
     return (
-        setting_int(session, YEARS_KEY, DEFAULT_YEARS, minimum=1),
+        setting_int(session, YEARS_KEY, default_years, minimum=1),
         setting_choice(session, MODE_KEY, MODES),
     )
 
@@ -109,6 +114,11 @@ def _eligible(cutoff_at: datetime, cutoff_day: date) -> Any:
             (col(Referral.referred_on) >= cutoff_day) | (col(Referral.outcome_on) >= cutoff_day),
         ),
         ~exists().where(col(Visitation.citizen_id) == cid, col(Visitation.held_on) >= cutoff_day),
+        ~exists().where(
+            col(Hearing.citizen_id) == cid,
+            (col(Hearing.status) != HearingStatus.DECIDED.value)
+            | (col(Hearing.decided_on) >= cutoff_day),
+        ),
     )
 
 
@@ -138,6 +148,7 @@ def _closed_on(session: Session, ids: list[int]) -> dict[int, date]:
         (FollowUp.done_at, FollowUp.citizen_id),
         (Activation.end_date, Activation.citizen_id),
         (Referral.outcome_on, Referral.citizen_id),
+        (Hearing.decided_on, Hearing.citizen_id),
     ):
         take(
             session.execute(
@@ -190,14 +201,22 @@ def _anonymise(session: Session, ids: list[int], now: datetime) -> None:
             digital_skills="",
             override_reason="",
             exemption_reason="",
+            injunction_goal="",
         )
+    )
+    session.execute(
+        update(Request).where(col(Request.citizen_id).in_(ids)).values(no_show_reason="")
+    )
+    session.execute(
+        update(Hearing).where(col(Hearing.citizen_id).in_(ids)).values(stated_reason="", note="")
     )
     session.execute(update(FollowUp).where(col(FollowUp.citizen_id).in_(ids)).values(note=""))
     session.execute(update(Withdrawal).where(col(Withdrawal.citizen_id).in_(ids)).values(note=""))
 
 
 def _delete(session: Session, ids: list[int]) -> None:
-    for table in (FollowUp, Referral, Activation, Withdrawal, Visitation, Request):
+    # Hearings first: they point at follow-ups and requests.
+    for table in (Hearing, FollowUp, Referral, Activation, Withdrawal, Visitation, Request):
         session.execute(delete(table).where(col(table.citizen_id).in_(ids)))
     session.execute(delete(Citizen).where(col(Citizen.id).in_(ids)))
 
@@ -208,7 +227,9 @@ def retention(
     """List (dry run) or anonymise/delete the citizens whose cases closed before the period."""
     staff = ctx.require(Permission.RETENTION)
     today, now = ctx.clock.today(), ctx.clock.now()
-    years, mode = ctx.db.read(settings)
+    # The local rule value is the default; a setting in the database still wins.
+    default_years = ctx.rulebook.in_force(today).retention_years
+    years, mode = ctx.db.read(lambda session: settings(session, default_years))
     cutoff_day = years_before(today, years)
     cutoff_at = datetime.combine(cutoff_day, time(), tzinfo=LOCAL_TZ)
 

@@ -59,6 +59,9 @@ class SiteForm:
     contact_phone: str = ""
     contact_email: str = ""
     active: bool = True
+    # The site's targets as shares 0–1 (typed as per cent); None: no target.
+    target_job_share: float | None = None
+    target_job_or_education_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,20 @@ def validate_site(form: SiteForm) -> dict[str, str]:
         errors["hours"] = _("Hours per week must be between 1 and {max}.").format(max=MAX_HOURS)
     if not form.start_weekdays or any(not 0 <= d <= 6 for d in form.start_weekdays):
         errors["weekdays"] = _("Choose at least one start weekday.")
+    for field_name, share in (
+        ("target_job", form.target_job_share),
+        ("target_job_or_education", form.target_job_or_education_share),
+    ):
+        if share is not None and not 0.0 <= share <= 1.0:
+            errors[field_name] = _("A target is a share from 0 to 100 %.")
+    job, either = form.target_job_share, form.target_job_or_education_share
+    # Job or education includes job: its target cannot be the lower one.
+    if not errors.keys() & {"target_job", "target_job_or_education"} and (
+        job is not None and either is not None and either < job
+    ):
+        errors["target_job_or_education"] = _(
+            "The job-or-education target cannot be below the job target."
+        )
     for field_name, problem in (
         ("postcode", check_postcode(form.postcode)),
         ("contact_phone", check_phone(form.contact_phone)),
@@ -141,6 +158,8 @@ def _apply(site: ActivationSite, form: SiteForm) -> None:
     site.contact_phone = form.contact_phone.strip()
     site.contact_email = form.contact_email.strip()
     site.active = form.active
+    site.target_employment_share = form.target_job_share
+    site.target_job_or_education_share = form.target_job_or_education_share
 
 
 def form_of(site: ActivationSite) -> SiteForm:
@@ -157,6 +176,8 @@ def form_of(site: ActivationSite) -> SiteForm:
         contact_phone=site.contact_phone,
         contact_email=site.contact_email,
         active=site.active,
+        target_job_share=site.target_employment_share,
+        target_job_or_education_share=site.target_job_or_education_share,
     )
 
 

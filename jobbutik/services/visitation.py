@@ -21,9 +21,12 @@ from jobbutik.domain.errors import (
 )
 from jobbutik.domain.i18n import _
 from jobbutik.domain.rules import (
+    PROVISIONAL_CATEGORY,
     Proposal,
     RuleBook,
+    RuleSet,
     category_needs_reason,
+    category_refusal,
     override_needs_reason,
     propose_category,
 )
@@ -38,7 +41,6 @@ from jobbutik.store.models import (
     ActivationSite,
     ActivationStatus,
     AuditAction,
-    Category,
     Citizen,
     FollowUp,
     FollowUpKind,
@@ -57,7 +59,6 @@ from jobbutik.store.models import (
 # Activations that hold a seat. An open-ended activation holds it from its start onwards.
 SEAT_HOLDING = (ActivationStatus.PLANNED, ActivationStatus.STARTED)
 _OPEN_REQUEST = (RequestStatus.WAITING, RequestStatus.IN_CONVERSATION)
-EDUCATION_CATEGORIES = (Category.UDDANNELSESPARAT, Category.AABENLYST_UDDANNELSESPARAT)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class Facts:
     """Step 1: what the citizen tells about themselves. The yes/no questions are None when the
     consultant did not ask (stored as NULL: unknown, never "no")."""
 
-    has_vocational_education: bool | None = None
+    has_qualifying_education: bool | None = None
     job_wishes: str = ""
     industries: tuple[str, ...] = ()
     hours_wanted: int | None = None
@@ -92,7 +93,7 @@ class Deadlines:
     cv_deadline: date
     apply_by: date
     follow_up_on: date
-    category_review: date
+    final_visitation: date  # a provisional uddannelsesparat's, from the first henvendelse
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,8 @@ class ConversationStart:
     request_id: int
     benefit: str
     citizen: CitizenCard
-    categories: tuple[str, ...]
     deadlines: Deadlines
+    first_contact_on: date  # the first henvendelse (bek. § 6 stk. 3)
     previous: PreviousFacts | None = None  # a returning citizen's last facts
 
 
@@ -142,12 +143,15 @@ class VisitationPlan:
     facts: Facts
     category: str
     override_reason: str = ""  # required when the category differs from the proposal
-    provisional: bool = False  # provisional uddannelsesparat: reviewed after some months
     activation: ActivationChoice | None = None
     exempt: bool = False  # immediate activation obviously pointless (åbenlyst formålsløst)
     exemption_reason: str = ""
-    guidance: bool | None = None  # on the youth track: must be answered (None: not answered)
-    injunction: bool | None = None
+    # The youth group's questions: answered, never assumed (None: not answered).
+    guidance: bool | None = None
+    injunction: bool | None = None  # uddannelsespålæg, where the rules in force have one
+    injunction_goal: str = ""  # the education the pålæg points to (required when given)
+    injunction_deadline: date | None = None  # required when given; after today
+    rights_guidance: bool = False  # written guidance on rights and duties handed over now
     referrals: tuple[ReferralChoice, ...] = ()
     help_cv: bool = False
     help_email: bool = False
@@ -164,14 +168,16 @@ class VisitationResult:
     cv_deadline: date | None
 
 
-def deadlines(rules: RuleBook, day: date) -> Deadlines:
+def deadlines(rules: RuleBook, day: date, first_contact: date | None = None) -> Deadlines:
+    """The deadlines of a conversation held on `day`; the final visitation counts from the first
+    henvendelse (`first_contact`, else `day`)."""
     return Deadlines(
         default_activation_start=rules.default_activation_start(day),
         latest_activation_start=rules.latest_activation_start(day),
         cv_deadline=rules.cv_deadline(day),
         apply_by=rules.apply_by(day),
         follow_up_on=rules.referral_follow_up(day),
-        category_review=rules.category_review(day),
+        final_visitation=rules.final_visitation(first_contact or day),
     )
 
 
@@ -240,9 +246,9 @@ def start(ctx: ServiceContext, request_id: int) -> ConversationStart:
         return ConversationStart(
             request_id=request_id,
             benefit=request.benefit,
-            citizen=load_card(session, citizen, today),
-            categories=ctx.rulebook.in_force(today).categories,
-            deadlines=deadlines(ctx.rulebook, today),
+            citizen=load_card(session, citizen, today, show_sanctions=ctx.can(Permission.HEARINGS)),
+            deadlines=deadlines(ctx.rulebook, today, request.first_contact_on),
+            first_contact_on=request.first_contact_on,
             previous=previous_facts(session, request.citizen_id),
         )
 
@@ -260,7 +266,7 @@ def previous_facts(session: Session, citizen_id: int) -> PreviousFacts | None:
     if last is None:
         return None
     facts = Facts(
-        has_vocational_education=last.has_vocational_education,
+        has_qualifying_education=last.has_qualifying_education,
         job_wishes=last.job_wishes,
         industries=tuple(i for i in last.industries.split(",") if i),
         hours_wanted=last.hours_wanted,
@@ -274,9 +280,7 @@ def previous_facts(session: Session, citizen_id: int) -> PreviousFacts | None:
 
 def propose(ctx: ServiceContext, age: int, facts: Facts) -> Proposal:
     """The category the rules in force today propose (no database work)."""
-    return propose_category(
-        ctx.rulebook.in_force(ctx.clock.today()), age, facts.has_vocational_education
-    )
+    return _proposal(ctx.rulebook.in_force(ctx.clock.today()), age, facts)
 
 
 def _holds_seat_on(day: date | BindParameter[date]) -> Any:
@@ -333,28 +337,33 @@ def free_sites(ctx: ServiceContext, start_date: date) -> list[SiteAvailability]:
     ]
 
 
+def _proposal(ruleset: RuleSet, age: int, facts: Facts) -> Proposal:
+    return propose_category(
+        ruleset, age, facts.has_qualifying_education, facts.integration_programme
+    )
+
+
 def validate_plan(rules: RuleBook, today: date, plan: VisitationPlan, age: int) -> dict[str, str]:
     """Field → message for every rule the plan breaks (empty: the plan may be saved)."""
     ruleset = rules.in_force(today)
     errors: dict[str, str] = {}
-    proposal = propose_category(ruleset, age, plan.facts.has_vocational_education)
+    proposal = _proposal(ruleset, age, plan.facts)
     reason = plan.override_reason.strip()
-    if plan.category not in ruleset.categories:
-        errors["category"] = _("Choose a category.")
+    if (refusal := _category_refusal(ruleset, proposal, plan.category)) is not None:
+        errors["category"] = refusal
     elif not reason and override_needs_reason(proposal, plan.category):
         errors["override_reason"] = _(
             "The rules propose {proposed}: choosing {chosen} needs a written reason."
         ).format(proposed=proposal.category, chosen=plan.category)
-    elif not reason and category_needs_reason(ruleset, plan.category):
+    elif not reason and category_needs_reason(ruleset, proposal.group, plan.category):
         errors["override_reason"] = _(
             "Aktivitetsparat at the first conversation needs a written reason."
         )
     if plan.facts.hours_wanted is not None and not 0 < plan.facts.hours_wanted <= 60:
         errors["hours_wanted"] = _("Hours wanted must be between 1 and 60.")
-    youth = _youth_track(proposal, plan.category)
-    questions = unanswered(proposal, youth, plan.guidance, plan.injunction)
+    questions = unanswered(ruleset, proposal, plan.guidance, plan.injunction)
     errors.update(questions)
-    guided = youth and _guidance(plan) and _injunction(plan)
+    errors.update(_injunction_errors(ruleset, proposal, plan, today))
     if plan.exempt:
         if len(plan.exemption_reason.strip()) < 10:
             errors["exemption_reason"] = _(
@@ -363,7 +372,7 @@ def validate_plan(rules: RuleBook, today: date, plan: VisitationPlan, age: int) 
             )
         if plan.activation is not None:
             errors["activation"] = _("Choose either an activation or an exemption, not both.")
-    elif plan.activation is None and not guided and not questions:  # answers first
+    elif plan.activation is None and _needs_activation(ruleset, proposal, plan, questions):
         errors["activation"] = _(
             "Choose a site or course for immediate activation, or an exemption with a reason."
         )
@@ -390,35 +399,72 @@ def validate_plan(rules: RuleBook, today: date, plan: VisitationPlan, age: int) 
     return errors
 
 
-def _youth_track(proposal: Proposal, category: str) -> bool:
-    return proposal.youth_track and category in EDUCATION_CATEGORIES
+def _category_refusal(ruleset: RuleSet, proposal: Proposal, chosen: str) -> str | None:
+    """Why `chosen` is not one of the citizen's target group's categories (None: it is)."""
+    if not chosen:
+        return _("Choose a category.")
+    if not proposal.group.known and chosen in ruleset.categories:
+        return None  # the group waits for the unanswered question, which the save asks first
+    return category_refusal(ruleset, proposal.group, chosen)
 
 
-def unanswered(
-    proposal: Proposal, youth: bool, guidance: bool | None, injunction: bool | None
+def _injunction_errors(
+    ruleset: RuleSet, proposal: Proposal, plan: VisitationPlan, today: date
 ) -> dict[str, str]:
-    """Field → message for each question the plan needs answered and nobody answered: the
-    education of a young citizen (the category depends on it) and, on the youth track, the
-    guidance referral and the injunction (never ticked for the consultant)."""
+    """A pålæg given must exist in the rules in force and name its education goal and deadline.
+    Outside the youth group the question is not asked, and an answer is not stored."""
+    if plan.injunction is not True:
+        return {}
+    if not ruleset.injunction:
+        return {"injunction": _("The rules in force have no uddannelsespålæg: it cannot be given.")}
+    if not proposal.group.youth:
+        return {}
     errors: dict[str, str] = {}
-    if proposal.asks_education:
-        errors["has_vocational_education"] = _(
-            "Ask whether the citizen has a vocational education: under the age limit the "
-            "category depends on it."
+    if not plan.injunction_goal.strip():
+        errors["injunction_goal"] = _("Write the education goal of the uddannelsespålæg.")
+    if plan.injunction_deadline is None:
+        errors["injunction_deadline"] = _("Give the deadline of the uddannelsespålæg.")
+    elif plan.injunction_deadline <= today:
+        errors["injunction_deadline"] = _(
+            "The deadline of the uddannelsespålæg must be after today."
         )
-    if youth and guidance is None:
-        errors["guidance"] = _("Answer whether the citizen is referred to education guidance.")
-    if youth and injunction is None:
-        errors["injunction"] = _("Answer whether an education injunction is given.")
     return errors
 
 
-def _guidance(plan: VisitationPlan) -> bool:
-    return plan.guidance is True
+def _needs_activation(
+    ruleset: RuleSet, proposal: Proposal, plan: VisitationPlan, questions: dict[str, str]
+) -> bool:
+    """Whether the plan needs a site or an exemption: for everyone under the local rule of
+    straksaktivering for all; without it, guidance stands in for a site in the youth group (then
+    the questions are answered first, as the answers decide it)."""
+    if ruleset.activation_for_all:
+        return True
+    return not questions and not (proposal.group.youth and plan.guidance is True)
 
 
-def _injunction(plan: VisitationPlan) -> bool:
-    return plan.injunction is True
+def unanswered(
+    ruleset: RuleSet, proposal: Proposal, guidance: bool | None, injunction: bool | None
+) -> dict[str, str]:
+    """Field → message for each question the plan needs answered and nobody answered: under the
+    age limit the education and the integration programme (the target group depends on them)
+    and, for the whole youth group, the guidance referral and (where the rules in force have
+    one) the uddannelsespålæg: never ticked for the consultant."""
+    errors: dict[str, str] = {}
+    if proposal.asks_education:
+        errors["has_qualifying_education"] = _(
+            "Ask whether the citizen has an erhvervskompetencegivende uddannelse (vocational or "
+            "higher education): under the age limit the category depends on it."
+        )
+    if proposal.asks_integration:
+        errors["integration_programme"] = _(
+            "Ask whether the citizen is in the integration programme: under the age limit the "
+            "category depends on it."
+        )
+    if proposal.group.youth and guidance is None:
+        errors["guidance"] = _("Answer whether the citizen is referred to education guidance.")
+    if proposal.group.youth and ruleset.injunction and injunction is None:
+        errors["injunction"] = _("Answer whether an education injunction is given.")
+    return errors
 
 
 # The save runs as a few Core statements on the session's connection: the ORM's unit of work
@@ -482,6 +528,7 @@ _REQUEST_AND_BIRTH = (
         _REQUEST.c.claimed_by,
         _REQUEST.c.citizen_id,
         _REQUEST.c.arrived_on,
+        _REQUEST.c.first_contact_on,
         _CITIZEN.c.birth_date,
     )
     .select_from(_REQUEST.outerjoin(_CITIZEN, _CITIZEN.c.id == _REQUEST.c.citizen_id))
@@ -703,6 +750,7 @@ def _refer_all(
 class _OpenRequest:
     citizen_id: int
     arrived_on: date
+    first_contact_on: date
     birth_date: date
 
 
@@ -718,7 +766,7 @@ def _read_open_request(connection: Connection, request_id: int, holder: str) -> 
         raise ClaimLost()
     if row.birth_date is None:
         raise NotFound(_("No such citizen."))
-    return _OpenRequest(row.citizen_id, row.arrived_on, row.birth_date)
+    return _OpenRequest(row.citizen_id, row.arrived_on, row.first_contact_on, row.birth_date)
 
 
 def _close_request(session: Session, request_id: int, now: datetime, holder: str) -> None:
@@ -755,13 +803,16 @@ def complete(ctx: ServiceContext, plan: VisitationPlan) -> VisitationResult:
         raise FormErrors(errors)
     citizen_id = known.citizen_id
     ruleset = rules.in_force(today)
-    proposal = propose_category(ruleset, age, plan.facts.has_vocational_education)
-    youth = _youth_track(proposal, plan.category)
+    proposal = _proposal(ruleset, age, plan.facts)
+    youth = proposal.group.youth
     cv_deadline = (
         rules.cv_deadline(known.arrived_on) if ruleset.cv_required(plan.category) else None
     )
-    provisional = plan.provisional and plan.category == Category.UDDANNELSESPARAT
-    review_on = rules.category_review(today) if provisional else None
+    # A young person not found åbenlyst uddannelsesparat or aktivitetsparat is uddannelsesparat
+    # provisionally; the final visitation is due from the first henvendelse (bek. § 6 stk. 3).
+    provisional = youth and plan.category == PROVISIONAL_CATEGORY
+    review_on = rules.final_visitation(known.first_contact_on) if provisional else None
+    injunction = youth and ruleset.injunction and plan.injunction is True
     facts = plan.facts
     visitation_row = {
         "request_id": plan.request_id,
@@ -770,7 +821,7 @@ def complete(ctx: ServiceContext, plan: VisitationPlan) -> VisitationResult:
         "held_on": today,
         "completed_at": now,
         "age": age,
-        "has_vocational_education": facts.has_vocational_education,
+        "has_qualifying_education": facts.has_qualifying_education,
         "job_wishes": facts.job_wishes.strip(),
         "industries": ",".join(i.strip() for i in facts.industries if i.strip()),
         "hours_wanted": facts.hours_wanted,
@@ -784,8 +835,11 @@ def complete(ctx: ServiceContext, plan: VisitationPlan) -> VisitationResult:
         "provisional": provisional,
         "review_on": review_on,
         "youth_track": youth,
-        "guidance_referred": youth and _guidance(plan),
-        "injunction_given": youth and _injunction(plan),
+        "guidance_referred": youth and plan.guidance is True,
+        "injunction_given": injunction,
+        "injunction_goal": plan.injunction_goal.strip() if injunction else "",
+        "injunction_deadline": plan.injunction_deadline if injunction else None,
+        "rights_guidance_given": plan.rights_guidance,
         "activation_exempt": plan.exempt,
         "exemption_reason": plan.exemption_reason.strip() if plan.exempt else "",
         "cv_deadline": cv_deadline,

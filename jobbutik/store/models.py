@@ -29,6 +29,9 @@ from jobbutik.domain.vocabulary import (  # noqa: F401
     DigitalSkills,
     FollowUpKind,
     FollowUpOutcome,
+    HearingDecision,
+    HearingEvent,
+    HearingStatus,
     OpeningStatus,
     ReferralOutcome,
     RequestStatus,
@@ -142,8 +145,15 @@ class Request(SQLModel, table=True):
     citizen_id: int = Field(foreign_key="citizen.id", index=True)
     arrived_on: date
     arrived_at: datetime
+    # The first henvendelse (LAB § 31 stk. 5, bek. § 6 stk. 3): the arrival day unless the
+    # citizen asked earlier; the first conversation and the final visitation count from it.
+    first_contact_on: date
     benefit: str = Field(max_length=32)
     told_apply_digitally: bool = False
+    # Written guidance on rights and duties handed over at registration (aktivloven § 35 stk. 1).
+    rights_guidance_given: bool = False
+    # A no-show at the job conversation: the reason the citizen gave ("" = not given).
+    no_show_reason: str = ""
     slot_date: date
     status: str = Field(default=RequestStatus.WAITING, max_length=32)
     registered_by: str = Field(max_length=16)
@@ -153,6 +163,13 @@ class Request(SQLModel, table=True):
     claimed_by: str | None = Field(default=None, max_length=16)
     claimed_at: datetime | None = None
     claim_seen_at: datetime | None = None
+
+
+@event.listens_for(Request, "before_insert")
+def _first_contact_defaults_to_arrival(_mapper: Any, _connection: Any, request: Request) -> None:
+    """The first henvendelse is the arrival unless a desk recorded an earlier one."""
+    if request.first_contact_on is None:
+        request.first_contact_on = request.arrived_on
 
 
 class Visitation(SQLModel, table=True):
@@ -173,7 +190,8 @@ class Visitation(SQLModel, table=True):
     completed_at: datetime
     # Facts (step 1).
     age: int
-    has_vocational_education: bool | None = None  # None: not asked
+    # An erhvervskompetencegivende uddannelse (vocational or higher education; bek. § 1).
+    has_qualifying_education: bool | None = None  # None: not asked
     job_wishes: str = ""
     industries: str = ""  # comma-separated
     hours_wanted: int | None = None
@@ -190,7 +208,11 @@ class Visitation(SQLModel, table=True):
     # Youth track and activation decision (step 3).
     youth_track: bool = False
     guidance_referred: bool = False
-    injunction_given: bool = False
+    injunction_given: bool = False  # uddannelsespålæg, where the rule set has one
+    injunction_goal: str = ""  # the education the pålæg points to
+    injunction_deadline: date | None = None  # when the citizen must have applied/started
+    # Written guidance on rights and duties handed over in the conversation (aktivloven § 35).
+    rights_guidance_given: bool = False
     activation_exempt: bool = False
     exemption_reason: str = ""
     # Job-search help (step 4).
@@ -213,7 +235,10 @@ class ActivationSite(SQLModel, table=True):
     contact_name: str = ""
     contact_phone: str = ""
     contact_email: str = ""
+    # The site's targets (0–1): the share of participants ending in a job, and in job or
+    # education. None: no target set.
     target_employment_share: float | None = None
+    target_job_or_education_share: float | None = None
     active: bool = True
 
     @property
@@ -317,8 +342,40 @@ class FollowUp(SQLModel, table=True):
     done_at: datetime | None = None
     done_on_time: bool | None = None
     outcome: str | None = Field(default=None, max_length=32)
-    sanction_flag: bool = False  # a possible sanction for a manual partshøring; never decided here
+    sanction_flag: bool = (
+        False  # this outcome raised a Hearing (a possible sanction, never decided)
+    )
     note: str = ""
+
+
+class Hearing(SQLModel, table=True):
+    """A possible sanction: an event where a duty the citizen's category carries was not met,
+    awaiting a manual partshøring. The program never decides; a person records the decision.
+
+    Raised only where the category at the time carried the duty and written guidance on rights
+    and duties had been given (aktivloven § 35 stk. 1); `due` is when it must be decided
+    (§ 35 stk. 3: the end of the third whole calendar month after the event).
+    """
+
+    __table_args__ = (Index("ix_hearing_open_due", "status", "due", "assignee_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    citizen_id: int = Field(foreign_key="citizen.id", index=True)
+    event: str = Field(max_length=32)  # HearingEvent
+    event_on: date
+    category: str = Field(max_length=40)  # the category at the time of the event
+    stated_reason: str = ""  # what the citizen said, if anything
+    follow_up_id: int | None = Field(default=None, foreign_key="followup.id", index=True)
+    request_id: int | None = Field(default=None, foreign_key="request.id", index=True)
+    assignee_id: int = Field(foreign_key="staff.id")
+    due: date
+    status: str = Field(default=HearingStatus.AWAITING, max_length=16)
+    sent_on: date | None = None
+    decision: str | None = Field(default=None, max_length=16)  # HearingDecision
+    decided_on: date | None = None
+    note: str = ""
+    created_at: datetime
+    updated_at: datetime
 
 
 class Withdrawal(SQLModel, table=True):

@@ -392,6 +392,12 @@ class JobbutikApp(CrashHandling):
             self.notify(result.notice(), title=_("Saved"), markup=False)
         self.post_message(DataChanged("arrival", result))
 
+    def action_hearings(self) -> None:
+        from jobbutik.tui.screens.hearings import HearingsScreen
+
+        if self._may("hearings") and not isinstance(self.screen, (ModalScreen, HearingsScreen)):
+            self.push_screen(HearingsScreen())
+
     def action_new_opening(self) -> None:
         from jobbutik.tui.screens.openings import open_new_opening
 

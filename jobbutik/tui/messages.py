@@ -123,6 +123,12 @@ COMMANDS: tuple[Command, ...] = (
         Permission.FOLLOW_UP,
     ),
     Command(
+        "hearings",
+        N_("Partshøringer"),
+        N_("Possible sanctions awaiting a partshøring or a decision (from Follow-ups)"),
+        Permission.HEARINGS,
+    ),
+    Command(
         "new_opening",
         N_("New job opening"),
         N_("A company calls in with a job opening"),

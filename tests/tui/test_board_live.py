@@ -138,24 +138,31 @@ async def test_no_show_asks_first_and_is_undone_the_same_day(make_app, tui_datab
     request_id = register(ctx, "0101901234")
     app = make_app(lang="en")
 
-    def status() -> str:
-        return tui_database.read(lambda s: s.get(Request, request_id)).status
+    def stored() -> Request:
+        return tui_database.read(lambda s: s.get(Request, request_id))
 
     async with app.run_test(size=(120, 40)) as pilot:
         await start(pilot)
         await pilot.press("f7")
         await settle(pilot)
-        assert "Mark Jens Møller as no-show?" in screen_text(app)
-        await pilot.press("enter")  # the default answer is No
+        text = screen_text(app)
+        assert "Mark Jens Møller as no-show?" in text
+        assert "Stated reason" in text and "empty: no reason given" in text
+        await pilot.press(*"Bussen kom ikke")
+        await pilot.press("escape")  # changed their mind: nothing is saved
         await settle(pilot)
-        assert status() == "waiting"
-        await pilot.press("f7", "y")
+        assert app.screen.id == "today" and stored().status == "waiting"
+        await pilot.press("f7")  # asked again, with what was typed
         await settle(pilot)
-        assert status() == "no_show"
+        assert app.screen.query_one("#stated_reason").value == "Bussen kom ikke"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.id == "today"
+        assert (stored().status, stored().no_show_reason) == ("no_show", "Bussen kom ikke")
         assert "f7 Undo no-show" in screen_text(app)
         await pilot.press("f7")  # undo: no question, the citizen came after all
         await settle(pilot)
-        assert status() == "waiting"
+        assert stored().status == "waiting"
     details = tui_database.read(
         lambda s: s.exec(select(AuditEntry.detail).where(AuditEntry.entity == "request")).all()
     )
@@ -258,7 +265,7 @@ async def test_a_request_left_open_from_an_earlier_day_shows_with_its_day(
         await start(pilot)
         jens = next(line for line in screen_text(app).splitlines() if "Jens Møller" in line)
         assert "20.11" in jens and "Waiting" in jens and "min" not in jens
-        await pilot.press("f7", "y")  # resolved here: the no-show stays on the board, undoable
+        await pilot.press("f7", "ctrl+s")  # resolved here: the no-show stays, undoable
         await settle(pilot)
         assert app.today_screen.rows[0].status == "no_show"
         assert "f7 Undo no-show" in screen_text(app)
@@ -290,3 +297,19 @@ async def test_a_claim_that_changed_hands_after_confirming_is_not_released(
         assert boss.today_screen.rows[0].claimed_by == "jk"  # the board shows who has it now
     row = tui_database.read(lambda s: s.get(Request, request_id))
     assert (row.status, row.claimed_by) == ("in_conversation", "jk")
+
+
+async def test_a_no_show_with_no_reason_stated_stores_none(make_app, tui_database) -> None:
+    """Empty means the citizen gave no reason: stored empty, in Danish too."""
+    request_id = register(make_ctx(tui_database, "ab"), "0202902345")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+        assert "Markér Ane Berg som udeblevet?" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.today_screen.rows[0].status == "no_show"
+    stored = tui_database.read(lambda s: s.get(Request, request_id))
+    assert (stored.status, stored.no_show_reason) == ("no_show", "")

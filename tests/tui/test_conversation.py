@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
-from factories import add_company, add_opening, add_site, make_ctx
+from factories import add_company, add_opening, add_site, make_ctx, on_day
 from helpers import field_error, notices, screen_text, settle, start, type_into
 from sqlmodel import func, select
 
@@ -75,13 +75,13 @@ async def test_adult_jobparat_with_activation_and_two_referrals(
     async with app.run_test(size=(120, 40)) as pilot:
         await open_conversation(pilot)
         screen = app.screen
-        # 1 facts: vocational education, wishes, industries, hours, skånehensyn.
+        # 1 facts: erhvervskompetencegivende uddannelse, wishes, industries, hours, skånehensyn.
         await pilot.press("space", "tab", *"Butik eller lager", "tab", *"Detail, Lager")
         await pilot.press("tab", *"30", "tab", *"Ingen tunge løft")
         await next_step(pilot)
         # 2 classification: the rules propose jobparat, already chosen.
         assert screen.step == 2
-        assert "jobparat" in screen_text(app)
+        assert "Reglernes forslag: Jobparat" in screen_text(app)
         assert screen.classification_step.chosen_category() == "jobparat"
         await next_step(pilot)
         # 3 activation: start date defaults to the next working day; pick Materielgården.
@@ -100,6 +100,10 @@ async def test_adult_jobparat_with_activation_and_two_referrals(
         await next_step(pilot)
         text = screen_text(app)
         assert "Materielgården" in text and "Butiksassistent" in text
+        # 5: the written guidance on rights and duties, never ticked for the consultant.
+        assert app.focused is screen.query_one("#rights_guidance")
+        assert not screen.query_one("#rights_guidance").value
+        await pilot.press("space")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert screen.result is not None
@@ -116,13 +120,14 @@ async def test_adult_jobparat_with_activation_and_two_referrals(
         assert app.screen.id == "today"
         assert app.today_screen.rows[0].status == "done"
     [saved] = rows(tui_database, Visitation)
-    assert (saved.category, saved.has_vocational_education, saved.hours_wanted) == (
+    assert (saved.category, saved.has_qualifying_education, saved.hours_wanted) == (
         "jobparat",
         True,
         30,
     )
     assert saved.industries == "Detail,Lager" and saved.restrictions == "Ingen tunge løft"
     assert saved.help_cv and not saved.help_email
+    assert saved.rights_guidance_given
     [activation] = rows(tui_database, Activation)
     assert (activation.site_id, activation.start_date) == (seeded["site"], date(2026, 11, 24))
     referrals = rows(tui_database, Referral)
@@ -133,22 +138,70 @@ async def test_adult_jobparat_with_activation_and_two_referrals(
     assert tui_database.read(lambda s: s.get(Request, request_id)).status == "done"
 
 
-async def test_youth_track_gets_guidance_and_injunction(make_app, tui_database, seeded) -> None:
+async def answer(pilot, question: str, yes: bool) -> None:
+    """Answer a yes/no question (Ja, Nej, …) with the keys: down and Space until it says so."""
+    await type_into(pilot, f"#{question}", "")
+    field = pilot.app.screen.query_one(f"#{question}")
+    for _ in range(3):
+        await pilot.press("down", "space")
+        if field.answer is yes:
+            return
+    raise AssertionError(f"{question} could not be answered {yes}")
+
+
+async def youth_facts(pilot, integration: bool = False) -> None:
+    """Step 1 for a young citizen: no erhvervskompetencegivende uddannelse, the integration
+    programme asked."""
+    await answer(pilot, "has_qualifying_education", False)
+    await answer(pilot, "integration_programme", integration)
+
+
+def offered(screen) -> list[str]:
+    """The categories the radio set shows (the others are hidden and cannot be reached)."""
+    buttons = screen.query_one("#category").query("RadioButton")
+    return [str(b.label) for b in buttons if b.display and not b.disabled]
+
+
+async def test_youth_group_gets_guidance_pålæg_and_straksaktivering(
+    make_app, tui_database, seeded
+) -> None:
     arrive(seeded["ctx"], YOUNG, "Sofie Hansen")
     app = make_app(lang="en")
     async with app.run_test(size=(120, 40)) as pilot:
         await open_conversation(pilot)
         screen = app.screen
-        await pilot.press("right", "space")  # vocational education: no
+        assert "First henvendelse: 23.11.2026" in screen_text(app)
+        assert "Erhvervskompetencegivende uddannelse" in screen_text(app)
+        assert "Vocational or higher education counts" in screen_text(app)
+        await youth_facts(pilot)
         await next_step(pilot)
         text = screen_text(app)
-        assert "åbenlyst uddannelsesparat" in text
+        assert "Proposal from the rules: Åbenlyst uddannelsesparat" in text
         assert "uddannelsespålæg" in text and "uddannelsesvejledning" in text
         assert screen.query_one("#youth").display
+        # Asked, never answered in advance; the goal and deadline only once a pålæg is given.
+        assert screen.query_one("#guidance").answer is None
+        assert screen.query_one("#injunction").answer is None
+        assert not screen.query_one("#injunction-details").display
         await type_into(pilot, "#guidance", "")
-        await pilot.press("space", "tab", "space")  # guidance and injunction: yes, both asked
-        await next_step(pilot)
-        assert "a site or course is optional" in screen_text(app)
+        await pilot.press("space", "tab", "space")  # guidance and pålæg: yes, both asked
+        await settle(pilot)
+        assert screen.query_one("#injunction-details").display
+        await pilot.press("tab", *"Pædagogisk assistent", "tab", *"31.03.2027")
+        await pilot.press("ctrl+s")  # young people get straksaktivering too
+        shown = await settle(pilot, expect_errors=(FormErrors,))
+        need = "Choose a site or course for immediate activation, or an exemption with a reason."
+        assert [str(e) for e in shown] == [need]
+        assert screen.step == 3
+        assert field_error(pilot, "activation") == need
+        assert "Young people get straksaktivering too" in screen_text(app)
+        assert app.focused is screen.query_one("#sites")
+        await pilot.press("down", "enter")  # a site
+        screen.action_step(5)
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Education goal: Pædagogisk assistent; deadline 31.03.2027" in text
+        assert "Provisional uddannelsesparat" not in text  # åbenlyst: no final visitation
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert screen.result is not None
@@ -159,7 +212,174 @@ async def test_youth_track_gets_guidance_and_injunction(make_app, tui_database, 
         True,
         True,
     )
-    assert count(tui_database, Activation) == 0
+    assert (saved.injunction_goal, saved.injunction_deadline) == (
+        "Pædagogisk assistent",
+        date(2027, 3, 31),
+    )
+    assert not saved.rights_guidance_given
+    [activation] = rows(tui_database, Activation)
+    assert activation.site_id == seeded["site"]
+
+
+async def test_a_young_person_is_offered_only_the_youth_categories(
+    make_app, tui_database, seeded
+) -> None:
+    arrive(seeded["ctx"], YOUNG, "Sofie Hansen")
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(pilot)
+        screen = app.screen
+        await youth_facts(pilot)
+        await next_step(pilot)
+        assert offered(screen) == [
+            "Åbenlyst uddannelsesparat",
+            "Uddannelsesparat",
+            "Aktivitetsparat",
+        ]
+        # The arrow keys go round the three; jobparat cannot be reached.
+        await type_into(pilot, "#category", "")
+        chosen = []
+        for _ in range(4):
+            await pilot.press("down", "space")
+            chosen.append(screen.classification_step.chosen_category())
+        assert chosen == [
+            "uddannelsesparat",
+            "aktivitetsparat",
+            "åbenlyst uddannelsesparat",
+            "uddannelsesparat",
+        ]
+        # A young uddannelsesparat is so provisionally: the final visitation is three months
+        # from the first henvendelse (23.11.2026 → 23.02.2027), with no box to tick.
+        assert not screen.query("#provisional").filter("Checkbox")
+        assert "Provisional uddannelsesparat: final visitation by 23.02.2027" in screen_text(app)
+        await pilot.press("down", "space")  # aktivitetsparat: a reason by law (bek. § 6 stk. 2)
+        assert "Provisional uddannelsesparat" not in screen_text(app)
+        assert "written reason is required" in screen_text(app)
+        assert screen.query_one("#youth").display  # guidance and pålæg for aktivitetsparat too
+
+
+async def test_a_35_year_old_is_offered_only_jobparat_and_aktivitetsparat(
+    make_app, tui_database, seeded
+) -> None:
+    arrive(seeded["ctx"], "0101911234", "Mads Holm")  # 35 on 23.11.2026
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(pilot)
+        screen = app.screen
+        await next_step(pilot)
+        assert offered(screen) == ["Jobparat", "Aktivitetsparat"]
+        assert not screen.query_one("#youth").display
+        await type_into(pilot, "#category", "")
+        chosen = []
+        for _ in range(3):
+            await pilot.press("down", "space")
+            chosen.append(screen.classification_step.chosen_category())
+        assert chosen == ["aktivitetsparat", "jobparat", "aktivitetsparat"]
+
+
+async def test_the_integration_programme_switches_the_categories_offered(
+    make_app, tui_database, seeded
+) -> None:
+    arrive(seeded["ctx"], YOUNG, "Sofie Hansen")
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(pilot)
+        screen = app.screen
+        await youth_facts(pilot)
+        await next_step(pilot)
+        await type_into(pilot, "#category", "")
+        await pilot.press("down", "space")
+        assert screen.classification_step.chosen_category() == "uddannelsesparat"
+        await pilot.press("ctrl+pageup")
+        await settle(pilot)
+        await answer(pilot, "integration_programme", True)
+        await next_step(pilot)
+        # Out of the youth groups: the chosen category left with them; the proposal stands.
+        assert offered(screen) == ["Jobparat", "Aktivitetsparat"]
+        assert screen.classification_step.chosen_category() == "jobparat"
+        assert "In the integration programme: the youth groups do not apply." in screen_text(app)
+        assert not screen.query_one("#youth").display
+        await pilot.press("ctrl+pageup")
+        await settle(pilot)
+        await answer(pilot, "integration_programme", False)
+        await next_step(pilot)
+        assert offered(screen)[0] == "Åbenlyst uddannelsesparat"
+        assert screen.classification_step.chosen_category() == "åbenlyst uddannelsesparat"
+
+
+async def test_a_pålæg_without_goal_or_deadline_is_refused_at_its_fields(
+    make_app, tui_database, seeded
+) -> None:
+    arrive(seeded["ctx"], YOUNG, "Sofie Hansen")
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(pilot)
+        screen = app.screen
+        await youth_facts(pilot)
+        screen.action_step(3)
+        await settle(pilot)
+        await pilot.press("tab", "down", "enter")  # a site
+        screen.action_step(2)
+        await settle(pilot)
+        await type_into(pilot, "#guidance", "")
+        await pilot.press("right", "space", "tab", "space")  # guidance: no; pålæg: yes
+        await pilot.press("ctrl+s")
+        shown = await settle(pilot, expect_errors=(FormErrors,))
+        goal = "Write the education goal of the uddannelsespålæg."
+        deadline = "Give the deadline of the uddannelsespålæg."
+        assert [str(e) for e in shown] == [f"{goal} {deadline}"]
+        assert screen.step == 2
+        assert field_error(pilot, "injunction_goal") == goal
+        assert field_error(pilot, "injunction_deadline") == deadline
+        assert count(tui_database, Visitation) == 0
+        # A deadline that is no date is refused here, before the service is asked.
+        await type_into(pilot, "#injunction_goal", "Tømrer")
+        await type_into(pilot, "#injunction_deadline", "31.02.2027")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert field_error(pilot, "injunction_deadline").startswith("31.02.2027 is not a date")
+        assert field_error(pilot, "injunction_goal") == ""
+        # The day itself is not after today: refused too (24.12.2026: a closed day, no matter).
+        await type_into(pilot, "#injunction_deadline", "23.11.2026")
+        await pilot.press("ctrl+s")
+        shown = await settle(pilot, expect_errors=(FormErrors,))
+        after = "The deadline of the uddannelsespålæg must be after today."
+        assert [str(e) for e in shown] == [after]
+        assert field_error(pilot, "injunction_deadline") == after
+        assert count(tui_database, Visitation) == 0
+        await type_into(pilot, "#injunction_deadline", "23.11.2027")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen.result is not None
+    [saved] = rows(tui_database, Visitation)
+    assert (saved.guidance_referred, saved.injunction_given, saved.injunction_goal) == (
+        False,
+        True,
+        "Tømrer",
+    )
+    assert saved.injunction_deadline == date(2027, 11, 23)
+
+
+async def test_under_the_2027_rules_no_pålæg_is_asked(make_app, tui_database, seeded) -> None:
+    from jobbutik.domain.clock import LOCAL_TZ
+
+    monday = datetime(2027, 1, 4, 9, 0, tzinfo=LOCAL_TZ)  # the first working day of 2027
+    arrive(on_day(seeded["ctx"], monday), YOUNG, "Sofie Hansen")
+    app = make_app(lang="en", now=monday, today=monday.date())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(pilot)
+        screen = app.screen
+        await next_step(pilot)
+        text = screen_text(app)
+        # Young people come under the same rules as others: no youth groups, no pålæg.
+        assert offered(screen) == ["Jobparat", "Aktivitetsparat"]
+        assert screen.classification_step.chosen_category() == "jobparat"
+        assert "pålæg" not in text.lower()
+        assert not screen.query("#injunction")
+        assert not screen.query_one("#youth").display
+        screen.action_step(5)
+        await settle(pilot)
+        assert "pålæg" not in screen_text(app).lower()
 
 
 async def test_exemption_needs_a_written_reason(make_app, tui_database, seeded) -> None:
@@ -363,7 +583,7 @@ async def test_a_kept_draft_keeps_the_category_chosen_against_the_proposal(
         assert "Category: Aktivitetsparat (proposed: Jobparat)" in screen_text(app)
 
 
-async def test_a_vocational_education_ends_the_youth_track_at_once(
+async def test_a_qualifying_education_ends_the_youth_track_at_once(
     make_app, tui_database, seeded
 ) -> None:
     arrive(seeded["ctx"], YOUNG, "Sofie Hansen")
@@ -374,7 +594,9 @@ async def test_a_vocational_education_ends_the_youth_track_at_once(
         await next_step(pilot)
         assert screen.classification_step.chosen_category() == "åbenlyst uddannelsesparat"
         assert screen.query_one("#youth").display
-        await pilot.press("ctrl+pageup", "space")  # step 1: has a vocational education
+        await pilot.press(
+            "ctrl+pageup", "space"
+        )  # step 1: has an erhvervskompetencegivende uddannelse
         # The rules answer on the spot (no database): the proposal and the choice follow.
         assert screen.classification_step.proposal.category == "jobparat"
         await next_step(pilot)
@@ -421,3 +643,38 @@ async def test_typed_site_names_and_an_unwritable_receipt_folder(
         assert [str(e) for e in shown] == [refusal]
         assert notices(app)[-1] == refusal
     assert count(tui_database, Visitation) == 1
+
+
+async def test_a_kept_draft_keeps_the_pålæg_and_the_written_guidance(
+    make_app, tui_database, seeded
+) -> None:
+    arrive(seeded["ctx"], YOUNG, "Sofie Hansen")
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_conversation(pilot)
+        await youth_facts(pilot)
+        await next_step(pilot)
+        await type_into(pilot, "#category", "")
+        await pilot.press("down", "space")  # uddannelsesparat
+        await type_into(pilot, "#guidance", "")
+        await pilot.press("space", "tab", "space", "tab", *"Smed", "tab", *"24.12.2027")
+        app.screen.action_step(5)
+        await settle(pilot)
+        await pilot.press("space")  # the written guidance handed over
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        screen = app.screen
+        assert screen.step == 5
+        assert screen.query_one("#rights_guidance").value
+        c = screen.classification_step.classification()
+        assert (c.category, c.guidance, c.injunction) == ("uddannelsesparat", True, True)
+        assert (c.injunction_goal, c.injunction_deadline) == ("Smed", date(2027, 12, 24))
+        assert screen.facts_step.facts().integration_programme is False
+        text = screen_text(app)
+        assert "Provisional uddannelsesparat: final visitation by 23.02.2027" in text
+        assert "Education goal: Smed; deadline 24.12.2027" in text
+        screen.action_step(2)
+        await settle(pilot)
+        assert screen.query_one("#injunction-details").display

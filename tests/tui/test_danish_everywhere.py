@@ -64,7 +64,9 @@ def english_labels() -> frozenset[str]:
     """Short English labels (a column, a button, a status: one word of six letters or more, or two
     words) whose Danish differs and which no Danish message contains as words. The fragments
     above are too long to catch an untranslated "Waiting" or "Benefit sought"."""
-    danish = "\n".join(s for _ids, strings in _catalog() for s in strings).lower()
+    # Placeholders are not Danish words ("{benefit} ophørte …" is no use of "benefit").
+    danish = "\n".join(PLACEHOLDER.sub(" ", s) for _ids, strings in _catalog() for s in strings)
+    danish = danish.lower()
     labels: set[str] = set()
     for ids, strings in _catalog():
         for english in ids:

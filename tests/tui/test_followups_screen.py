@@ -1,5 +1,6 @@
 """The Follow-ups screen, keys only: every outcome recorded with a digit and Ctrl+S, the next
-follow-up it creates, the possible-sanction flag, the interview date, bulk reassignment."""
+follow-up it creates, the possible-sanction flag with the day to decide by, the interview date,
+bulk reassignment."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from typing import Any
 from factories import add_company, add_opening, add_site, add_staff, at, make_ctx, on_day
 from helpers import field_error, notices, screen_text, settle, start
 from sqlmodel import select
-from test_followups import visit
+from test_followups import YOUTH_FACTS, visit
 
+from jobbutik.domain.dates import format_day
 from jobbutik.store.db import Database
-from jobbutik.store.models import Activation, Citizen, FollowUp
+from jobbutik.store.models import Activation, AuditEntry, Citizen, FollowUp, Hearing
 from jobbutik.tui.screens.confirm import ConfirmModal
 
 JENS, METTE, ALI, LISE, PETER = (
@@ -40,9 +42,10 @@ def build_everything_due(db: Database) -> None:
         LISE,
         "Lise Kjær",
         site=site,
-        category="uddannelsesparat",
-        provisional=True,
+        category="uddannelsesparat",  # provisional: the final visitation is followed up
         override_reason="Har optagelse på SOSU-skolen til sommer",
+        facts=YOUTH_FACTS,
+        guidance=True,
     )
     visit(summer, PETER, "Peter Hansen", site=site)
     november = on_day(ctx, at(date(2026, 11, 2)))
@@ -55,7 +58,7 @@ def build_everything_due(db: Database) -> None:
 PLAN = {
     ("Lise Kjær", "Activation start"): ["1"],  # started (uddannelsesparat: no CV deadline)
     ("Lise Kjær", "Nytteindsats period"): ["1"],  # continues
-    ("Lise Kjær", "Category review"): ["1"],  # reviewed
+    ("Lise Kjær", "Final visitation"): ["1"],  # finally visited
     ("Peter Hansen", "Activation start"): ["1"],
     ("Peter Hansen", "CV on Jobnet"): ["1"],
     ("Peter Hansen", "Nytteindsats period"): ["2"],  # ended (in a job: see ENDED_IN)
@@ -64,7 +67,7 @@ PLAN = {
     ("Ali Hassan", "Activation start"): ["3"],  # ended early (in education)
     ("Ali Hassan", "CV on Jobnet"): ["1"],
     ("Jens Møller", "Activation start"): ["1"],
-    # Six referrals: applied, interview, hired, rejected, not applied with / without reason.
+    # Six referrals: applied, interview, hired, rejected, not applied with / reason not given.
     ("Jens Møller", "Referral"): ["1", "2", "3", "4", "5", "6"],
 }
 # What an ending activation ended in, picked in the list that opens for it: the keys to press.
@@ -87,7 +90,7 @@ async def test_every_outcome_by_keys(make_app, tui_database: Database) -> None:
         assert screen.rows[0].overdue and not screen.rows[-1].overdue
         text = screen_text(app)
         assert "17 follow-ups (yours), 9 overdue" in text
-        assert "Activation start" in text and "Category review" in text
+        assert "Activation start" in text and "Final visitation" in text
         plan = {key: list(digits) for key, digits in PLAN.items()}
         while screen.rows:
             row = screen.current
@@ -123,14 +126,26 @@ async def test_every_outcome_by_keys(make_app, tui_database: Database) -> None:
     # The next follow-up each outcome created is shown when it is recorded.
     assert "Jens Møller: Applied recorded.  Next follow-up: 07.12.2026." in by_text
     assert "Jens Møller: Interview recorded.  Next follow-up: 30.11.2026." in by_text
+    # A hire is asked about again months later.
+    assert "Jens Møller: Hired recorded.  “Still in work?” follow-up: " in by_text
     assert "Mette Hansen: CV still missing recorded.  Next follow-up: 26.11.2026." in by_text
-    # The sanction flag: a hearing to hold, never a decision.
-    assert "Mette Hansen: Did not show recorded.  ⚠ possible sanction – partshøring" in by_text
-    assert (
-        "Jens Møller: Did not apply, without good reason recorded.  "
-        "⚠ possible sanction – partshøring"
-    ) in by_text
-    assert by_text.count("partshøring") == 2
+    # The sanction flags: a partshøring to hold by its day, never a decision. Jobparat carries the
+    # duties to attend activation, have a CV on Jobnet and apply for the jobs referred to.
+    flagged_by = (
+        "recorded.  ⚠ Possible-sanction flag raised: a partshøring is to be held; decide by"
+    )
+    assert f"Mette Hansen: Did not show {flagged_by}" in by_text
+    assert "Mette Hansen: CV still missing recorded.  Next follow-up: 26.11.2026.  ⚠" in by_text
+    assert f"Jens Møller: Did not apply – reason not given {flagged_by}" in by_text
+    assert by_text.count("⚠") == 3
+    raised = tui_database.read(lambda s: list(s.exec(select(Hearing)).all()))
+    assert sorted(h.event for h in raised) == ["absent_activation", "cv_missing", "not_applied"]
+    assert all(f"decide by {format_day(h.due)}." in by_text for h in raised)
+    # The day comes with the saved outcome: no one read the list of partshøringer.
+    read_lists = tui_database.read(
+        lambda s: list(s.exec(select(AuditEntry).where(AuditEntry.entity == "hearing_list")).all())
+    )
+    assert read_lists == []
     rows = follow_ups(tui_database)
     done = {(f.kind, f.outcome) for f in rows if f.done_at is not None}
     assert {o for _k, o in done} >= {
@@ -139,7 +154,7 @@ async def test_every_outcome_by_keys(make_app, tui_database: Database) -> None:
         "cv_missing", "reviewed", "continues", "ended",
     }  # fmt: skip
     flagged = sorted(f.outcome for f in rows if f.sanction_flag)
-    assert flagged == ["did_not_show", "not_applied_no_reason"]
+    assert flagged == ["cv_missing", "did_not_show", "not_applied_no_reason"]
     open_ones = sorted((f.kind, f.due) for f in rows if f.done_at is None)
     assert ("referral", date(2026, 12, 7)) in open_ones  # after "applied"
     assert ("referral", date(2026, 11, 30)) in open_ones  # after the interview on 27.11
@@ -184,7 +199,7 @@ def _kind(kind: str) -> str:
         "referral": "Referral",
         "cv_deadline": "CV on Jobnet",
         "activation_start": "Activation start",
-        "category_review": "Category review",
+        "category_review": "Final visitation",
         "nytteindsats_end": "Nytteindsats period",
     }[kind]
 
@@ -238,13 +253,13 @@ async def test_danish_sanction_notice(make_app, tui_database: Database) -> None:
         assert "Opfølgning" in screen_text(app)
         await pilot.press("enter")
         await settle(pilot)
-        await pilot.press("2")  # udeblev
+        await pilot.press("2")  # udeblev: may raise a flag, said before saving
         await settle(pilot)
-        assert "mulig sanktion – partshøring" in screen_text(app)
+        assert "⚠" in screen_text(app) and "partshøring" in screen_text(app)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "Udeblev" in app.screen.last_result
-        assert "mulig sanktion – partshøring" in app.screen.last_result
+        assert "⚠" in app.screen.last_result and "partshøring" in app.screen.last_result
 
 
 async def test_supervisor_reassigns_several_at_once(make_app, tui_database: Database) -> None:
@@ -469,3 +484,29 @@ async def test_many_other_referrals_fit_an_80x24_window(make_app, tui_database: 
         assert "Job 7, Netto Herlev" in text
         assert "… and 2 more." in text
         assert "Close them" in text and "Keep them" in text  # both buttons on screen
+
+
+async def test_still_in_work_six_months_after_a_hire(make_app, tui_database: Database) -> None:
+    from jobbutik.services import followups
+
+    ctx = make_ctx(tui_database, "ab")
+    opening = add_opening(tui_database, add_company(tui_database))
+    visit(on_day(ctx, at(date(2026, 5, 11))), JENS, "Jens Møller", openings=(opening,))
+    [referral] = [f for f in follow_ups(tui_database) if f.kind == "referral"]
+    hired = followups.record_outcome(on_day(ctx, at(date(2026, 5, 22))), referral.id, "hired")
+    assert hired.durability_due is not None and hired.durability_due <= date(2026, 11, 23)
+    app = make_app(lang="en")
+    async with app.run_test(size=(130, 40)) as pilot:
+        screen = await open_list(pilot)
+        [row] = [r for r in screen.rows if r.kind == "durability"]
+        screen.query_one("#followups").move_cursor(row=screen.rows.index(row))
+        await pilot.press("enter")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Record outcome: Still in work?" in text
+        assert "1  Still in work" in text and "2  No longer in work" in text
+        await pilot.press("1", "ctrl+s")
+        await settle(pilot)
+        assert screen.last_result == "Jens Møller: Still in work recorded."
+    [done] = [f for f in follow_ups(tui_database) if f.kind == "durability"]
+    assert (done.outcome, done.sanction_flag) == ("still_in_work", False)

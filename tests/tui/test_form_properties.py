@@ -49,6 +49,7 @@ from textual.keys import _character_to_key
 from textual.widgets import DataTable, Input
 
 from jobbutik.domain.errors import ValidationError
+from jobbutik.domain.rules import load_rulebook
 from jobbutik.domain.vocabulary import Benefit, Role
 from jobbutik.store.models import Citizen, Draft, Request, Staff
 from jobbutik.tui.widgets.fields import FormField
@@ -145,7 +146,9 @@ def _stored(value: str) -> str | None:
 
 # -- Register arrival ------------------------------------------------------------------------------
 
-BENEFITS = tuple(Benefit)
+# The benefits the form offers: those in force on the test's day (uddannelseshjælp ended for
+# new applications on 1 July 2025).
+BENEFITS = tuple(Benefit(b) for b in load_rulebook().benefits_on(TODAY))
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
-from factories import NOW, make_ctx, on_day
+from factories import NOW, at, make_ctx, on_day
 from helpers import field_error, notices, screen_text, settle, start, type_into
 from sqlmodel import func, select
 
 from jobbutik.services import arrivals
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
 from jobbutik.store.models import Citizen, Request
+from jobbutik.tui.widgets.toggles import RadioButton
 
 
 def count(db, model) -> int:
@@ -79,7 +80,7 @@ async def test_register_a_known_citizen_shows_the_card(make_app, tui_database) -
         assert "Jens Møller" in text and "36 år" in text
         assert not app.screen.query_one("#new-citizen").display
         await type_into(pilot, "#benefit", "")
-        await pilot.press("right", "space")  # uddannelseshjælp
+        await pilot.press("space")  # kontanthjælp
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen.id == "today"
@@ -88,8 +89,7 @@ async def test_register_a_known_citizen_shows_the_card(make_app, tui_database) -
             r.request_id for r in app.today_screen.rows
         )
     assert count(tui_database, Citizen) == 1
-    benefits = tui_database.read(lambda s: [r.benefit for r in s.exec(select(Request)).all()])
-    assert sorted(benefits) == ["kontanthjaelp", "uddannelseshjaelp"]
+    assert count(tui_database, Request) == 2
 
 
 async def test_a_citizen_with_an_open_request_is_shown_that_request(make_app, tui_database) -> None:
@@ -307,3 +307,150 @@ async def test_the_card_names_the_last_category(make_demo_app) -> None:
         await pilot.press(*cpr)
         await settle(pilot)
         assert "(Aktivitetsparat)" in screen_text(app)  # the label, not the stored code
+
+
+# -- issue 13: benefits by date, the first henvendelse, written guidance -----------------------
+
+
+def benefit_labels(app) -> list[str]:
+    return [str(b.label) for b in app.screen.query_one("#benefit").query(RadioButton)]
+
+
+async def test_only_the_benefits_in_force_are_offered(make_app, tui_database) -> None:
+    app = make_app()  # 23.11.2026: uddannelseshjælp ended for new applications 1 July 2025
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_form(pilot)
+        assert benefit_labels(app) == ["Kontanthjælp"]
+        assert "Uddannelseshjælp" not in screen_text(app)
+    before = make_app(now=at(date(2025, 6, 30), 10), today=date(2025, 6, 30))
+    async with before.run_test(size=(120, 40)) as pilot:
+        await open_form(pilot)
+        assert benefit_labels(before) == ["Kontanthjælp", "Uddannelseshjælp"]
+
+
+async def test_guidance_and_an_earlier_first_henvendelse_are_recorded(
+    make_app, tui_database
+) -> None:
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_form(pilot)
+        assert app.screen.query_one("#first_contact_on").value == "23.11.2026"  # today
+        assert not app.screen.query_one("#rights_guidance_given").value  # never ticked for you
+        await pilot.press(*"0101901234")
+        await settle(pilot)
+        await pilot.press("tab", *"Jens Møller")
+        await type_into(pilot, "#benefit", "")
+        await pilot.press("space", "tab", "tab", "space")  # the benefit; guidance handed over
+        assert app.screen.query_one("#rights_guidance_given").value
+        await type_into(pilot, "#first_contact_on", "20.11.2026")
+        await type_into(pilot, "#slot_date", "30.11.2026")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        # From Friday's first henvendelse the week ends on Friday 27.11.
+        assert app.screen.id == "register"
+        assert field_error(pilot, "slot_date") == (
+            "The visitation must be between today and 27.11.2026."
+        )
+        await type_into(pilot, "#slot_date", "27.11.2026")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.id == "today"
+    request = tui_database.read(lambda s: s.exec(select(Request)).one())
+    assert (request.first_contact_on, request.slot_date, request.rights_guidance_given) == (
+        date(2026, 11, 20),
+        date(2026, 11, 27),
+        True,
+    )
+
+
+async def test_an_earlier_first_henvendelse_moves_the_suggested_slot_not_a_typed_one(
+    make_app, tui_database
+) -> None:
+    # Monday 23.11.2026 at 15:00, after the last same-day slot: the suggestion is tomorrow. A
+    # first henvendelse a week ago (Monday 16.11) makes today the legal last day.
+    app = make_app(lang="en", now=at(date(2026, 11, 23), 15))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_form(pilot)
+        slot = app.screen.query_one("#slot_date")
+        assert slot.value == "24.11.2026"
+        await type_into(pilot, "#first_contact_on", "16.11.2026")
+        await settle(pilot)
+        assert slot.value == "23.11.2026"
+        assert "Suggested: today, 23.11.2026" in screen_text(app)
+        await type_into(pilot, "#first_contact_on", "23.11.2026")  # back to today: tomorrow again
+        await settle(pilot)
+        assert slot.value == "24.11.2026"
+        await type_into(pilot, "#slot_date", "25.11.2026")  # the user's own day stays
+        await type_into(pilot, "#first_contact_on", "16.11.2026")
+        await settle(pilot)
+        assert slot.value == "25.11.2026"
+        assert "Suggested: today, 23.11.2026" in screen_text(app)
+        await type_into(pilot, "#cpr", "0101901234")
+        await settle(pilot)
+        await pilot.press("tab", *"Jens Møller")
+        await type_into(pilot, "#benefit", "")
+        await pilot.press("space", "ctrl+s")
+        await settle(pilot)
+        assert field_error(pilot, "slot_date") == (
+            "The visitation must be between today and 23.11.2026."
+        )
+        await type_into(pilot, "#first_contact_on", "23.11.2026")
+        await settle(pilot)
+        assert slot.value == "25.11.2026"  # still the user's: not moved by a later suggestion
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.id == "today"
+    request = tui_database.read(lambda s: s.exec(select(Request)).one())
+    assert (request.first_contact_on, request.slot_date) == (
+        date(2026, 11, 23),
+        date(2026, 11, 25),
+    )
+
+
+async def test_a_first_henvendelse_in_the_future_is_explained_at_its_field(
+    make_app, tui_database
+) -> None:
+    app = make_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_form(pilot)
+        await pilot.press(*"0101901234")
+        await settle(pilot)
+        await pilot.press("tab", *"Jens Møller")
+        await type_into(pilot, "#benefit", "")
+        await pilot.press("space")
+        await type_into(pilot, "#first_contact_on", "24.11.2026")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.id == "register"
+        assert field_error(pilot, "first_contact_on") == (
+            "The first henvendelse must be between 23.10.2026 and today."
+        )
+        assert field_error(pilot, "slot_date") == ""
+        assert app.screen.query_one("#first_contact_on").value == "24.11.2026"
+    assert count(tui_database, Request) == 0
+
+
+async def test_a_christmas_eve_arrival_cannot_be_booked_after_the_30th(
+    make_app, tui_database
+) -> None:
+    app = make_app(lang="en", now=at(date(2025, 12, 24), 10), today=date(2025, 12, 24))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_form(pilot)
+        await pilot.press(*"0101901234")
+        await settle(pilot)
+        assert app.screen.query_one("#slot_date").value == "29.12.2025"  # the next open day
+        await pilot.press("tab", *"Jens Møller")
+        await type_into(pilot, "#benefit", "")
+        await pilot.press("space")
+        await type_into(pilot, "#slot_date", "02.01.2026")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert field_error(pilot, "slot_date") == (
+            "The visitation must be between today and 30.12.2025."
+        )
+        await type_into(pilot, "#slot_date", "30.12.2025")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.id == "today"
+    request = tui_database.read(lambda s: s.exec(select(Request)).one())
+    assert request.slot_date == date(2025, 12, 30)

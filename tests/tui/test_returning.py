@@ -1,6 +1,6 @@
 """Returning citizens and questions not asked, keys only: the facts of the last visit come back
 marked with its day; what nobody asked is stored as unknown (NULL), never as "no"; the youth
-track's guidance and injunction are answered by the consultant, never ticked for them."""
+group's guidance and uddannelsespålæg are answered by the consultant, never ticked for them."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ async def test_a_returning_citizen_starts_from_the_last_visit(make_app, tui_data
     first = arrive(earlier)
     visitation.start(earlier, first)
     told = Facts(
-        has_vocational_education=True,
+        has_qualifying_education=True,
         job_wishes="Lager",
         industries=("Lager", "Transport"),
         hours_wanted=30,
@@ -73,7 +73,7 @@ async def test_a_returning_citizen_starts_from_the_last_visit(make_app, tui_data
         assert screen.query_one("#job_wishes").value == "Lager"
         assert screen.query_one("#industries").value == "Lager, Transport"
         assert screen.query_one("#hours_wanted").value == "30"
-        assert answer(app, "has_vocational_education") is True
+        assert answer(app, "has_qualifying_education") is True
         assert answer(app, "driving_licence") is False
         assert answer(app, "integration_programme") is None  # not asked then: not asked now
         # Editable: the licence is new since; the rest stands as told.
@@ -87,7 +87,7 @@ async def test_a_returning_citizen_starts_from_the_last_visit(make_app, tui_data
         await settle(pilot)
         assert screen.result is not None
     latest = visitations(tui_database)[-1]
-    assert (latest.has_vocational_education, latest.driving_licence, latest.hours_wanted) == (
+    assert (latest.has_qualifying_education, latest.driving_licence, latest.hours_wanted) == (
         True, True, 37,
     )  # fmt: skip
     assert latest.job_wishes == "Lager" and latest.integration_programme is None
@@ -108,12 +108,12 @@ async def test_questions_not_asked_are_stored_as_unknown(make_app, tui_database)
         await pilot.press("tab", "down", "enter")  # a site
         screen.action_step(5)
         await settle(pilot)
-        assert "vocational education not asked" in screen_text(app)
+        assert "erhvervskompetencegivende uddannelse not asked" in screen_text(app)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert screen.result is not None
     [saved] = visitations(tui_database)
-    assert (saved.has_vocational_education, saved.driving_licence) == (None, None)
+    assert (saved.has_qualifying_education, saved.driving_licence) == (None, None)
     assert saved.integration_programme is None
 
 
@@ -126,28 +126,41 @@ async def test_a_young_citizens_education_is_asked_before_saving(make_app, tui_d
         screen.action_step(2)
         await settle(pilot)
         assert "Provisional proposal from the rules" in screen_text(app)
-        assert "ask about education" in screen_text(app)
+        assert "answer the questions in step 1" in screen_text(app)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert screen.result is None
-        assert screen.step == 1  # the question is on step 1
-        assert "vocational education" in field_error(pilot, "has_vocational_education")
-        assert app.focused is screen.query_one("#has_vocational_education")
-        await pilot.press("right", "space")  # "Nej": the education track applies
+        assert screen.step == 1  # the questions are on step 1
+        assert "erhvervskompetencegivende uddannelse" in field_error(
+            pilot, "has_qualifying_education"
+        )
+        assert "integration programme" in field_error(pilot, "integration_programme")
+        assert app.focused is screen.query_one("#has_qualifying_education")
+        await pilot.press("right", "space")  # "Nej"
         screen.action_step(2)
         await settle(pilot)
-        assert "Provisional" not in screen_text(app)
+        assert "Provisional proposal" in screen_text(app)  # the integration programme still
+        screen.action_step(1)
+        await settle(pilot)
+        await type_into(pilot, "#integration_programme", "")
+        await pilot.press("right", "space")  # "Nej": the youth groups apply
+        screen.action_step(2)
+        await settle(pilot)
+        assert "Provisional proposal" not in screen_text(app)
         assert screen.classification_step.chosen_category() == "åbenlyst uddannelsesparat"
     assert count_visitations(tui_database) == 0
 
 
-async def test_youth_track_boxes_are_answered_not_ticked(make_app, tui_database) -> None:
+async def test_youth_group_questions_are_answered_not_ticked(make_app, tui_database) -> None:
+    add_site(tui_database, "Materielgården", seats=5)
     arrive(make_ctx(tui_database, "ab"), YOUNG, "Sofie Hansen")
     app = make_app(lang="en")
     async with app.run_test(size=(120, 40)) as pilot:
         await open_conversation(pilot)
         screen = app.screen
-        await pilot.press("right", "space")  # no vocational education: the youth track
+        await pilot.press("right", "space")  # no erhvervskompetencegivende uddannelse
+        await type_into(pilot, "#integration_programme", "")
+        await pilot.press("right", "space")  # not in the integration programme: youth group
         await pilot.press("ctrl+pagedown")
         await settle(pilot)
         assert screen.query_one("#youth").display
@@ -161,12 +174,16 @@ async def test_youth_track_boxes_are_answered_not_ticked(make_app, tui_database)
         assert "injunction" in field_error(pilot, "injunction")
         assert app.focused is screen.query_one("#guidance")
         assert count_visitations(tui_database) == 0
-        await pilot.press("space", "tab", "space")  # both answered "Ja"
+        await pilot.press("space", "tab", "right", "space")  # guidance "Ja", no pålæg: "Nej"
+        screen.action_step(3)
+        await settle(pilot)
+        await pilot.press("tab", "enter")  # a site: straksaktivering for the young too
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert screen.result is not None
     [saved] = visitations(tui_database)
     assert (saved.youth_track, saved.guidance_referred, saved.injunction_given) == (
-        True, True, True,
+        True, True, False,
     )  # fmt: skip
-    assert saved.has_vocational_education is False
+    assert (saved.has_qualifying_education, saved.integration_programme) == (False, False)
+    assert (saved.injunction_goal, saved.injunction_deadline) == ("", None)

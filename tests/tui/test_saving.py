@@ -160,10 +160,16 @@ async def test_the_conversation_waits_for_its_save(
         await settle(pilot)
         screen = app.screen
         assert screen.id == "conversation"
-        await pilot.press("right", "space", "ctrl+pagedown")  # no vocational education
+        await pilot.press("right", "space")  # no erhvervskompetencegivende uddannelse
+        await type_into(pilot, "#integration_programme", "")
+        await pilot.press("right", "space", "ctrl+pagedown")  # not in the programme
         await settle(pilot)
         await type_into(pilot, "#guidance", "")
-        await pilot.press("space", "tab", "space")  # guidance and injunction: both answered yes
+        await pilot.press("space", "tab", "right", "space")  # guidance: yes; no pålæg
+        await pilot.press("ctrl+pagedown")
+        await settle(pilot)
+        await type_into(pilot, "#exempt", "")
+        await pilot.press("space", "tab", *"Starter på HF 4. januar")
         await pilot.press("ctrl+s")
         await pilot.pause()
         await pilot.press("escape", "f3")  # neither leaves a conversation that is saving

@@ -58,7 +58,7 @@ async def test_no_show_from_the_board(make_app, tui_database) -> None:
     app = make_app(lang="en")
     async with app.run_test(size=(120, 40)) as pilot:
         await start(pilot)
-        await pilot.press("f7", "y")  # asked first: yes
+        await pilot.press("f7", "ctrl+s")  # asked first (the reason it stated: none): saved
         await settle(pilot)
         assert app.today_screen.rows[0].status == "no_show"
         # On the citizen's row (the footer names the key "No-show" too).
@@ -143,7 +143,7 @@ async def test_board_commands_follow_the_selected_status(make_app, tui_database)
     app = make_app(lang="en")
     async with app.run_test(size=(120, 40)) as pilot:
         await start(pilot)
-        await pilot.press("f7", "y")  # no-show (asked first: yes)
+        await pilot.press("f7", "ctrl+s")  # no-show (asked first: no reason stated)
         await settle(pilot)
         assert app.today_screen.rows[0].status == "no_show"
         await pilot.press("f6", "enter")  # neither starts a conversation with a no-show
@@ -173,3 +173,32 @@ async def test_typed_text_that_looks_like_markup_is_shown_as_typed(make_app, tui
         text = screen_text(app)
         assert "Peter [b]Hansen" in text and "030380-1234" in text
         assert "Interpreter: arabisk [/]" in text
+
+
+async def open_citizen(pilot, typed: str) -> str:
+    """Search for `typed`, open the first hit: the citizen screen's text."""
+    await start(pilot)
+    await pilot.press("f3")
+    await settle(pilot)
+    await pilot.press(*typed)
+    await search_done(pilot)
+    await pilot.press("enter", "enter")  # to the results, then open
+    await settle(pilot)
+    assert pilot.app.screen.id == "citizen"
+    return screen_text(pilot.app)
+
+
+async def test_a_possible_sanction_shows_on_the_card_but_never_to_reception(
+    make_app, tui_database
+) -> None:
+    from test_hearings_screen import flag_for
+
+    flag_for(tui_database, "0101901234", "Jens Møller", "kon")
+    reception = make_app(user="rec", roles="reception", lang="en")
+    async with reception.run_test(size=(120, 40)) as pilot:
+        text = await open_citizen(pilot, "0101")
+        assert "Jens Møller" in text and "sanction" not in text and "partshøring" not in text
+    consultant = make_app(user="kon", roles="consultant", lang="en")
+    async with consultant.run_test(size=(120, 40)) as pilot:
+        text = await open_citizen(pilot, "0101")
+        assert "Possible sanction: awaiting partshøring" in text

@@ -59,7 +59,7 @@ async def test_booking_after_a_no_show_refuses_a_full_site(
         await settle(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "possible sanction – partshøring" in app.screen.last_result
+        assert "Possible-sanction flag raised: a partshøring" in app.screen.last_result
         assert "F9 books a new start." in app.screen.last_result
         # Meanwhile Mette takes Materielgården's only seat at another desk.
         visit(ctx, METTE, "Mette Hansen", site=full)
@@ -151,3 +151,55 @@ async def test_seats_below_those_taken_are_refused_at_the_field(
             "2 seats are taken from today on: the site needs at least 2 seats."
         )
     assert tui_database.read(lambda s: s.get(ActivationSite, site)).seats == 2
+
+
+async def test_supervisor_sets_the_sites_targets_in_per_cent(
+    make_app, tui_database: Database
+) -> None:
+    site = add_site(tui_database, "Materielgården", seats=4)
+    app = make_app(user="chef", roles="supervisor", lang="en")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await start(pilot)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        assert app.screen.id == "site-form"
+        assert app.screen.query_one("#target_job").value == ""  # no target yet
+        await type_into(pilot, "#target_job", "120")
+        await type_into(pilot, "#target_job_or_education", "4O")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.id == "site-form"
+        assert field_error(pilot, "target_job") == "A target is a share from 0 to 100 %."
+        assert field_error(pilot, "target_job_or_education") == (
+            "Type the target in per cent, e.g. 40."
+        )
+        # Job or education includes job: a lower target is refused by the save, at its field.
+        await type_into(pilot, "#target_job", "40")
+        await type_into(pilot, "#target_job_or_education", "35")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.id == "site-form"
+        assert field_error(pilot, "target_job_or_education") == (
+            "The job-or-education target cannot be below the job target."
+        )
+        await type_into(pilot, "#target_job_or_education", "55,5 %")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.id == "sites"
+        saved = tui_database.read(lambda s: s.get(ActivationSite, site))
+        assert (saved.target_employment_share, saved.target_job_or_education_share) == (
+            0.4,
+            0.555,
+        )
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        assert app.screen.query_one("#target_job").value == "40"
+        assert app.screen.query_one("#target_job_or_education").value == "55.5"
+        await type_into(pilot, "#target_job", "")  # emptied: no job target any more
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.id == "sites"
+    saved = tui_database.read(lambda s: s.get(ActivationSite, site))
+    assert (saved.target_employment_share, saved.target_job_or_education_share) == (None, 0.555)

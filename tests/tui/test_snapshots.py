@@ -29,7 +29,7 @@ def board(tui_database) -> None:
     add_opening(tui_database, company, "Lagerarbejder", industry="Lager", hours=37)
     for cpr, name, benefit in (
         ("0101901234", "Jens Møller", "kontanthjaelp"),
-        ("0101024234", "Sofie Hansen", "uddannelseshjaelp"),
+        ("0101024234", "Sofie Hansen", "kontanthjaelp"),
         ("0202851234", "Åse Sørensen", "kontanthjaelp"),
     ):
         arrivals.register_arrival(

@@ -18,7 +18,7 @@ from jobbutik.services.config import Settings
 from jobbutik.store.db import Database
 from jobbutik.store.models import Request, Visitation
 
-YOUNG = "0101024234"  # 24: the youth track, saved without an activation site
+YOUNG = "0101024234"  # 24: the youth group, exempt from straksaktivering with a reason
 
 
 @pytest.fixture
@@ -104,13 +104,16 @@ async def test_two_desks_share_the_board_and_one_conversation(database: Database
         # the citizen over. A's save is refused: nothing saved, A's input kept as a draft.
         await open_conversation(pa)
         conversation = a.screen
-        await pa.press("right", "space")  # vocational education: no
-        await pa.press("ctrl+pagedown")
+        await pa.press("right", "space")  # erhvervskompetencegivende uddannelse: no
+        await type_into(pa, "#integration_programme", "")
+        await pa.press("right", "space", "ctrl+pagedown")  # integration programme: no
         await settle(pa)
         await type_into(pa, "#guidance", "")
-        await pa.press("space", "tab", "space")  # guidance and injunction: yes
+        await pa.press("space", "tab", "right", "space")  # guidance: yes; pålæg: no
         await pa.press("ctrl+pagedown")
         await settle(pa)
+        await type_into(pa, "#exempt", "")
+        await pa.press("space", "tab", *"Starter på HF 4. januar")  # exempt, with a reason
         boss = make_ctx(database, "boss", roles="supervisor")
         release_held_claim(boss, request_id)
         await until(both, lambda: board(b).status == "waiting")

@@ -42,16 +42,33 @@ class ActivationStep(VerticalScroll):
     """The start date, the sites with a free seat that day (read again when the date changes) and
     the exemption. Enter on a site chooses it; Enter again undoes the choice."""
 
-    def __init__(self, ctx: ServiceContext, deadlines: Deadlines, *, id: str, classes: str) -> None:
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        deadlines: Deadlines,
+        activation_for_all: bool,
+        *,
+        id: str,
+        classes: str,
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self.ctx = ctx
         self.deadlines = deadlines
+        self.activation_for_all = activation_for_all
         self.sites: list[SiteAvailability] = []
         self.sites_day: date | None = None
         self.site_id: int | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="activation-note", classes="reasons")
+        note = _(
+            "Choose a site or course with a free seat on the start date (Enter), or an "
+            "exemption with a written reason."
+        )
+        if self.activation_for_all:  # a local choice (Herlev): straksaktivering for all
+            note += "\n" + _(
+                "Young people get straksaktivering too, with education guidance alongside."
+            )
+        yield Static(Content(note), id="activation-note", classes="reasons")
         yield FormField(
             _("Start date"),
             DateInput(self.deadlines.default_activation_start, id="start_date"),
@@ -87,20 +104,6 @@ class ActivationStep(VerticalScroll):
             (_("Hours"), "hours", 6, 5),
             (_("Free"), "free", 5),
         )
-
-    def set_guided(self, guided: bool | None) -> None:
-        """Youth track with guidance and injunction (both answered yes): a site is optional."""
-        if guided:
-            note = _(
-                "Youth track: education guidance and the injunction are the offer; a site "
-                "or course is optional."
-            )
-        else:
-            note = _(
-                "Choose a site or course with a free seat on the start date (Enter), or an "
-                "exemption with a written reason."
-            )
-        self.query_one("#activation-note", Static).update(Content(note))
 
     # -- the sites with a free seat --------------------------------------------------------------
 

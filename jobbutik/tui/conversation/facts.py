@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 
 # The yes/no questions: each Ja / Nej / Ikke spurgt, "not asked" until the consultant answers.
-QUESTIONS = ("has_vocational_education", "driving_licence", "integration_programme")
+QUESTIONS = ("has_qualifying_education", "driving_licence", "integration_programme")
 
 
 def _question(label: str, question: str) -> FormField:
@@ -40,9 +41,29 @@ class FactsStep(VerticalScroll):
     """The facts; `facts()` reads them (on the UI thread). A returning citizen's are filled in
     from the last visitation (`prefill`), marked with its day, and stay editable."""
 
+    def __init__(self, first_contact_on: date, *, id: str, classes: str) -> None:
+        super().__init__(id=id, classes=classes)
+        self.first_contact_on = first_contact_on
+
     def compose(self) -> ComposeResult:
+        # Read-only: the deadlines (the final visitation among them) count from this day.
+        yield Static(
+            Content(_("First henvendelse: {day}").format(day=format_day(self.first_contact_on))),
+            id="first-contact",
+            classes="reasons",
+        )
         yield Static("", id="previous-visit", classes="reasons -hidden")
-        yield _question(_("Vocational education"), "has_vocational_education")
+        yield _question(
+            _("Erhvervskompetencegivende uddannelse (vocational or higher)"),
+            "has_qualifying_education",
+        )
+        yield Static(
+            Content(
+                _("Vocational or higher education counts; upper secondary school alone does not.")
+            ),
+            id="education-hint",
+            classes="hint",
+        )
         yield FormField(
             _("Job wishes"), Input(id="job_wishes", validators=[PlainText()]), id="f-job_wishes"
         )
@@ -89,7 +110,7 @@ class FactsStep(VerticalScroll):
         skills = self.query_one("#digital_skills", Select)
         industries = self.query_one("#industries", Input).value.split(",")
         return Facts(
-            has_vocational_education=self._answer("has_vocational_education"),
+            has_qualifying_education=self._answer("has_qualifying_education"),
             job_wishes=self.query_one("#job_wishes", Input).value.strip(),
             industries=tuple(i.strip() for i in industries if i.strip()),
             hours_wanted=hours,

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
+from jobbutik.domain.vocabulary import Category
+
 if TYPE_CHECKING:
     from jobbutik.domain.rules import Proposal
     from jobbutik.services.matching import Match
@@ -17,15 +19,23 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Classification:
-    """Step 2: the category chosen, the rules' proposal and the youth track."""
+    """Step 2: the category chosen, the rules' proposal and, for the youth group, the guidance
+    and the uddannelsespålæg."""
 
     category: str | None
     proposal: Proposal | None
     override_reason: str = ""
-    provisional: bool = False  # only ever True for uddannelsesparat
-    youth_track: bool = False
+    youth: bool = False  # the youth target group (any of its categories)
     guidance: bool | None = None  # None: not answered
     injunction: bool | None = None
+    injunction_goal: str = ""
+    injunction_deadline: date | None = None
+
+    @property
+    def provisional(self) -> bool:
+        """A young uddannelsesparat is so provisionally until the final visitation (bek. § 6
+        stk. 3): never a choice."""
+        return self.youth and self.category == Category.UDDANNELSESPARAT
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,7 @@ class PlanParts:
     classification: Classification
     activation: ActivationPart
     referrals: ReferralsPart
+    rights_guidance: bool = False  # step 5: written guidance on rights and duties handed over
 
     def plan(self, request_id: int) -> VisitationPlan:
         """The whole plan for `visitation.complete`."""
@@ -65,17 +76,20 @@ class PlanParts:
         choice = None
         if not a.exempt and a.site_id is not None and a.start_date is not None:
             choice = ActivationChoice(a.site_id, a.start_date)
+        injunction = c.injunction if c.youth else None
         return VisitationPlan(
             request_id=request_id,
             facts=self.facts,
             category=c.category or "",
             override_reason=c.override_reason,
-            provisional=c.provisional,
             activation=choice,
             exempt=a.exempt,
             exemption_reason=a.exemption_reason if a.exempt else "",
-            guidance=c.guidance if c.youth_track else None,
-            injunction=c.injunction if c.youth_track else None,
+            guidance=c.guidance if c.youth else None,
+            injunction=injunction,
+            injunction_goal=c.injunction_goal.strip() if injunction else "",
+            injunction_deadline=c.injunction_deadline if injunction else None,
+            rights_guidance=self.rights_guidance,
             referrals=tuple(ReferralChoice(o) for o in r.opening_ids),
             help_cv=r.help_cv,
             help_email=r.help_email,

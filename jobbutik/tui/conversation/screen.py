@@ -61,16 +61,20 @@ STEPS = (
 
 # The step each field lives on: a refused save goes to the first step with an error.
 FIELD_STEP = {
-    "has_vocational_education": 1,
+    "has_qualifying_education": 1,
     "job_wishes": 1,
     "industries": 1,
     "hours_wanted": 1,
     "restrictions": 1,
     "digital_skills": 1,
+    "driving_licence": 1,
+    "integration_programme": 1,
     "category": 2,
     "override_reason": 2,
     "guidance": 2,
     "injunction": 2,
+    "injunction_goal": 2,
+    "injunction_deadline": 2,
     "activation": 3,
     "start_date": 3,
     "exemption_reason": 3,
@@ -87,6 +91,7 @@ class ConversationDraft:
     classification: ClassificationDraft
     activation: ActivationDraft
     referrals: ReferralsDraft
+    summary: dict[str, object]
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> ConversationDraft:
@@ -96,6 +101,7 @@ class ConversationDraft:
             classification=ClassificationDraft(**data["classification"]),
             activation=ActivationDraft(**data["activation"]),
             referrals=ReferralsDraft(**data["referrals"]),
+            summary=dict(data["summary"]),
         )
 
 
@@ -179,9 +185,21 @@ class ConversationScreen(BaseScreen, KeepsDraft):
         )
         await self.query_one("#conversation-holder").mount(
             ContentSwitcher(
-                FactsStep(id="step-1", classes="step"),
-                ClassificationStep(self.ruleset, card.age, id="step-2", classes="step"),
-                ActivationStep(ctx, start.deadlines, id="step-3", classes="step"),
+                FactsStep(start.first_contact_on, id="step-1", classes="step"),
+                ClassificationStep(
+                    self.ruleset,
+                    card.age,
+                    start.deadlines.final_visitation,
+                    id="step-2",
+                    classes="step",
+                ),
+                ActivationStep(
+                    ctx,
+                    start.deadlines,
+                    self.ruleset.activation_for_all,
+                    id="step-3",
+                    classes="step",
+                ),
                 ReferralsStep(ctx, card.id, start.deadlines, id="step-4", classes="step"),
                 SummaryStep(id="step-5", classes="step"),
                 initial="step-1",
@@ -195,7 +213,6 @@ class ConversationScreen(BaseScreen, KeepsDraft):
         elif start.previous is not None:
             self.facts_step.prefill(start.previous)
         self.classification_step.propose(self.facts_step.facts())
-        self.show_guided()
         sites = self.activation_step.load_sites()
         self.go_to(draft.step if draft else 1)
         if draft is not None:  # the summary names the chosen site and openings: read them now
@@ -228,6 +245,7 @@ class ConversationScreen(BaseScreen, KeepsDraft):
             classification=self.classification_step.classification(),
             activation=self.activation_step.activation(),
             referrals=self.referrals_step.referrals(),
+            rights_guidance=self.query_one(SummaryStep).rights_guidance(),
         )
 
     def show_steps(self) -> None:
@@ -245,8 +263,6 @@ class ConversationScreen(BaseScreen, KeepsDraft):
         self.show_steps()
         if self.step == 2:
             self.classification_step.propose(self.facts_step.facts())
-        elif self.step == 3:
-            self.show_guided()
         elif self.step == 4:
             self.referrals_step.rank_if_needed(self.facts_step.facts())
         elif self.step == 5:
@@ -274,19 +290,10 @@ class ConversationScreen(BaseScreen, KeepsDraft):
 
     # -- what one step's fields mean for another -------------------------------------------------
 
-    @on(RadioSet.Changed, "#has_vocational_education")
-    def education_changed(self) -> None:
+    @on(RadioSet.Changed, "#has_qualifying_education, #integration_programme")
+    def group_changed(self) -> None:
+        """The target group follows these answers: the categories offered follow at once."""
         self.classification_step.propose(self.facts_step.facts())
-        self.show_guided()
-
-    @on(RadioSet.Changed, "#category")
-    @on(RadioSet.Changed, "#guidance, #injunction")
-    def show_guided(self) -> None:
-        """Step 3's note: on the youth track with guidance and injunction a site is optional."""
-        if self.start is None:
-            return
-        c = self.classification_step.classification()
-        self.activation_step.set_guided(c.youth_track and c.guidance and c.injunction)
 
     def show_summary(self) -> None:
         assert self.start is not None and self.ruleset is not None
@@ -395,6 +402,7 @@ class ConversationScreen(BaseScreen, KeepsDraft):
             classification=self.classification_step.snapshot(),
             activation=self.activation_step.snapshot(),
             referrals=self.referrals_step.snapshot(),
+            summary=self.query_one(SummaryStep).snapshot(),
         )
 
     def draft_title(self) -> str:
@@ -442,6 +450,7 @@ class ConversationScreen(BaseScreen, KeepsDraft):
         self.classification_step.restore(draft.classification)
         self.activation_step.restore(draft.activation)
         self.referrals_step.restore(draft.referrals)
+        self.query_one(SummaryStep).restore(draft.summary)
 
     def action_back(self) -> None:
         # A save under way commits whatever happens to its worker: its ending must run here.

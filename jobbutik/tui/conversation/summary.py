@@ -13,7 +13,9 @@ from textual.widgets import Static
 from jobbutik.domain.dates import format_day
 from jobbutik.domain.i18n import _
 from jobbutik.domain.vocabulary import Category
+from jobbutik.tui.widgets.fields import restore_values, snapshot_values
 from jobbutik.tui.widgets.tables import filled, shown
+from jobbutik.tui.widgets.toggles import Checkbox
 
 if TYPE_CHECKING:
     from jobbutik.domain.rules import RuleSet
@@ -35,10 +37,12 @@ def summary_lines(start: ConversationStart, parts: PlanParts, ruleset: RuleSet) 
         ),
         filled(
             _(
-                "[b]Facts[/b]: vocational education {edu}; wishes: {wishes}; industries: {ind}; "
-                "hours: {hours}; skånehensyn: {restr}; driving licence {lic}"
+                "[b]Facts[/b]: erhvervskompetencegivende uddannelse {edu}; integration "
+                "programme {integ}; wishes: {wishes}; industries: {ind}; hours: {hours}; "
+                "skånehensyn: {restr}; driving licence {lic}"
             ),
-            edu=answer[facts.has_vocational_education],
+            edu=answer[facts.has_qualifying_education],
+            integ=answer[facts.integration_programme],
             wishes=facts.job_wishes or "—",
             ind=", ".join(facts.industries) or "—",
             hours=facts.hours_wanted or "—",
@@ -56,16 +60,24 @@ def summary_lines(start: ConversationStart, parts: PlanParts, ruleset: RuleSet) 
     lines.append(line)
     if c.provisional:
         lines.append(
-            filled(_("Provisional: review on {day}"), day=format_day(deadlines.category_review))
-        )
-    if c.youth_track:
-        lines.append(
             filled(
-                _("[b]Youth track[/b]: education guidance {g}; education injunction {i}"),
-                g=answer[c.guidance],
-                i=answer[c.injunction],
+                _("Provisional uddannelsesparat: final visitation by {day}"),
+                day=format_day(deadlines.final_visitation),
             )
         )
+    if c.youth:
+        lines.append(filled(_("[b]Education guidance[/b]: {g}"), g=answer[c.guidance]))
+        if ruleset.injunction:
+            lines.append(filled(_("[b]Uddannelsespålæg given[/b]: {i}"), i=answer[c.injunction]))
+        if ruleset.injunction and c.injunction:
+            lines.append(
+                Content("  ")
+                + filled(
+                    _("Education goal: {goal}; deadline {day}"),
+                    goal=c.injunction_goal.strip() or "—",
+                    day=format_day(c.injunction_deadline) or "—",
+                )
+            )
     if a.exempt:
         lines.append(
             filled(
@@ -121,11 +133,28 @@ def summary_lines(start: ConversationStart, parts: PlanParts, ruleset: RuleSet) 
 
 
 class SummaryStep(VerticalScroll):
-    """Step 5: the summary and whether it is saved."""
+    """Step 5: the summary, the written guidance on rights and duties, and whether it is
+    saved."""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="summary")
+        # Never ticked for the consultant: a possible-sanction flag counts only after the
+        # guidance was really handed over (aktivloven § 35 stk. 1).
+        yield Checkbox(
+            _("Written guidance on rights and duties handed over"),
+            id="rights_guidance",
+            compact=True,
+        )
         yield Static("", id="save-result")
+
+    def rights_guidance(self) -> bool:
+        return self.query_one("#rights_guidance", Checkbox).value
+
+    def snapshot(self) -> dict[str, object]:
+        return snapshot_values(self)
+
+    def restore(self, values: dict[str, object]) -> None:
+        restore_values(self, values)
 
     def show(self, lines: list[Content], saved: bool) -> None:
         self.query_one("#summary", Static).update(Content("\n").join(lines))

@@ -49,8 +49,14 @@ def _rules() -> Any:
     return followups
 
 
-def sanction_text() -> str:
-    return str(_rules().sanction_text())
+def flag_text(saved: OutcomeSaved) -> str:
+    """What the outcome did about a possible sanction: the flag raised and the day it must be
+    decided by, or why none was raised ("" when the outcome is not one that may raise one)."""
+    if saved.result.hearing_due is not None:
+        return "⚠ " + _(
+            "Possible-sanction flag raised: a partshøring is to be held; decide by {day}."
+        ).format(day=format_day(saved.result.hearing_due))
+    return saved.result.no_flag_reason or ""
 
 
 def detail_text(row: FollowUpRow) -> str:
@@ -94,7 +100,7 @@ class OutcomeForm(FormModal[OutcomeChoice, OutcomeSaved]):
 
     CSS_PATH = "followup_forms.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(str(n), f"pick({n})", show=False) for n in range(1, 7)
+        Binding(str(n), f"pick({n})", show=False) for n in range(1, 10)
     ]
 
     def __init__(self, row: FollowUpRow) -> None:
@@ -172,8 +178,10 @@ class OutcomeForm(FormModal[OutcomeChoice, OutcomeSaved]):
         self.show_fields_for(chosen)
         self.query_one("#f-outcome", FormField).set_error(None)
         flagged = chosen in _rules().SANCTION_OUTCOMES
+        # Whether it does depends on the category at the time and the guidance given: the
+        # service says so once it is saved.
         self.query_one("#outcome-sanction", Static).update(
-            "⚠ " + sanction_text() if flagged else ""
+            "⚠ " + _("May raise a possible-sanction flag for a partshøring.") if flagged else ""
         )
 
     @on(RadioSet.Changed, "#result")

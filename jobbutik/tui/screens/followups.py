@@ -1,9 +1,10 @@
 """Follow-ups (Opfølgning): the consultant's due and overdue list, overdue first.
 
 Enter records an outcome in a few keys (a digit picks it, Ctrl+S saves: followup_forms); the next
-follow-up it creates and a possible-sanction flag (for a manual partshøring, never a decision) are
-shown on the screen. A supervisor selects several rows with Space and reassigns them to a
-consultant.
+follow-up it creates is shown on the screen, and so is a possible-sanction flag (for a manual
+partshøring, never a decision) with the day it must be decided by, or why the outcome raised none.
+F6 opens the open partshøringer. A supervisor selects several rows with Space and reassigns them
+to a consultant.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from jobbutik.tui.screens.followup_forms import (
     Reassigned,
     ReassignForm,
     detail_text,
-    sanction_text,
+    flag_text,
 )
 from jobbutik.tui.widgets.columns import fit_columns
 from jobbutik.tui.widgets.footer import DeskFooter
@@ -79,6 +80,8 @@ class FollowUpsScreen(BaseScreen):
         Binding("m", "toggle_everyone", "Mine/everyone"),
         Binding("c", "one_consultant", "One consultant", show=False),
         Binding("l", "toggle_later", "Also later", show=False),
+        # Last: at 80 columns the list's own keys come first (the palette names this one).
+        Binding("f6", "hearings", "Partshøringer"),
     ]
 
     def __init__(self) -> None:
@@ -216,6 +219,8 @@ class FollowUpsScreen(BaseScreen):
         supervisor_only = {"reassign", "toggle_select", "toggle_everyone", "one_consultant"}
         if action in supervisor_only and Permission.REASSIGN not in self.japp.permissions:
             return False
+        if action == "hearings":
+            return Permission.HEARINGS in self.japp.permissions
         if action == "book_start":
             row = self.current
             if Permission.VISIT not in self.japp.permissions:
@@ -241,6 +246,9 @@ class FollowUpsScreen(BaseScreen):
     def action_toggle_later(self) -> None:
         self.later = not self.later
         self.load()
+
+    def action_hearings(self) -> None:
+        self.japp.action_hearings()
 
     def action_citizen(self) -> None:
         row = self.current
@@ -277,8 +285,15 @@ class FollowUpsScreen(BaseScreen):
         ]
         if result.next_due is not None:
             lines.append(_("Next follow-up: {day}.").format(day=format_day(result.next_due)))
-        if result.sanction_flag:
-            lines.append("⚠ " + sanction_text())
+        if result.durability_due is not None:
+            lines.append(
+                _("“Still in work?” follow-up: {day}.").format(
+                    day=format_day(result.durability_due)
+                )
+            )
+        flag = flag_text(saved)
+        if flag:
+            lines.append(flag)
         if saved.outcome in REBOOK_AFTER:
             self.rebook = (row.citizen_id, row.name)
             lines.append(_("F9 books a new start."))
@@ -287,7 +302,7 @@ class FollowUpsScreen(BaseScreen):
         self.last_result = "  ".join(lines)
         last = self.query_one("#last-result", Static)
         last.update(shown(self.last_result))  # a name: data, not markup
-        last.set_class(result.sanction_flag, "-sanction")
+        last.set_class(result.hearing_id is not None, "-sanction")
         last.add_class("-shown")
         self.notify(self.last_result, title=_("Saved"), markup=False)
         self.load()

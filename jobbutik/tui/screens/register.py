@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -33,9 +34,6 @@ if TYPE_CHECKING:
     from jobbutik.services.citizens import CitizenCard, CitizenHit
     from jobbutik.services.context import ServiceContext
 
-BENEFITS = tuple(Benefit)
-
-
 _UNKNOWN = object()  # lookup not done yet
 
 
@@ -50,9 +48,15 @@ class RegisterForm(FormModal["ArrivalForm", "ArrivalResult"]):
         super().__init__(id="register")
         self.card: Any = _UNKNOWN  # CitizenCard | None (new) | _UNKNOWN
         self.looked_up_cpr: str | None = None
+        # The benefits that can be applied for today (the rule set in force): the radio buttons.
+        self.benefits: tuple[str, ...] = ()
+        self.slot_asked_for: date | None = None  # the first henvendelse the slot is suggested for
+        self.slot_suggested: date | None = None  # the slot last put into the field for the user
 
     def compose(self) -> ComposeResult:
-        today = self.japp.context_or_raise().clock.today
+        context = self.japp.context_or_raise()
+        today = context.clock.today
+        self.benefits = context.rulebook.benefits_on(today())
         with Vertical(id="dialog", classes="dialog"):
             yield Static(_("Register arrival"), classes="dialog-title")
             with VerticalScroll():
@@ -67,13 +71,25 @@ class RegisterForm(FormModal["ArrivalForm", "ArrivalResult"]):
                     yield Checkbox(_("Needs digital help"), id="needs_digital_help", compact=True)
                 yield FormField(
                     _("Benefit sought"),
-                    RadioSet(*(RadioButton(b.label) for b in BENEFITS), id="benefit"),
+                    RadioSet(
+                        *(RadioButton(Benefit.label_of(b)) for b in self.benefits), id="benefit"
+                    ),
                     id="f-benefit",
                 )
                 yield Checkbox(
                     _("Told to apply for the benefit digitally"),
                     id="told_apply_digitally",
                     compact=True,
+                )
+                yield Checkbox(
+                    _("Written guidance on rights and duties handed over"),
+                    id="rights_guidance_given",
+                    compact=True,
+                )
+                yield FormField(
+                    _("First henvendelse"),
+                    DateInput(today(), id="first_contact_on"),
+                    id="f-first_contact_on",
                 )
                 yield FormField(_("Visitation day"), DateInput(id="slot_date"), id="f-slot_date")
                 yield Static("", id="slot-hint", classes="hint")
@@ -90,6 +106,7 @@ class RegisterForm(FormModal["ArrivalForm", "ArrivalResult"]):
         self.query_one("#new-citizen").add_class("-hidden")
         self.query_one("#duplicates").add_class("-hidden")
         self.query_one("#cpr", CprInput).focus()
+        self.slot_asked_for = self.query_one("#first_contact_on", DateInput).day
         self.suggest_slot()
 
     # -- CPR lookup ----------------------------------------------------------------------------
@@ -133,14 +150,27 @@ class RegisterForm(FormModal["ArrivalForm", "ArrivalResult"]):
 
     # -- slot ----------------------------------------------------------------------------------
 
+    @on(Input.Changed, "#first_contact_on")
+    def first_contact_changed(self, event: Input.Changed) -> None:
+        # An earlier first henvendelse may bring the slot forward. The field showing its
+        # default is no change: asking again then would finish after the form counts as opened.
+        day = self.query_one("#first_contact_on", DateInput).day
+        if day != self.slot_asked_for:
+            self.slot_asked_for = day
+            self.suggest_slot()
+
     @work(exclusive=True, group="slot")
     async def suggest_slot(self) -> None:
         from jobbutik.services import arrivals
 
-        day = await asyncio.to_thread(arrivals.suggest_slot, self.ctx)
+        first_contact = self.query_one("#first_contact_on", DateInput).day
+        day = await asyncio.to_thread(arrivals.suggest_slot, self.ctx, first_contact)
         slot_input = self.query_one("#slot_date", DateInput)
-        if not slot_input.value.strip():
+        # A slot the user typed is theirs; one still showing the last suggestion follows the new.
+        typed = slot_input.value.strip()
+        if not typed or (self.slot_suggested is not None and slot_input.day == self.slot_suggested):
             slot_input.set_date(day)
+            self.slot_suggested = day
         when = _("today") if day == self.ctx.clock.today() else _("next working day")
         self.query_one("#slot-hint", Static).update(
             _("Suggested: {when}, {day}").format(when=when, day=format_day(day))
@@ -203,22 +233,28 @@ class RegisterForm(FormModal["ArrivalForm", "ArrivalResult"]):
                 needs_digital_help=values.get("needs_digital_help") is True,
             )
         benefit = values.get("benefit")
-        try:
-            typed = text("slot_date")
-            slot = parse_day(typed, today=self.ctx.clock.today()) if typed.strip() else None
-        except ValidationError:
-            slot = None  # the service says why at the field
+        chosen = isinstance(benefit, int) and 0 <= benefit < len(self.benefits)
         return ArrivalForm(
             cpr=text("cpr"),
-            benefit=BENEFITS[benefit].value if isinstance(benefit, int) and benefit >= 0 else "",
+            benefit=self.benefits[benefit] if chosen and isinstance(benefit, int) else "",
             told_apply_digitally=values.get("told_apply_digitally") is True,
             new_citizen=new,
-            slot_date=slot,
+            slot_date=self.typed_day(text("slot_date")),
+            first_contact_on=self.typed_day(text("first_contact_on")),
+            rights_guidance_given=values.get("rights_guidance_given") is True,
             # Only once the candidates are on screen: a confirmation restored from a draft, while
             # the list is hidden, must not register a duplicate unseen.
             confirm_duplicate=self.query_one("#duplicates").display
             and values.get("confirm_duplicate") is True,
         )
+
+    def typed_day(self, typed: str) -> date | None:
+        """A typed date; None when blank (the service's default: the suggested slot, today's
+        first henvendelse). A date that cannot be read is stopped by the field's own check."""
+        try:
+            return parse_day(typed, today=self.ctx.clock.today()) if typed.strip() else None
+        except ValidationError:
+            return None
 
     def submit(self, ctx: ServiceContext, payload: ArrivalForm) -> ArrivalResult:
         from jobbutik.services import arrivals

@@ -13,7 +13,7 @@ from textual.widgets import Footer, Input, Static
 
 from jobbutik.domain.contact import check_email, check_phone, check_postcode
 from jobbutik.domain.errors import FormErrors
-from jobbutik.domain.i18n import N_, _
+from jobbutik.domain.i18n import N_, _, language
 from jobbutik.domain.vocabulary import SiteKind
 from jobbutik.tui.drafts import DraftKey
 from jobbutik.tui.screens.forms import FormModal
@@ -38,6 +38,40 @@ def check_count(what: str, low: int, high: int) -> Callable[[str], str | None]:
         return None
 
     return check
+
+
+def parse_percent(value: str) -> float | None:
+    """A target typed in per cent ("40", "37,5", "40 %") as a share 0–1; None when empty;
+    ValueError with the reason when it is not a per cent."""
+    v = value.strip().removesuffix("%").strip().replace(",", ".")
+    if not v:
+        return None
+    whole, _dot, decimals = v.partition(".")
+    if not (whole.isascii() and whole.isdigit()) or not (
+        decimals == "" or (decimals.isascii() and decimals.isdigit())
+    ):
+        raise ValueError(_("Type the target in per cent, e.g. 40."))
+    percent = float(v)
+    if percent > 100:
+        raise ValueError(_("A target is a share from 0 to 100 %."))
+    return round(percent / 100, 4)
+
+
+def check_percent(value: str) -> str | None:
+    try:
+        parse_percent(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def percent_text(share: float | None) -> str:
+    """A stored share as typed: 0.4 → "40", 0.375 → "37,5" (Danish)."""
+    if share is None:
+        return ""
+    percent = round(share * 100, 2)
+    text = str(int(percent)) if percent.is_integer() else f"{percent:g}"
+    return text.replace(".", ",") if language() == "da" else text
 
 
 @dataclass(frozen=True)
@@ -74,6 +108,10 @@ class SiteFormScreen(FormModal["SiteForm", SiteSaved]):
             yield text_field(_("Hours per week"), "hours", 2, check_count(N_("hours"), 1, 60))
             days = [Checkbox(_(day), id=f"wd{n}", compact=True) for n, day in enumerate(WEEKDAYS)]
             yield FormField(_("Start weekdays"), Horizontal(*days, id="weekdays"), id="f-weekdays")
+            yield text_field(_("Target: job (%)"), "target_job", 6, check_percent)
+            yield text_field(
+                _("Target: job/educ. (%)"), "target_job_or_education", 6, check_percent
+            )
             yield text_field(_("Contact person"), "contact_name", 200)
             yield text_field(_("Contact phone"), "contact_phone", 20, check_phone)
             yield text_field(_("Contact e-mail"), "contact_email", 200, check_email)
@@ -93,6 +131,8 @@ class SiteFormScreen(FormModal["SiteForm", SiteSaved]):
                 ("contact_name", f.contact_name),
                 ("contact_phone", f.contact_phone),
                 ("contact_email", f.contact_email),
+                ("target_job", percent_text(f.target_job_share)),
+                ("target_job_or_education", percent_text(f.target_job_or_education_share)),
             ):
                 self.query_one(f"#{key}", Input).value = value
             if f.kind in KINDS:
@@ -116,6 +156,13 @@ class SiteFormScreen(FormModal["SiteForm", SiteSaved]):
             v = text(key).strip()
             return int(v) if v.isascii() and v.isdigit() else None
 
+        def share(key: str) -> float | None:
+            # The field's own check refused a bad value before this is read.
+            try:
+                return parse_percent(text(key))
+            except ValueError:
+                return None
+
         kind_index = self.query_one("#kind", RadioSet).pressed_index
         return SiteForm(
             name=text("name"),
@@ -132,6 +179,8 @@ class SiteFormScreen(FormModal["SiteForm", SiteSaved]):
             contact_phone=text("contact_phone"),
             contact_email=text("contact_email"),
             active=self.query_one("#active", Checkbox).value,
+            target_job_share=share("target_job"),
+            target_job_or_education_share=share("target_job_or_education"),
         )
 
     def submit(self, ctx: ServiceContext, payload: SiteForm) -> SiteSaved:

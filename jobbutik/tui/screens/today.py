@@ -4,25 +4,31 @@ who has each conversation."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Header, Static
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from jobbutik.domain.clock import local
 from jobbutik.domain.errors import ClaimHeld, JobbutikError
 from jobbutik.domain.i18n import _, ngettext
 from jobbutik.domain.vocabulary import Benefit, RequestStatus
+from jobbutik.tui.drafts import DraftKey
 from jobbutik.tui.messages import OpenCitizen, StartConversation, Withdraw
 from jobbutik.tui.screens.base import BaseScreen
+from jobbutik.tui.screens.forms import FormModal
+from jobbutik.tui.widgets.fields import FormField, PlainText
 from jobbutik.tui.widgets.footer import DeskFooter
 from jobbutik.tui.widgets.tables import shown
 
 if TYPE_CHECKING:
     from jobbutik.services.arrivals import BoardRow
+    from jobbutik.services.context import ServiceContext
 
 # How often the board asks whether another desk changed something (one cheap read).
 POLL_SECONDS = 2
@@ -393,25 +399,14 @@ class TodayScreen(BaseScreen):
         self.post_message(StartConversation(row.request_id))
 
     def action_no_show(self) -> None:
-        from jobbutik.tui.screens.confirm import ConfirmModal
-
         row = self.selected
-        if row is None:
-            return
-        request_id = row.request_id
+        if row is not None:
+            self.app.push_screen(NoShowForm(row.request_id, row.name), self._no_show_saved)
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.set_status(request_id, RequestStatus.NO_SHOW)
-
-        self.app.push_screen(
-            ConfirmModal(
-                _("Mark {name} as no-show?").format(name=row.name),
-                _("It can be undone today with F7."),
-                yes=_("No-show"),
-            ),
-            answered,
-        )
+    def _no_show_saved(self, request_id: int | None) -> None:
+        if request_id is not None:
+            self.select_next = request_id  # the cursor stays on the row: F7 undoes it
+            self.load()
 
     def action_undo_no_show(self) -> None:
         row = self.selected
@@ -470,3 +465,56 @@ class TodayScreen(BaseScreen):
             await asyncio.to_thread(claims.release_claim, self.ctx, request_id, holder, since)
         finally:
             self.load()  # released or not, the board shows who has it now
+
+
+# -- marking a no-show ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoShow:
+    request_id: int
+    stated_reason: str  # "" when the citizen gave none
+
+
+class NoShowForm(FormModal[NoShow, int]):
+    """Mark a citizen as no-show, with the reason they stated if any (a no-show at the job
+    conversation may raise a possible-sanction flag: the reason goes to the partshøring)."""
+
+    CSS_PATH = "today.tcss"
+
+    def __init__(self, request_id: int, citizen_name: str) -> None:
+        super().__init__(id="no-show")
+        self.request_id = request_id
+        self.citizen_name = citizen_name
+        self.draft_key = DraftKey[dict[str, object]]("no-show", request_id)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Static(
+                shown(_("Mark {name} as no-show?").format(name=self.citizen_name)),
+                classes="dialog-title",
+            )
+            yield Static(_("It can be undone today with F7."), id="no-show-undo")
+            yield FormField(
+                _("Stated reason"),
+                Input(id="stated_reason", max_length=500, validators=[PlainText()]),
+                id="f-stated_reason",
+            )
+            yield Static(
+                _("What the citizen said, if anything; empty: no reason given."), classes="hint"
+            )
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#stated_reason", Input).focus()
+
+    def payload(self) -> NoShow:
+        return NoShow(self.request_id, self.query_one("#stated_reason", Input).value)
+
+    def submit(self, ctx: ServiceContext, payload: NoShow) -> int:
+        from jobbutik.services import arrivals
+
+        arrivals.set_status(
+            ctx, payload.request_id, RequestStatus.NO_SHOW, stated_reason=payload.stated_reason
+        )
+        return payload.request_id
