@@ -178,9 +178,9 @@ MUTANTS = (
         "first-conversation-a-day-late",
         "the first job conversation's one-week deadline is a day late",
         "jobbutik/domain/rules/ruleset.py",
-        "return self.calendar.roll_forward(requested_on + timedelta(days=days))",
-        "return self.calendar.roll_forward(requested_on + timedelta(days=days + 1))",
-        ("tests/test_rules.py::test_first_conversation_deadline",),
+        "return self._authority(first_contact, first_contact + timedelta(days=days))",
+        "return self._authority(first_contact, first_contact + timedelta(days=days + 1))",
+        ("tests/test_rules.py::test_first_conversation_around_easter_and_grundlovsdag",),
     ),
     Mutant(
         "draft-never-autosaved",
