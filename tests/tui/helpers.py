@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
-from textual.worker import WorkerFailed
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from jobbutik.domain.errors import JobbutikError
 
@@ -29,6 +29,8 @@ async def settle(
         for worker in list(pilot.app.workers):
             try:
                 await worker.wait()
+            except WorkerCancelled:
+                pass  # an exclusive worker replaced by a newer one, which is waited for next
             except WorkerFailed as failed:
                 if not isinstance(failed.error, JobbutikError):
                     raise
