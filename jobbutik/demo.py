@@ -85,6 +85,7 @@ from jobbutik.store.models import (
     WithdrawalReason,
     citizen_tail_rows,
 )
+from jobbutik.store.settings import mark_demo
 
 __all__ = ["DEMO_USER", "DemoSummary", "build_demo"]
 
@@ -1797,6 +1798,8 @@ def build_demo(
                 progress(first + count, citizens)
 
     def finish(session: Session) -> None:
+        # Only a database marked as a demo lets --user and --today pick another person or day.
+        mark_demo(session)
         if db.backend == "postgresql":
             _reset_sequences(
                 session,

@@ -54,6 +54,44 @@ class Mutant:
 
 MUTANTS = (
     Mutant(
+        "user-option-off-demo",
+        "a receptionist makes herself admin with --user on the real database",
+        "jobbutik/services/config.py",
+        "    if chosen and not db.read(is_demo):\n",
+        "    if chosen and not db.read(is_demo) and False:\n",
+        (
+            "tests/test_identity_channel.py::test_a_chosen_user_is_refused_on_a_real_database"
+            "[sqlite]",
+        ),
+    ),
+    Mutant(
+        "identity-from-environment",
+        "LOGNAME=karla makes anyone Karla",
+        "jobbutik/services/identity.py",
+        "        return pwd.getpwuid(os.getuid()).pw_name\n",
+        '        return os.environ.get("LOGNAME") or pwd.getpwuid(os.getuid()).pw_name\n',
+        (
+            "tests/test_identity_channel.py::"
+            "test_the_default_identity_is_the_passwd_name_of_the_real_uid",
+        ),
+    ),
+    Mutant(
+        "mistyped-db-creates",
+        "a mistyped --db silently starts a new, empty database",
+        "jobbutik/store/db.py",
+        "                if not create and not self.path.exists():\n",
+        "                if not create and not self.path.exists() and False:\n",
+        ("tests/test_identity_channel.py::test_a_mistyped_db_is_refused_and_creates_nothing",),
+    ),
+    Mutant(
+        "ssh-desk-other-initials",
+        "an SSH key opens the desk as whoever the command line names",
+        "jobbutik/services/sshkeys.py",
+        "        if not bound or bound[0] != key:\n",
+        "        if not bound:\n",
+        ("tests/test_sshkeys.py::test_the_desk_refuses_without_its_key_line",),
+    ),
+    Mutant(
         "cpr-mask-shows-number",
         "lists, reports and printouts show the full CPR number",
         "jobbutik/domain/identity.py",
@@ -140,16 +178,16 @@ MUTANTS = (
         "audit-hash-skips-actor",
         "who read a citizen's data can be changed in the audit log unnoticed",
         "jobbutik/services/audit.py",
-        "            actor,\n            action,\n",
-        "            action,\n",
+        "            actor,\n            os_account,\n",
+        "            os_account,\n",
         ("tests/test_audit.py::test_an_edited_entry_is_found[sqlite]",),
     ),
     Mutant(
         "audit-verify-skips-hash",
-        "audit verify accepts an entry whose content no longer matches its hash",
+        "audit verify accepts an entry whose content no longer matches its MAC",
         "jobbutik/services/audit.py",
-        "row.prev_hash != prev or row.hash != entry_hash(row):",
-        "row.prev_hash != prev:",
+        "                if fits is False:\n",
+        "                if fits is False and row.seq < 0:\n",
         (
             "tests/test_audit.py::test_an_edited_entry_is_found[sqlite]",
             "tests/test_trust_audit.py::test_an_edited_row_makes_audit_verify_fail[sqlite]",
@@ -159,11 +197,30 @@ MUTANTS = (
         "audit-verify-skips-link",
         "audit verify accepts an entry edited and sealed again (the link to it is not checked)",
         "jobbutik/services/audit.py",
-        "row.prev_hash != prev or row.hash != entry_hash(row):",
-        "row.hash != entry_hash(row):",
+        "if row.seq != expected_seq or row.prev_hash != prev:",
+        "if row.seq != expected_seq:",
         (
             "tests/test_trust_audit.py::"
-            "test_an_edited_row_with_its_hash_recomputed_is_found_at_the_next[sqlite]",
+            "test_an_edited_row_resealed_with_the_key_is_found_at_the_next[sqlite]",
+        ),
+    ),
+    Mutant(
+        "audit-verify-ignores-anchors",
+        "the audit log cut short with its head moved back passes audit verify",
+        "jobbutik/services/audit.py",
+        "            if item.seq > head_seq:\n",
+        "            if item.seq > head_seq + 1_000_000:\n",
+        ("tests/test_audit_tamper.py::test_truncating_and_moving_the_head_back_is_found[sqlite]",),
+    ),
+    Mutant(
+        "audit-keyed-part-movable",
+        "the audit log computed again with plain SHA-256 (no key needed) passes audit verify",
+        "jobbutik/services/audit.py",
+        "    return state.from_seq is None or row.seq < state.from_seq\n",
+        "    return True\n",
+        (
+            "tests/test_audit_tamper.py::"
+            "test_a_chain_computed_again_with_plain_sha256_is_found[sqlite]",
         ),
     ),
     Mutant(

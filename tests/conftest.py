@@ -198,6 +198,8 @@ def _make_database(backend: str, request: pytest.FixtureRequest, path: Path) -> 
     else:
         template_path: Path = request.getfixturevalue("_sqlite_template")
         _copy_private(template_path, path)
+        # The audit key lives beside the database, like the database's own files.
+        _copy_private(Path(f"{template_path}.auditkey"), Path(f"{path}.auditkey"))
         db = Database(str(path))
         try:
             yield db

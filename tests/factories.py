@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
+from pathlib import Path
 
 from life import BOARD, COMPANIES
 from sqlmodel import Session, select
@@ -34,6 +35,18 @@ TODAY = date(2026, 11, 23)  # a Monday
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=LOCAL_TZ)
 ALL_ROLES = ",".join(r.value for r in Role)
 RULES = load_rulebook()
+
+
+def make_demo_db(where: str | Path) -> Database:
+    """A database at schema head, marked as a demo: there the command line accepts --user and
+    --today, which tests use to act as someone else on a fixed day (a real one refuses them)."""
+    from jobbutik.store import schema
+    from jobbutik.store.settings import mark_demo
+
+    db = Database(str(where))
+    schema.upgrade(db)
+    db.write(mark_demo)
+    return db
 
 
 def at(day: date, hour: int = 9, minute: int = 0) -> datetime:

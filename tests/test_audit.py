@@ -1,4 +1,4 @@
-"""The audit log is append-only and hash-chained: tampering shows."""
+"""The audit log is append-only and chained with a keyed MAC: tampering shows."""
 
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ def test_an_edited_entry_is_found(database: Database) -> None:
         False,
         3,  # the entries before it fit
         4,
-        "The audit log is broken at entry 4: changed or removed.",
+        "The audit log is broken at entry 4: its content does not match its MAC (changed, or "
+        "signed without the audit key).",
     )
 
 

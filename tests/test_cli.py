@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from factories import add_staff, make_demo_db
 from sqlmodel import select
 
 from jobbutik.cli import main as cli
@@ -49,6 +50,16 @@ def one_line_error(result: Result) -> str:
 
 def base(tmp_path: Path, user: str = "ab") -> list[str]:
     return ["--db", str(tmp_path / "j.sqlite"), "--user", user, "--today", TODAY, "--lang", "en"]
+
+
+def demo_desk(tmp_path: Path, name: str = "j.sqlite", admin: str = "ab") -> Path:
+    """A demo-marked database with one admin: only there may --user and --today pick who and
+    when (tests/test_identity_channel.py shows a real database refusing them)."""
+    path = tmp_path / name
+    db = make_demo_db(path)
+    add_staff(db, admin, Role.ADMIN.value)
+    db.dispose()
+    return path
 
 
 def csv_file(tmp_path: Path, text: str = CSV) -> str:
@@ -116,13 +127,19 @@ def test_unknown_command_and_option_are_usage_errors() -> None:
     one_line_error(result)
 
 
-def test_first_user_becomes_admin_then_unknown_user_is_refused(tmp_path: Path) -> None:
+def test_no_first_user_becomes_admin_and_unknown_users_are_refused(tmp_path: Path) -> None:
+    # A database without staff makes nobody its admin by being opened (only `db init` does).
+    db = make_demo_db(tmp_path / "j.sqlite")
+    result = run(*base(tmp_path, "ab"), "import", "citizens", csv_file(tmp_path))
+    assert result.exit_code == 1
+    assert "ab" in one_line_error(result)
+    assert db.read(lambda s: s.exec(select(Staff)).all()) == []
+
+    add_staff(db, "ab", Role.ADMIN.value)
+    db.dispose()
     result = run(*base(tmp_path, "ab"), "import", "citizens", csv_file(tmp_path))
     assert result.exit_code == 0, result.output
     assert "2 records imported" in result.stdout
-    db = Database(str(tmp_path / "j.sqlite"))
-    staff = db.read(lambda s: s.exec(select(Staff)).all())
-    assert [(s.initials, s.role_set) for s in staff] == [("ab", frozenset({Role.ADMIN}))]
 
     result = run(*base(tmp_path, "zz"), "export", "citizens", str(tmp_path / "out.csv"))
     assert result.exit_code == 1
@@ -131,6 +148,7 @@ def test_first_user_becomes_admin_then_unknown_user_is_refused(tmp_path: Path) -
 
 
 def test_env_vars_are_honoured(tmp_path: Path) -> None:
+    demo_desk(tmp_path, "env.sqlite", admin="envy")
     env = {
         "JOBBUTIK_DB": str(tmp_path / "env.sqlite"),
         "JOBBUTIK_USER": "envy",
@@ -186,6 +204,7 @@ def test_bad_db_paths_are_one_line(tmp_path: Path) -> None:
 
 
 def test_import_refused_lists_rows_and_exits_1(tmp_path: Path) -> None:
+    demo_desk(tmp_path)
     bad = csv_file(tmp_path, "cpr;name\n0101901234;Anna\n3102901234;Bo\n0303901234;\n")
     result = run(*base(tmp_path), "import", "citizens", bad)
     assert result.exit_code == 1
@@ -206,6 +225,7 @@ def test_missing_import_file_is_one_line(tmp_path: Path) -> None:
 
 
 def test_export_and_db_check(tmp_path: Path) -> None:
+    demo_desk(tmp_path)
     assert run(*base(tmp_path), "import", "citizens", csv_file(tmp_path)).exit_code == 0
     out = tmp_path / "out.csv"
     result = run(*base(tmp_path), "export", "citizens", str(out))
@@ -219,6 +239,7 @@ def test_export_and_db_check(tmp_path: Path) -> None:
 
 
 def test_db_check_fails_on_a_tampered_audit_log(tmp_path: Path) -> None:
+    demo_desk(tmp_path)
     assert run(*base(tmp_path), "import", "citizens", csv_file(tmp_path)).exit_code == 0
     db = Database(str(tmp_path / "j.sqlite"))
 
@@ -245,6 +266,7 @@ def test_unexpected_errors_are_one_line_with_a_hint(
         raise RuntimeError("kaboom")
 
     monkeypatch.setattr(csvio, "import_csv", explode)
+    demo_desk(tmp_path)
     result = run(*base(tmp_path), "import", "citizens", csv_file(tmp_path))
     assert result.exit_code == 1
     line = one_line_error(result)
@@ -255,7 +277,7 @@ def test_danish_is_the_default_language(tmp_path: Path) -> None:
     result = run("--db", str(tmp_path / "j.sqlite"), "--today", "i morgen", "db", "check")
     assert result.exit_code == 2
     assert "er ikke en dato" in one_line_error(result)
-    result = run("--db", str(tmp_path / "j.sqlite"), "db", "upgrade")
+    result = run("--db", str(tmp_path / "j.sqlite"), "--create", "db", "upgrade")
     assert result.exit_code == 0
     assert "opgraderet fra tom til" in result.stdout
     result = run("--db", str(tmp_path / "j.sqlite"), "db", "upgrade")
@@ -313,6 +335,7 @@ def test_usage_errors_are_in_danish(args: list[str], danish: str) -> None:
 
 
 def test_counts_are_in_danish_plural_forms(tmp_path: Path) -> None:
+    demo_desk(tmp_path)
     danish = [*base(tmp_path)[:-2], "--lang", "da"]
     result = run(*danish, "import", "citizens", csv_file(tmp_path))
     assert result.exit_code == 0, result.output
@@ -334,6 +357,7 @@ def opening(opened: list[Settings], status: int = 0) -> Frontend:
 
 def test_no_command_opens_the_program(tmp_path: Path) -> None:
     opened: list[Settings] = []
+    demo_desk(tmp_path)
     args = ["--db", str(tmp_path / "j.sqlite"), "--user", "ab", "--today", TODAY]
     result = CliRunner().invoke(main, args, obj=opening(opened))
     assert result.exit_code == 0, result.output
@@ -395,6 +419,7 @@ def test_restore_asks_in_danish_and_takes_a_danish_yes(
     from jobbutik.cli import admin
 
     danish = [*base(tmp_path)[:-2], "--lang", "da"]
+    demo_desk(tmp_path)
     assert run(*danish, "import", "citizens", csv_file(tmp_path)).exit_code == 0
     folder = tmp_path / "backups"
     folder.mkdir()
@@ -480,5 +505,6 @@ def test_rules_speak_danish() -> None:
 def test_a_group_lists_only_its_own_commands() -> None:
     assert sorted(p[-1] for p in command_paths() if p[:1] == ["db"] and len(p) == 2) == [
         "check",
+        "init",
         "upgrade",
     ]

@@ -386,8 +386,13 @@ def test_a_killed_import_leaves_nothing_and_a_whole_one_saves_all(
     child.stdout.close()
     assert counts() == (0, 0)
 
-    # The same import, not killed, through the command line: all of it, each row in the log.
+    # The same import, not killed, through the command line: all of it, each row in the log
+    # (a demo-marked database, where --user and --today may name the importer and the day).
     from trust_helpers import TODAY
+
+    from jobbutik.store.settings import mark_demo
+
+    db.write(mark_demo)
 
     whole = subprocess.run(
         [

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from factories import add_company, make_ctx, valid_cvr
+from factories import add_company, add_staff, make_ctx, make_demo_db, valid_cvr
 from sqlmodel import func, select
 
 import jobbutik.services.csv_companies  # noqa: F401  (registers the kinds)
@@ -186,6 +186,10 @@ def test_command_line_import_and_export(tmp_path: Path, monkeypatch: pytest.Monk
 
     for name in ("JOBBUTIK_DB", "JOBBUTIK_USER", "JOBBUTIK_TODAY", "JOBBUTIK_LANG"):
         monkeypatch.delenv(name, raising=False)
+    # A demo-marked database: there --user and --today may name the importer and the day.
+    desk = make_demo_db(tmp_path / "j.sqlite")
+    add_staff(desk, "ab", "admin")
+    desk.dispose()
     base = ["--db", str(tmp_path / "j.sqlite"), "--user", "ab", "--today", "2026-11-23"]
     base += ["--lang", "en"]
 

@@ -405,9 +405,9 @@ REFUSALS: dict[str, Refusal] = {
         unknown_user_opens_the_program,
         PermissionDenied,
         da="nobody er ikke medarbejder i denne database: en administrator opretter dig med "
-        "`jobbutik staff add`, eller angiv dine initialer med --user.",
+        "`jobbutik staff add` (dit styresystem-login angives med --os-login).",
         en="nobody is not a member of staff in this database: an admin adds you with "
-        "`jobbutik staff add`, or give your initials with --user.",
+        "`jobbutik staff add` (your OS login is set with --os-login).",
     ),
     "deactivated user": Refusal(
         deactivated_user_opens_the_program,

@@ -26,6 +26,7 @@ from jobbutik.domain.i18n import set_language
 from jobbutik.store import schema
 from jobbutik.store.db import Database
 from jobbutik.store.models import AuditEntry
+from jobbutik.store.settings import mark_demo
 
 ENV_NAMES = ("JOBBUTIK_DB", "JOBBUTIK_USER", "JOBBUTIK_TODAY", "JOBBUTIK_LANG", "JOBBUTIK_RULES")
 
@@ -41,8 +42,10 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]
 
 @pytest.fixture
 def db(sqlite_database: Database) -> Database:
-    """The known dataset in a SQLite file at schema head, built through the services."""
+    """The known dataset in a SQLite file at schema head, built through the services, marked as
+    a demo: there --user and --today may name the reader and the day."""
     build_all(sqlite_database)
+    sqlite_database.write(mark_demo)
     return sqlite_database
 
 
@@ -164,6 +167,7 @@ def test_a_consultant_may_not_run_reports(db: Database) -> None:
 
 def test_an_empty_period_says_so(sqlite_database: Database) -> None:
     make_ctx(sqlite_database, "sup")
+    sqlite_database.write(mark_demo)
     result = run(sqlite_database, "stats", "--from", "2026-01-01", "--to", "2026-01-31")
     assert result.exit_code == 0, result.output
     assert "There is no data for 01.01.2026–31.01.2026." in result.stdout

@@ -392,7 +392,7 @@ def test_opening_refreshes_the_planner_statistics(tmp_path: Path) -> None:
     from jobbutik.services.config import Settings, open_database
 
     path = tmp_path / "j.sqlite"
-    settings = Settings(db=str(path), user="ab", lang="en")
+    settings = Settings(db=str(path), user="ab", lang="en", create=True)
     db = open_database(settings)
     ctx = make_ctx(db)
     for n in range(30):

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from audit_helpers import key_mac
 from factories import NOW, make_ctx
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
@@ -54,24 +55,25 @@ def test_an_edited_row_makes_audit_verify_fail(database: Database) -> None:
     _edit(database, 3, detail="something else")
     result = cli(database.url, "boss", "audit", "verify")
     assert result.exit_code == 1
-    assert (
-        one_line_error(result)
-        == "jobbutik: The audit log is broken at entry 3: changed or removed."
+    assert one_line_error(result) == (
+        "jobbutik: The audit log is broken at entry 3: its content does not match its MAC "
+        "(changed, or signed without the audit key)."
     )
     # `db check` names it too.
     assert "entry 3" in cli(database.url, "boss", "db", "check").stderr
 
 
-def test_an_edited_row_with_its_hash_recomputed_is_found_at_the_next(database: Database) -> None:
-    """Whoever edits an entry and computes its hash again still breaks the link the next entry
-    holds to it (re-sealing the whole chain is what a keyed chain must stop)."""
+def test_an_edited_row_resealed_with_the_key_is_found_at_the_next(database: Database) -> None:
+    """Even whoever holds the key and seals an edited entry again breaks the link the next entry
+    holds to it."""
     fill(database)
     make_ctx(database, "boss", roles="admin")
 
     def reseal(session: Session) -> None:
         entry = session.exec(select(AuditEntry).where(AuditEntry.seq == 3)).one()
         entry.detail = "something else"
-        entry.hash = audit.entry_hash(entry)
+        entry.detail_mac = key_mac(session, audit.detail_payload(entry.detail))
+        entry.hash = key_mac(session, audit.entry_payload(entry))
         session.add(entry)
 
     database.write(reseal)
@@ -194,3 +196,21 @@ def test_export_in_danish(sqlite_database: Database, lang: str) -> None:
     result = cli(sqlite_database, "boss", "--lang", lang, "audit", "citizen", CPR)
     assert result.exit_code == 0, result.output
     assert "Slået op" in result.stdout and "Registrering" in result.stdout
+
+
+def test_the_citizens_export_leaves_out_the_staff_unless_asked(sqlite_database: Database) -> None:
+    """The citizen gets dates, kinds of use and purposes, not who in the staff (Datatilsynet,
+    after CJEU C-579/21); the admin's internal control may ask for the staff with --with-staff."""
+    fill(sqlite_database)
+    make_ctx(sqlite_database, "boss", roles="admin")
+    export = cli(sqlite_database, "boss", "audit", "citizen", CPR, "--format", "csv")
+    assert export.exit_code == 0, export.output
+    header = next(line for line in export.stdout.splitlines() if line.startswith("When;"))
+    assert header == "When;Use;What;Purpose" and "DESK" not in export.stdout
+    assert "Registration" in export.stdout
+    control = cli(
+        sqlite_database, "boss", "audit", "citizen", CPR, "--format", "csv", "--with-staff"
+    )
+    assert control.exit_code == 0, control.output
+    assert "When;Staff;Use;What;Purpose" in control.stdout.splitlines()
+    assert "DESK" in control.stdout

@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from factories import make_ctx
+from factories import make_ctx, make_demo_db
 from sqlmodel import func, select
 from trust_helpers import (
     DESK_ROLES,
@@ -199,6 +199,7 @@ def test_restore_refuses_what_is_not_a_jobbutik_database(
 
 @pytest.mark.postgres
 def test_postgresql_gets_pg_dump_guidance(pg_url: str, tmp_path: Path) -> None:
+    make_ctx(make_demo_db(pg_url), "boss", roles="admin").db.dispose()
     result = cli(pg_url, "boss", "backup", str(tmp_path / "x.dump"))
     assert result.exit_code == 1
     assert "pg_dump" in one_line_error(result)

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from factories import add_site, make_ctx
 from sqlmodel import select
 from trust_helpers import cli, one_line_error, setup_visits
 
+from jobbutik.cli.main import main
 from jobbutik.domain.errors import FormErrors, PermissionDenied, ValidationError
 from jobbutik.services import (
     access_request,
@@ -19,6 +21,7 @@ from jobbutik.services import (
     audit,
     backup,
     citizens,
+    config,
     hearings,
     retention,
     staff,
@@ -26,6 +29,7 @@ from jobbutik.services import (
 )
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
 from jobbutik.services.context import ROLE_PERMISSIONS, Permission, ServiceContext
+from jobbutik.services.identity import os_account
 from jobbutik.store.db import Database
 from jobbutik.store.models import AuditAction, AuditEntry, Role, Staff
 
@@ -203,27 +207,33 @@ def test_a_command_the_role_may_not_run_says_so(
 # -- identity and first run ----------------------------------------------------------------------
 
 
-def test_first_user_becomes_admin_then_others_are_refused(tmp_path: Path) -> None:
+def test_db_init_makes_the_os_account_admin_then_others_are_refused(tmp_path: Path) -> None:
     url = str(tmp_path / "new.sqlite")
+    made = CliRunner().invoke(main, ["--db", url, "--lang", "en", "db", "init", "--initials", "ab"])
+    assert made.exit_code == 0, made.output
     first = cli(url, "ab", "staff", "list")
     assert first.exit_code == 0, first.output
-    assert "admin" in first.stdout
+    assert "admin" in first.stdout and os_account() in first.stdout
     refused = cli(url, "cd", "staff", "list")
     assert one_line_error(refused) == (
         "jobbutik: cd is not a member of staff in this database: an admin adds you with "
-        "`jobbutik staff add`, or give your initials with --user."
+        "`jobbutik staff add` (your OS login is set with --os-login)."
     )
 
 
-def test_os_login_maps_to_staff(sqlite_database: Database) -> None:
+def test_os_login_maps_to_staff(sqlite_database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     ctx = make_ctx(sqlite_database, "boss", roles="admin")
     staff.add_staff(
         ctx, "jph", "Jens Peter Hansen", "consultant", os_login="Jens.Peter.Hansen.long"
     )
-    info = staff.resolve_staff(sqlite_database, "jens.peter.hansen.long")  # > 16 characters
+    info = staff.resolve_staff(sqlite_database, "jens.peter.hansen.long", by="os_login")
     assert info.initials == "jph"
     assert info.roles == frozenset({Role.CONSULTANT})
-    result = cli(sqlite_database, "jens.peter.hansen.long", "staff", "list")
+    # The command line's user is the OS account (> 16 characters), mapped by its os_login.
+    monkeypatch.setattr(config, "os_account", lambda: "jens.peter.hansen.long")
+    result = CliRunner().invoke(
+        main, ["--db", sqlite_database.url, "--lang", "en", "staff", "list"]
+    )
     assert one_line_error(result) == (
         "jobbutik: jph may not do this (Manage staff): ask a supervisor or admin."
     )

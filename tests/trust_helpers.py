@@ -12,8 +12,10 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 from factories import NOW, add_company, add_opening, add_site, make_ctx
+from sqlalchemy.exc import DBAPIError
 
 from jobbutik.cli.main import main
+from jobbutik.domain.errors import JobbutikError
 from jobbutik.domain.i18n import set_language
 from jobbutik.services import arrivals, visitation
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
@@ -24,7 +26,9 @@ from jobbutik.services.visitation import (
     ReferralChoice,
     VisitationPlan,
 )
-from jobbutik.store.db import Database
+from jobbutik.store import schema
+from jobbutik.store.db import Database, resolve_url, sqlite_path
+from jobbutik.store.settings import mark_demo
 
 TODAY = "2026-11-23"
 # The desk that registers and visits: a consultant (who may register arrivals too), nothing more.
@@ -32,7 +36,10 @@ DESK_ROLES = "consultant"
 
 
 def cli(db: Database | str, user: str, *args: str, today: str = TODAY, stdin: str = "") -> Result:
+    """`jobbutik --user USER --today TODAY …` in-process; the database is marked as a demo first,
+    since only a demo database lets a command line choose its user and day."""
     url = db if isinstance(db, str) else db.url
+    _mark_demo(url)
     try:
         return CliRunner().invoke(
             main,
@@ -41,6 +48,22 @@ def cli(db: Database | str, user: str, *args: str, today: str = TODAY, stdin: st
         )
     finally:
         set_language("en")
+
+
+def _mark_demo(url: str) -> None:
+    """Mark a healthy database as a demo; a missing, locked, damaged or foreign one is left as it
+    is, for the command under test to meet."""
+    path = sqlite_path(resolve_url(url))
+    if path is not None and not path.exists():
+        return
+    marker = Database(url)
+    try:
+        if schema.current_revision(marker) is not None:
+            marker.write(mark_demo)
+    except (JobbutikError, DBAPIError, sqlite3.DatabaseError):
+        pass
+    finally:
+        marker.dispose()
 
 
 def one_line_error(result: Result) -> str:

@@ -60,7 +60,10 @@ def _context() -> ServiceContext:
 
 @group(
     name="audit",
-    help=N_("The audit log: check its hash chain, or export one citizen's log (access request)."),
+    help=N_(
+        "The audit log: check its chain against its key and its anchors, anchor its head, or "
+        "export one citizen's log (access request)."
+    ),
 )
 def audit_group() -> None:
     pass
@@ -69,9 +72,11 @@ def audit_group() -> None:
 @audit_group.command(
     name="verify",
     help=N_(
-        "Check the audit log's hash chain from its oldest kept entry to the newest.\n\n"
-        "Names the first entry that was changed or removed and exits with 1; prints how many "
-        "entries were checked when the log is intact. Needs the admin role."
+        "Check the audit log's keyed chain from its oldest kept entry to the newest, and compare "
+        "it with the anchors written outside the database.\n\n"
+        "Names the first entry that was changed or removed, or the anchor the log no longer "
+        "reaches, and exits with 1; prints how many entries were checked when the log is intact "
+        "and then anchors its head. Needs the admin role."
     ),
 )
 def audit_verify() -> None:
@@ -83,16 +88,47 @@ def audit_verify() -> None:
     result = audit.verify(ctx.db)
     if not result.ok:
         raise click.ClickException(result.message)
+    problem = audit.anchor_after_verify(ctx.db)
+    if problem is not None:
+        _say(problem)
     click.echo(result.message)
+
+
+@audit_group.command(
+    name="anchor",
+    help=N_(
+        "Write the audit log's head (entry number and MAC) outside the database: appended to "
+        "the anchor file and sent to syslog.\n\n"
+        "For cron, at least daily, as the account that owns the database, e.g. "
+        "`17 3 * * * jobbutik --db FILE audit anchor`. A log cut short, wiped or computed again "
+        "after an anchor no longer matches it, and `audit verify` and `db check` say so. Needs "
+        "no role: it only reads the head."
+    ),
+)
+def audit_anchor() -> None:
+    from jobbutik.cli.main import _open
+    from jobbutik.services import audit
+
+    db = _open(_settings())
+    try:
+        item = audit.anchor(db)
+        click.echo(
+            _("Audit log anchored at entry {seq} in {path}.").format(
+                seq=item.seq, path=audit.anchor_file(db)
+            )
+        )
+    finally:
+        db.dispose()
 
 
 @audit_group.command(
     name="citizen",
     help=N_(
         "Every logged use of one citizen's data, for an access request (indsigt).\n\n"
-        "Lists when, by whom, what kind of use and for what purpose. The CPR number is masked "
-        "in the export like on every printout. The export is itself written to the log. Needs "
-        "the admin role."
+        "Lists when, what kind of use and for what purpose, not who in the staff (the citizen "
+        "has a right to the uses, not to the staff's identities). The CPR number is masked in "
+        "the export like on every printout. The export is itself written to the log. Needs the "
+        "admin role."
     ),
 )
 @argument("cpr", metavar=N_("CPR"))
@@ -111,7 +147,12 @@ def audit_verify() -> None:
     metavar=N_("FILE"),
     help=N_("Write to FILE (readable by you only) instead of standard output. Needed for pdf."),
 )
-def audit_citizen(cpr: str, fmt: str, output: Path | None) -> None:
+@option(
+    "--with-staff",
+    is_flag=True,
+    help=N_("Also show who in the staff used the data: for internal control, not for the citizen."),
+)
+def audit_citizen(cpr: str, fmt: str, output: Path | None, with_staff: bool) -> None:
     from sqlmodel import Session
 
     from jobbutik.reports import run
@@ -130,7 +171,7 @@ def audit_citizen(cpr: str, fmt: str, output: Path | None) -> None:
     def name(session: Session) -> str:
         return municipality(session)
 
-    doc = citizen_log_document(log, ctx.db.read(name))
+    doc = citizen_log_document(log, ctx.db.read(name), with_staff=with_staff)
     if output is not None:
         path = run.write(doc, fmt, output)
         click.echo(
@@ -192,14 +233,20 @@ def backup_command(file: Path) -> None:
         "Replace the database by the backup FILE, after checking it and keeping a safety "
         "copy.\n\n"
         "FILE must be a sound jobbutik database that this version can open. The current "
-        "database is first copied beside itself (…before-restore-<time>.bak). Asks for "
-        "confirmation unless --yes. Needs the admin role (when the current database cannot be "
-        "opened at all, the right to its file is enough)."
+        "database is first copied beside itself (…before-restore-<time>.bak). A file whose "
+        "audit log does not verify is refused unless --force. Asks for confirmation unless "
+        "--yes. Needs the admin role (when the current database cannot be opened at all, the "
+        "right to its file is enough)."
     ),
 )
 @argument("file", metavar=N_("FILE"), type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @option("--yes", "-y", is_flag=True, help=N_("Do not ask for confirmation (for scripts)."))
-def restore_command(file: Path, yes: bool) -> None:
+@option(
+    "--force",
+    is_flag=True,
+    help=N_("Restore FILE even though its audit log does not verify (it is said so)."),
+)
+def restore_command(file: Path, yes: bool, force: bool) -> None:
     from sqlalchemy.exc import DBAPIError
 
     from jobbutik.domain.clock import Clock
@@ -208,10 +255,10 @@ def restore_command(file: Path, yes: bool) -> None:
     from jobbutik.services import backup
     from jobbutik.services.config import build_context
     from jobbutik.services.context import Permission
-    from jobbutik.store.db import Database
+    from jobbutik.services.identity import os_account
+    from jobbutik.store.db import Database, resolve_url, sqlite_path
 
     settings = _settings()
-    from jobbutik.store.db import resolve_url, sqlite_path
 
     current = sqlite_path(resolve_url(settings.db))
     existed = current is not None and current.exists() and current.stat().st_size > 0
@@ -225,11 +272,13 @@ def restore_command(file: Path, yes: bool) -> None:
         )
         return
     summary = backup.inspect_file(file)
-    actor = settings.user
+    # Without a database to ask, the OS account and the real clock say who and when: --user and
+    # --today are a demo database's, and there is none to check.
+    actor, clock = os_account(), Clock()
     if existed:
         try:
             ctx = build_context(settings, db, notify=_say)
-            actor = ctx.require(Permission.BACKUP).initials
+            actor, clock = ctx.require(Permission.BACKUP).initials, ctx.clock
         except (DatabaseUnavailable, DBAPIError) as exc:
             # Damaged, foreign or from another version: the role cannot be read from it, and the
             # right to its file is what counts (the file is kept in the safety copy).
@@ -253,6 +302,10 @@ def restore_command(file: Path, yes: bool) -> None:
             revision=summary.revision,
         )
     )
+    # Refused before anything is asked: a file whose log does not verify is not restored.
+    checked = backup.check_audit_log(file, db.path)
+    if not force:
+        backup.refuse_broken(file, checked)
     if not yes:
         if not _interactive():
             raise click.UsageError(_("Restoring replaces the database: confirm with --yes."))
@@ -261,7 +314,13 @@ def restore_command(file: Path, yes: bool) -> None:
                 db=db.path, file=file
             )
         )
-    result = backup.restore(db, file, actor=actor, now=Clock(settings.today).now())
+    result = backup.restore(db, file, actor=actor, now=clock.now(), force=force, checked=checked)
+    if result.broken_log is not None:
+        _say(
+            _("{file} was restored although its audit log is broken: {problem}").format(
+                file=file, problem=result.broken_log
+            )
+        )
     if result.safety_copy is not None:
         click.echo(_("The previous database is kept in {path}.").format(path=result.safety_copy))
     click.echo(_("{db} restored from {file}.").format(db=db.path, file=file))
@@ -339,6 +398,15 @@ def retention_command(apply: bool) -> None:
                 count=purged.purged, cutoff=fmt.day(purged.cutoff), verb=verb, years=purged.years
             )
         )
+        if purged.mask_cutoff is not None:
+            masked_verb = _("masked") if purged.applied else _("would be masked")
+            click.echo(
+                ngettext(
+                    "Audit log: {count} search term before {cutoff} {verb}; the entry stays.",
+                    "Audit log: {count} search terms before {cutoff} {verb}; the entries stay.",
+                    purged.masked,
+                ).format(count=purged.masked, cutoff=fmt.day(purged.mask_cutoff), verb=masked_verb)
+            )
 
 
 # -- staff -----------------------------------------------------------------------------------------
@@ -348,7 +416,9 @@ def retention_command(apply: bool) -> None:
     name="staff",
     help=N_(
         "Staff and roles (reception, consultant, supervisor, admin). Needs the admin role.\n\n"
-        "On a new database the first user becomes its admin; that admin then adds the others."
+        "A new database gets its first admin from `jobbutik db init`; that admin then adds the "
+        "others. Each member of staff is known by the channel: the OS login (--os-login), an SSH "
+        "key (add-key) or a PostgreSQL login role."
     ),
 )
 def staff_group() -> None:
@@ -446,3 +516,10 @@ def staff_activate(initials: str) -> None:
 
     row = staff.set_active(_context(), initials, True)
     click.echo(_("{initials} is active.").format(initials=row.initials))
+
+
+# SSH keys bound to initials (the shared-server set-up); their module says how.
+from jobbutik.cli.sshkeys import add_key_command, remove_key_command  # noqa: E402
+
+staff_group.add_command(add_key_command)
+staff_group.add_command(remove_key_command)

@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -53,6 +53,7 @@ def _one_line(text: str) -> str:
 LAZY_COMMANDS = {
     "report": "jobbutik.cli.report:report",
     "audit": "jobbutik.cli.admin:audit_group",
+    "desk": "jobbutik.cli.desk:desk_command",
     "backup": "jobbutik.cli.admin:backup_command",
     "restore": "jobbutik.cli.admin:restore_command",
     "retention": "jobbutik.cli.admin:retention_command",
@@ -208,10 +209,11 @@ FRONTEND = "jobbutik.frontend"
 
 GLOBAL_HELP = N_(
     "Front desk of a Danish jobcentre's Jobbutik, in the terminal.\n\n"
-    "Without a command, opens the program. Each global option can also be set by an environment "
-    "variable (the option wins): JOBBUTIK_DB, JOBBUTIK_USER, JOBBUTIK_TODAY, JOBBUTIK_LANG, "
-    "JOBBUTIK_RULES. Errors are one line on stderr; exit code 1 means refused or failed, 2 a "
-    "usage error."
+    "Without a command, opens the program. You work as your own OS login (or the SSH key or "
+    "PostgreSQL login you came in with); an admin maps it to your initials. Each global option "
+    "can also be set by an environment variable (the option wins): JOBBUTIK_DB, JOBBUTIK_USER, "
+    "JOBBUTIK_TODAY, JOBBUTIK_LANG, JOBBUTIK_RULES. Errors are one line on stderr; exit code 1 "
+    "means refused or failed, 2 a usage error."
 )
 
 
@@ -234,14 +236,25 @@ GLOBAL_HELP = N_(
     "--user",
     metavar=N_("INITIALS"),
     help=N_(
-        "Your staff initials [env JOBBUTIK_USER; default: your login name]. On a database without "
-        "staff, the first user becomes its admin."
+        "Work as this member of staff [env JOBBUTIK_USER]. Only on a demo database: elsewhere you "
+        "are your OS login, and this option is refused."
     ),
 )
 @option(
     "--today",
     metavar=N_("DD.MM.YYYY"),
-    help=N_("Work as if today were this date (demos, tests) [env JOBBUTIK_TODAY]."),
+    help=N_(
+        "Work as if today were this date [env JOBBUTIK_TODAY]. Only on a demo database: "
+        "elsewhere it is refused."
+    ),
+)
+@option(
+    "--create",
+    is_flag=True,
+    help=N_(
+        "Create the database if there is none at --db (else a missing database is refused, so a "
+        "mistyped path never starts an empty one). `jobbutik db init` does the same."
+    ),
 )
 @option(
     "--lang",
@@ -267,12 +280,15 @@ def main(
     db: str | None,
     user: str | None,
     today: str | None,
+    create: bool,
     lang: str | None,
     rules: str | None,
 ) -> None:
     if isinstance(ctx.obj, Frontend):
         ctx.meta[FRONTEND] = ctx.obj
-    settings = resolve_settings(db=db, user=user, today=today, lang=lang, rules=rules)
+    settings = resolve_settings(
+        db=db, user=user, today=today, lang=lang, rules=rules, create=create
+    )
     speak(settings.lang)
     ctx.obj = settings
     if ctx.invoked_subcommand is None:
@@ -284,6 +300,8 @@ def _open_program(settings: Settings) -> None:
     frontend = ctx.meta.get(FRONTEND)
     if frontend is None:
         raise click.UsageError(_("Only the commands are available here; see --help."))
+    if not settings.create and _no_database_file(settings):
+        settings = _ask_to_create(settings)
     status = frontend.open_program(settings)
     if status:
         ctx.exit(status)
@@ -335,7 +353,9 @@ def demo(seed: int, citizens: int, no_tui: bool) -> None:
     from jobbutik.services.config import build_context
     from jobbutik.store.schema import refresh_statistics
 
-    settings = _settings().with_defaults(db=str(demo_db_path()), user=DEMO_USER)
+    settings = replace(
+        _settings().with_defaults(db=str(demo_db_path()), user=DEMO_USER), create=True
+    )
     if settings.db_source == "default":
         _remove_sqlite(Path(settings.db))
     db = _open(settings)
@@ -580,12 +600,15 @@ def db_group() -> None:
 )
 def db_upgrade() -> None:
     from jobbutik.services.config import open_database, upgrade_schema
+    from jobbutik.services.pgroles import desk_login, grant_privileges
     from jobbutik.store import schema
 
     db = open_database(_settings(), upgrade=False)
     before = schema.current_revision(db)
     backup = upgrade_schema(db, notify=_say)
     after = schema.current_revision(db)
+    if db.backend == "postgresql" and desk_login(db) is None:
+        grant_privileges(db)  # as the owner: new tables get their desk grants
     where = db.path or db.display_url
     if before == after and backup is None:
         click.echo(_("{where} is up to date ({revision}).").format(where=where, revision=after))
@@ -598,10 +621,103 @@ def db_upgrade() -> None:
 
 
 @db_group.command(
+    name="init",
+    help=N_(
+        "Create a new, empty database at --db and make you its first admin.\n\n"
+        "You are your OS login; --initials and --name say how the program shows you. Refused "
+        "where a database with staff already exists."
+    ),
+)
+@option(
+    "--initials",
+    metavar=N_("INITIALS"),
+    help=N_("Your initials in the program [default: your OS login]."),
+)
+@option("--name", metavar=N_("NAME"), default="", help=N_("Your full name."))
+def db_init(initials: str | None, name: str) -> None:
+    settings = replace(_settings(), create=True)
+    admin = _init_database(settings, initials, name)
+    click.echo(
+        _("{where}: a new jobbutik database; {initials} is its admin.").format(
+            where=settings.db, initials=admin
+        )
+    )
+
+
+def _init_database(settings: Settings, initials: str | None, name: str) -> str:
+    """Create the database and its first admin, the real OS account; the admin's initials."""
+    from jobbutik.domain.clock import Clock
+    from jobbutik.services import audit
+    from jobbutik.services.identity import current_channel, os_account
+    from jobbutik.services.pgroles import grant_privileges
+    from jobbutik.services.staff import create_first_admin
+
+    if settings.user_source != "default" or settings.today_source != "default":
+        _fail(_("db init: the first admin is your own OS login, on the real date."))
+    account = os_account()
+    if not account:
+        _fail(_("This OS account has no name: jobbutik cannot tell who you are."))
+    db = _open(settings)
+    db.channel = current_channel()  # the first admin's entry names the OS account too
+    try:
+        admin = create_first_admin(
+            db, initials or _initials_of(account), name, account, at=Clock().now()
+        )
+        audit.anchor(db)  # the first anchor: from here on a cut or wiped log shows
+        grant_privileges(db)  # PostgreSQL: the desks' group roles and their privileges
+    finally:
+        db.dispose()
+    return admin.initials
+
+
+def _initials_of(account: str) -> str:
+    """Default initials from an OS account (`karla@kommune.dk` → `karla`)."""
+    local = account.split("@", 1)[0].lower()
+    return "".join(c for c in local if c.isalnum() or c in "-_.")[:16] or "admin"
+
+
+def _no_database_file(settings: Settings) -> bool:
+    """Whether --db names a SQLite file that does not exist, checked without importing the
+    database layer (the first screen paints before it loads). A server database, or a file
+    without our schema, is refused by `open_database` when the program opens it."""
+    url = settings.db
+    if "://" in url:
+        if not url.startswith("sqlite:///"):
+            return False
+        url = url.removeprefix("sqlite:///")
+    return url not in ("", ":memory:") and not Path(url).expanduser().exists()
+
+
+def _ask_to_create(settings: Settings) -> Settings:
+    """At a terminal, offer to start a new database where none is; elsewhere refuse."""
+    from jobbutik.domain.errors import DatabaseMissing
+
+    if not sys.stdin.isatty():
+        raise DatabaseMissing(settings.db)
+    answer = click.prompt(
+        _(
+            "There is no jobbutik database at {where}. Create a new one, with you as its "
+            "admin? [y/N]"
+        ).format(where=settings.db),
+        default="",
+        show_default=False,
+        prompt_suffix=" ",
+        err=True,
+    )
+    if answer.strip().lower() not in {_("y"), _("yes"), "y", "yes"}:
+        raise DatabaseMissing(settings.db)
+    created = replace(settings, create=True)
+    _init_database(created, None, "")
+    return created
+
+
+@db_group.command(
     name="check",
     help=N_(
-        "Check the database: the schema against the program, and the audit log's hash chain.\n\n"
-        "Exits with 1 when anything is wrong, naming each problem on its own line."
+        "Check the database: the schema against the program, and the audit log's keyed chain "
+        "and the anchors written outside the database.\n\n"
+        "Exits with 1 when anything is wrong, naming each problem on its own line; anchors the "
+        "audit log's head when all is well."
     ),
 )
 def db_check() -> None:
@@ -624,6 +740,10 @@ def db_check() -> None:
                 len(problems),
             ).format(count=len(problems), where=where)
         )
+    # A verified head: what a later cut or rewrite is compared with.
+    not_anchored = audit.anchor_after_verify(db)
+    if not_anchored is not None:
+        _say(not_anchored)
     click.echo(
         _("{where}: schema up to date; {audit}").format(where=where, audit=verification.message)
     )

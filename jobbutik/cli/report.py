@@ -6,8 +6,6 @@ Light at import (click and the settings only): the report code loads when a repo
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -113,25 +111,10 @@ def _run(
     settings = _settings()
     ctx = build_context(settings, notify=lambda text: click.echo(f"jobbutik: {text}", err=True))
     request = run.ReportRequest(name, start, end, consultant)
-    action = AuditAction.PRINT if to_printer else AuditAction.EXPORT
-    doc = run.run_report(ctx, request, action)
     if to_printer:
-        from jobbutik.reports.printing import print_file
-
-        if output is not None:
-            path = run.write(doc, fmt, output)
-            click.echo(_("Written to {path}.").format(path=path))
-            click.echo(print_file(path))
-            return
-        folder = Path(tempfile.mkdtemp(prefix="jobbutik-"))
-        try:
-            path = run.write(doc, fmt, folder / f"{name}{run.suffix(fmt)}")
-            click.echo(print_file(path))
-        finally:
-            for leftover in folder.iterdir():
-                leftover.unlink(missing_ok=True)
-            os.rmdir(folder)
+        run.print_report(ctx, request, fmt, output, click.echo)
         return
+    doc = run.run_report(ctx, request, AuditAction.EXPORT)
     if output is not None:
         path = run.write(doc, fmt, output)
         click.echo(_("Written to {path}.").format(path=path))

@@ -40,6 +40,19 @@ class DatabaseUnavailable(JobbutikError):
     """The database cannot be opened or reached."""
 
 
+class DatabaseMissing(DatabaseUnavailable):
+    """No database where one was asked for: it is created only on purpose (`db init`)."""
+
+    def __init__(self, where: object) -> None:
+        self.where = where
+        super().__init__(
+            _(
+                "There is no jobbutik database at {where}. Check the path; to start a new one "
+                "there, run `jobbutik db init` (or give --create)."
+            ).format(where=where)
+        )
+
+
 class FormErrors(ValidationError):
     """Several fields refused at once: `errors` maps each field to its message."""
 

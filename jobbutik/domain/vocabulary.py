@@ -278,6 +278,8 @@ class AuditAction(Vocabulary):
     EXPORT = "export", N_("Exported")
     PRINT = "print", N_("Printed")
     IMPORT = "import", N_("Imported")
+    # On screen in a list (search results, the Today board, the follow-up list), not opened.
+    SHOWN = "shown", N_("Shown in a list")
 
 
 class AuditEntity(Vocabulary):
@@ -297,6 +299,7 @@ class AuditEntity(Vocabulary):
     RECEIPT = "receipt", N_("Receipt")
     AUDIT = "audit", N_("Audit log (access request)")
     TODAY_BOARD = "today_board", N_("Today's arrivals")
+    SEARCH_RESULTS = "search_results", N_("Search results")
     COMPANY = "company", N_("Company")
     COMPANY_HISTORY = "company_history", N_("Company history")
     JOB_OPENING = "job_opening", N_("Job opening")

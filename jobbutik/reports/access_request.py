@@ -19,17 +19,21 @@ def _purpose_text(entry: CitizenAccess) -> str:
     return _("case work")
 
 
-def citizen_log_document(log: CitizenLog, municipality_name: str) -> Document:
+def citizen_log_document(
+    log: CitizenLog, municipality_name: str, *, with_staff: bool = False
+) -> Document:
     """The access-request export as a report document (text, CSV or PDF with the shared renderers).
 
     The CPR number is masked like on every printout: the subject knows it, and the name and
     birth date identify them; the full number on paper that passes desks and printers adds risk
-    and no information.
+    and no information. The staff column is left out unless `with_staff` (the admin's internal
+    control): the citizen has a right to the dates, kinds of use and purposes, not to the
+    identities of the staff (Datatilsynet, after CJEU C-579/21).
     """
     rows = tuple(
         (
             format_moment(e.at),
-            e.actor.upper(),
+            *((e.actor.upper(),) if with_staff else ()),
             AuditAction.label_of(e.action),
             AuditEntity.label_of(e.entity),
             _purpose_text(e),
@@ -58,7 +62,7 @@ def citizen_log_document(log: CitizenLog, municipality_name: str) -> Document:
         Table(
             (
                 Column(_("When")),
-                Column(_("Staff")),
+                *((Column(_("Staff")),) if with_staff else ()),
                 Column(_("Use"), shrink=True),
                 Column(_("What"), shrink=True),
                 Column(_("Purpose"), shrink=True),

@@ -8,6 +8,7 @@ entry per citizen a list shows).
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -80,7 +81,14 @@ BUILDERS: dict[str, Builder] = {
 def run_report(
     ctx: ServiceContext, request: ReportRequest, action: AuditAction = AuditAction.READ
 ) -> Document:
-    """Build the report and log it (READ: shown on screen, EXPORT: written out, PRINT)."""
+    """Build the report and log it (READ: shown on screen, EXPORT: written out). A printout is
+    logged by `print_report`, once the printer took it."""
+    doc, citizens = _build(ctx, request)
+    log_report(ctx, action, request.detail, citizens)
+    return doc
+
+
+def _build(ctx: ServiceContext, request: ReportRequest) -> tuple[Document, set[int]]:
     ctx.require(Permission.REPORTS)
     builder = BUILDERS.get(request.name)
     if builder is None:
@@ -89,9 +97,39 @@ def run_report(
                 name=request.name, names=", ".join(REPORTS)
             )
         )
-    doc, citizens = builder(ctx, request)
-    log_report(ctx, action, request.detail, citizens)
-    return doc
+    return builder(ctx, request)
+
+
+def print_report(
+    ctx: ServiceContext,
+    request: ReportRequest,
+    fmt: str,
+    output: Path | None,
+    say: Callable[[str], None],
+) -> None:
+    """Build the report, write it (to `output`, or to a private folder removed afterwards) and
+    send it to the default printer, telling `say` what happened.
+
+    A file written to `output` is logged as an export at once; the printout, with every citizen
+    it carries, only once `lp` accepted the job: a refused job printed nothing. Raises
+    `printing.PrintError` when it was refused (or there is no printer)."""
+    from jobbutik.reports.printing import print_file
+
+    doc, citizens = _build(ctx, request)
+    if output is not None:
+        path = write(doc, fmt, output)
+        log_report(ctx, AuditAction.EXPORT, request.detail, citizens)
+        say(_("Written to {path}.").format(path=path))
+        say(print_file(path))
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="jobbutik-"))
+        try:
+            say(print_file(write(doc, fmt, folder / f"{request.name}{suffix(fmt)}")))
+        finally:
+            for leftover in folder.iterdir():
+                leftover.unlink(missing_ok=True)
+            folder.rmdir()
+    log_report(ctx, AuditAction.PRINT, request.detail, citizens)
 
 
 def log_output(ctx: ServiceContext, request: ReportRequest, action: AuditAction) -> None:

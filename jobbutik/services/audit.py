@@ -1,31 +1,56 @@
-"""The audit log: who used which citizen's data, when and how. Append-only and hash-chained.
+"""The audit log: who used which citizen's data, when and how. Append-only and chained with a keyed
+MAC (HMAC-SHA256) whose key the desks cannot read.
 
-Each entry's hash covers its content and the previous entry's hash, so editing or deleting a row
-in the middle breaks every later link. Appends lock the single `AuditHead` row, which serialises
-them on PostgreSQL (SQLite's BEGIN IMMEDIATE already does).
+Each entry's MAC covers its content and the previous entry's MAC, so editing or deleting a row in
+the middle breaks every later link, and without the key nobody can compute the chain again. The
+MAC covers a keyed digest of the detail (`detail_mac`) rather than the detail itself, so a search
+term can be masked after a while (`purge`) and the entry still verifies. Where the key lives:
+SQLite, a file beside the database (store.audit_key) owned by the account that owns the database;
+PostgreSQL, the table `audit_key` that only the owner role reads, through the SECURITY DEFINER
+function `jobbutik_audit_mac(text)`. Entries from before the keyed chain keep their plain SHA-256
+and are verified as before; the key's `from_seq` (kept with the key) says where the keyed part
+begins. A key that went missing is replaced at the next write (the desk is never stopped), and
+`verify` reports the entries signed with the lost key.
+
+A chain computed again, cut short or wiped and restarted still links up, so the head (seq, MAC) is
+also anchored outside the database: an append-only anchor file and syslog (`anchor`, at least
+daily and at every good verification). `verify` demands that every anchored entry that was not
+purged is still there with that MAC and that the head is never behind the newest anchor.
+
+Appends lock the single `AuditHead` row, which serialises them on PostgreSQL (SQLite's BEGIN
+IMMEDIATE already does).
 
 Retention (`purge`) deletes only a prefix of the chain: the entries older than the configured
-period. The last purged entry's seq and hash become the *anchor*, stored in the `Setting` table
-(`audit_anchor`) and, so that it cannot be moved unnoticed, in a checkpoint entry appended to the
-chain in the same transaction. `verify` then demands that the oldest kept entry links to the
-anchor (or, before any purge, that the chain starts at entry 1 from the genesis hash), and that
-the newest checkpoint names the same anchor: cutting old entries without a purge shows.
+period. The last purged entry's seq and hash become the *purge anchor*, stored in the `Setting`
+table (`audit_anchor`) and, so that it cannot be moved unnoticed, in a checkpoint entry appended to
+the chain in the same transaction. `verify` then demands that the oldest kept entry links to the
+purge anchor (or, before any purge, that the chain starts at entry 1 from the genesis hash), and
+that the newest checkpoint names the same anchor: cutting old entries without a purge shows.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import os
+import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Table, bindparam, delete, func, insert, update
+from sqlalchemy import Table, bindparam, delete, func, insert, text, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
+from jobbutik.domain.dates import format_moment
+from jobbutik.domain.errors import DatabaseUnavailable
 from jobbutik.domain.i18n import _, ngettext
 from jobbutik.domain.vocabulary import AuditEntity, AuditPurpose
+from jobbutik.store import audit_key
+from jobbutik.store.audit_key import Anchor
 from jobbutik.store.db import Database
 from jobbutik.store.models import AuditAction, AuditEntry, AuditHead
 from jobbutik.store.settings import put_setting, setting, setting_int
@@ -37,8 +62,16 @@ GENESIS = "0" * 64
 ANCHOR_KEY = "audit_anchor"
 AUDIT_RETENTION_KEY = "audit_retention_years"
 DEFAULT_AUDIT_RETENTION_YEARS = 5
+SEARCH_MASK_KEY = "audit_search_mask_months"
+DEFAULT_SEARCH_MASK_MONTHS = 6
+MASKED = "***"  # what a masked search term reads as
 CHECKPOINT_ENTITY = AuditEntity.AUDIT
 _ANCHOR_MARK = "anchor="
+# PostgreSQL: the functions desk roles may execute (the key table they may not read).
+PG_MAC_FUNCTION = "jobbutik_audit_mac"
+PG_KEY_FROM_FUNCTION = "jobbutik_audit_key_from_seq"
+# How often the head is anchored at the least (`anchor_if_due`).
+ANCHOR_INTERVAL = timedelta(days=1)
 
 
 def chain_hash(
@@ -53,7 +86,7 @@ def chain_hash(
     detail: str,
     prev_hash: str,
 ) -> str:
-    """The hash over an entry's content and its link to the previous entry."""
+    """The plain SHA-256 an entry from before the keyed chain carries."""
     payload = json.dumps(
         [
             seq,
@@ -74,7 +107,8 @@ def chain_hash(
 
 
 def entry_hash(entry: AuditEntry) -> str:
-    """The hash a stored entry must carry (`chain_hash` over its columns)."""
+    """The plain SHA-256 over a stored entry's columns (`chain_hash`): what an entry from before
+    the keyed chain must carry, and all that someone without the key can compute."""
     return chain_hash(
         entry.seq,
         entry.at,
@@ -89,13 +123,157 @@ def entry_hash(entry: AuditEntry) -> str:
     )
 
 
-# Appends run as three Core statements (read the head, insert the entry, move the head) on the
+# -- what the key signs ----------------------------------------------------------------------------
+# Three kinds of payload, each with its own prefix so one can never stand for another:
+# "d:" a detail's digest, "e:" an entry, "m:" the seal over a masked entry from before the key.
+
+
+def detail_payload(detail: str) -> str:
+    return "d:" + detail
+
+
+def entry_payload_parts(
+    seq: int,
+    at: datetime,
+    actor: str,
+    os_account: str,
+    client_address: str | None,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    citizen_id: int | None,
+    purpose: str,
+    prev_hash: str,
+) -> tuple[str, str]:
+    """The entry payload before and after its detail digest (PostgreSQL computes the digest and
+    the MAC in one query, putting the digest between the two)."""
+    fields = json.dumps(
+        [
+            seq,
+            at.astimezone(UTC).isoformat(),
+            actor,
+            os_account,
+            client_address,
+            action,
+            entity,
+            entity_id,
+            citizen_id,
+            purpose,
+            prev_hash,
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return "e:" + fields[:-1] + ',"', '"]'
+
+
+def entry_payload(entry: AuditEntry) -> str:
+    head, tail = entry_payload_parts(
+        entry.seq,
+        entry.at,
+        entry.actor,
+        entry.os_account,
+        entry.client_address,
+        entry.action,
+        entry.entity,
+        entry.entity_id,
+        entry.citizen_id,
+        entry.purpose,
+        entry.prev_hash,
+    )
+    return head + entry.detail_mac + tail
+
+
+def _seal_payload(entry: AuditEntry) -> str:
+    """What binds a masked entry from before the key to its plain hash (its detail is gone)."""
+    return "m:" + json.dumps(
+        [
+            entry.seq,
+            entry.at.astimezone(UTC).isoformat(),
+            entry.actor,
+            entry.action,
+            entry.entity,
+            entry.entity_id,
+            entry.citizen_id,
+            entry.purpose,
+            entry.prev_hash,
+            entry.hash,
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def _hmac(secret: bytes, payload: str) -> str:
+    return hmac.new(secret, payload.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+class _Signer:
+    """MACs with the audit key: in this process (SQLite's key file) or by the database's
+    SECURITY DEFINER function (PostgreSQL), a whole batch in one query."""
+
+    def __init__(self, session: Session, secret: bytes | None) -> None:
+        self.session = session
+        self.secret = secret
+
+    def macs(self, payloads: Sequence[str]) -> list[str | None]:
+        if not payloads:
+            return []
+        if self.secret is not None:
+            secret = self.secret
+            return [_hmac(secret, p) for p in payloads]
+        rows = self.session.connection().execute(
+            text(
+                f"SELECT {PG_MAC_FUNCTION}(p) FROM unnest(CAST(:payloads AS text[])) "
+                "WITH ORDINALITY AS t(p, i) ORDER BY i"
+            ),
+            {"payloads": list(payloads)},
+        )
+        return [row[0] for row in rows]
+
+    def sign(self, detail: str, head: str, tail: str) -> tuple[str, str]:
+        """(detail digest, entry MAC) for a new entry."""
+        if self.secret is not None:
+            digest = _hmac(self.secret, detail_payload(detail))
+            return digest, _hmac(self.secret, head + digest + tail)
+        row = (
+            self.session.connection()
+            .execute(
+                text(
+                    f"SELECT d.m, {PG_MAC_FUNCTION}(:head || d.m || :tail) "
+                    f"FROM (SELECT {PG_MAC_FUNCTION}(:detail) AS m) AS d"
+                ),
+                {"head": head, "tail": tail, "detail": detail_payload(detail)},
+            )
+            .one()
+        )
+        if row[0] is None or row[1] is None:
+            raise DatabaseUnavailable(
+                _("The database holds no audit key (table audit_key): nothing can be logged.")
+            )
+        return row[0], row[1]
+
+
+# A database in memory (no file beside it) gets a key for the life of the process.
+_MEMORY_SECRET = secrets.token_bytes(audit_key.KEY_BYTES)
+
+
+def _sqlite_file(session: Session) -> Path | None:
+    database = session.connection().engine.url.database
+    return Path(database) if database and database != ":memory:" else None
+
+
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+# Appends run as Core statements (read the head, insert the entry, move the head) on the
 # session's connection: the ORM's unit of work costs more than the database here, and every
 # write transaction appends at least one entry.
 _HEAD: Table = AuditHead.__table__  # type: ignore[attr-defined]
 _ENTRY: Table = AuditEntry.__table__  # type: ignore[attr-defined]
 _READ_HEAD = select_columns(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
-_INSERT_ENTRY = insert(_ENTRY)
+_INSERT_ENTRY = insert(_ENTRY).inline()  # no RETURNING: desks may append, never read back
 _MOVE_HEAD = (
     update(_HEAD)
     .where(_HEAD.c.id == 1)
@@ -113,6 +291,110 @@ def _lock_head(session: Session) -> tuple[int, str]:
     return row[0], row[1]
 
 
+def _channel(session: Session) -> tuple[str, str | None]:
+    """(OS account, SSH client address) of this run, from the channel the session carries."""
+    channel = session.info.get("channel")
+    if channel is None:
+        return "", None
+    address = channel.client_address
+    return str(channel.os_account)[:64], str(address)[:64] if address else None
+
+
+def _keyed_entries_exist(session: Session, head_seq: int) -> bool:
+    """Does the chain end in an entry signed with a key (not one from before the keyed chain)?"""
+    row = session.exec(
+        select(AuditEntry.detail_mac, AuditEntry.detail).where(AuditEntry.seq == head_seq)
+    ).first()
+    return row is not None and row[0] != "" and row[1] != MASKED
+
+
+def _write_signer(session: Session, *, actor: str, at: datetime) -> _Signer:
+    """The signer for appending. SQLite without its key file: a new key signs from the next
+    entry (the desk is never stopped); when keyed entries exist the loss is written to the chain,
+    and `verify` reports the entries signed with the key that is gone."""
+    if _is_postgresql(session):
+        return _Signer(session, None)
+    path = _sqlite_file(session)
+    if path is None:
+        return _Signer(session, _MEMORY_SECRET)
+    key = audit_key.read_key(path)
+    if key is not None:
+        return _Signer(session, key.secret)
+    seq, prev = _lock_head(session)
+    lost = _keyed_entries_exist(session, seq)
+    key = audit_key.create_key(path, seq + 1, previous_lost=lost)
+    signer = _Signer(session, key.secret)
+    if lost and key.previous_lost:
+        _append(
+            session,
+            signer,
+            seq + 1,
+            prev,
+            actor=actor,
+            action=AuditAction.CREATE.value,
+            entity=AuditEntity.DATABASE,
+            entity_id=None,
+            citizen_id=None,
+            purpose="",
+            detail=f"new audit key from entry {seq + 1}: the key before it is missing",
+            at=at,
+        )
+    return signer
+
+
+def _append(
+    session: Session,
+    signer: _Signer,
+    seq: int,
+    prev_hash: str,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    citizen_id: int | None,
+    purpose: str,
+    detail: str,
+    at: datetime,
+) -> None:
+    os_account, client_address = _channel(session)
+    head, tail = entry_payload_parts(
+        seq,
+        at,
+        actor,
+        os_account,
+        client_address,
+        action,
+        entity,
+        entity_id,
+        citizen_id,
+        purpose,
+        prev_hash,
+    )
+    detail_mac, mac = signer.sign(detail, head, tail)
+    connection = session.connection()
+    connection.execute(
+        _INSERT_ENTRY,
+        {
+            "seq": seq,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "citizen_id": citizen_id,
+            "purpose": purpose,
+            "detail": detail,
+            "os_account": os_account,
+            "client_address": client_address,
+            "detail_mac": detail_mac,
+            "prev_hash": prev_hash,
+            "hash": mac,
+        },
+    )
+    connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": mac})
+
+
 def record(
     session: Session,
     *,
@@ -125,30 +407,25 @@ def record(
     detail: str = "",
     purpose: str = "",
 ) -> None:
-    """Append one entry inside the caller's transaction (so it commits with the work it logs)."""
+    """Append one entry inside the caller's transaction (so it commits with the work it logs).
+
+    The OS account and SSH client come from the channel the session carries."""
+    signer = _write_signer(session, actor=actor, at=at)
     seq, prev_hash = _lock_head(session)
-    seq += 1
-    digest = chain_hash(
-        seq, at, actor, action.value, entity, entity_id, citizen_id, purpose, detail, prev_hash
+    _append(
+        session,
+        signer,
+        seq + 1,
+        prev_hash,
+        actor=actor,
+        action=action.value,
+        entity=entity,
+        entity_id=entity_id,
+        citizen_id=citizen_id,
+        purpose=purpose,
+        detail=detail,
+        at=at,
     )
-    connection = session.connection()
-    connection.execute(
-        _INSERT_ENTRY,
-        {
-            "seq": seq,
-            "at": at,
-            "actor": actor,
-            "action": action.value,
-            "entity": entity,
-            "entity_id": entity_id,
-            "citizen_id": citizen_id,
-            "purpose": purpose,
-            "detail": detail,
-            "prev_hash": prev_hash,
-            "hash": digest,
-        },
-    )
-    connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": digest})
 
 
 @dataclass(frozen=True)
@@ -207,8 +484,100 @@ def _broken(checked: int, seq: int) -> AuditVerification:
     )
 
 
-def verify(db: Database) -> AuditVerification:
-    """Walk the chain from its anchor; name the first entry that does not fit."""
+def _unsealed(checked: int, row: AuditEntry, state: _KeyState) -> AuditVerification:
+    """An entry whose content does not match its MAC: say how, when it can be told."""
+    if not _is_legacy(row, state) and row.hash == entry_hash(row):
+        message = _(
+            "Entry {seq} of the audit log carries a plain SHA-256 where the key's MAC belongs: "
+            "the log was computed again without its key."
+        )
+    else:
+        message = _(
+            "The audit log is broken at entry {seq}: its content does not match its MAC "
+            "(changed, or signed without the audit key)."
+        )
+    return AuditVerification(False, checked, row.seq, message.format(seq=row.seq))
+
+
+@dataclass(frozen=True)
+class _KeyState:
+    signer: _Signer | None  # None: the key is gone
+    from_seq: int | None  # the first entry signed with the key (None: no key)
+    previous_lost: bool
+
+
+def _key_state(session: Session) -> _KeyState:
+    if _is_postgresql(session):
+        from_seq = session.connection().execute(text(f"SELECT {PG_KEY_FROM_FUNCTION}()")).scalar()
+        if from_seq is None:
+            return _KeyState(None, None, False)
+        return _KeyState(_Signer(session, None), int(from_seq), False)
+    path = _sqlite_file(session)
+    if path is None:
+        return _KeyState(_Signer(session, _MEMORY_SECRET), 1, False)
+    key = audit_key.read_key(path)
+    if key is None:
+        return _KeyState(None, None, False)
+    return _KeyState(_Signer(session, key.secret), key.from_seq, key.previous_lost)
+
+
+def _masked(row: AuditEntry) -> bool:
+    return row.action == AuditAction.SEARCH.value and row.detail == MASKED
+
+
+def _is_legacy(row: AuditEntry, state: _KeyState) -> bool:
+    return state.from_seq is None or row.seq < state.from_seq
+
+
+def _payloads(row: AuditEntry, state: _KeyState) -> list[str]:
+    """What the key must sign to check `row` (nothing when the key cannot check it)."""
+    if state.signer is None:
+        return []
+    if not _is_legacy(row, state):
+        return [entry_payload(row), detail_payload(row.detail)]
+    if _masked(row) and row.detail_mac and not state.previous_lost:
+        return [_seal_payload(row)]
+    return []
+
+
+def _entry_fits(row: AuditEntry, state: _KeyState, macs: list[str | None]) -> bool | None:
+    """Does the entry's content match its MAC (or, from before the key, its hash)? None: it was
+    signed with a key that is gone."""
+    if not _is_legacy(row, state):
+        mac, digest = macs
+        return row.hash == mac and (row.detail_mac == digest or _masked(row))
+    plain = (
+        row.detail_mac == ""
+        and row.os_account == ""
+        and row.client_address is None
+        and row.hash == entry_hash(row)
+    )
+    if plain:
+        return True
+    if macs:  # a masked entry from before the key, sealed when it was masked
+        return row.detail_mac == macs[0]
+    if row.detail_mac != "" and (state.signer is None or state.previous_lost):
+        return None
+    return False
+
+
+def anchor_file(db: Database) -> Path:
+    return audit_key.anchor_path(db.url, db.path)
+
+
+def _anchors_to_check(db: Database) -> list[Anchor]:
+    """The anchors written since the last restore (a restore starts the log where the backup
+    stood; it anchors that)."""
+    anchors = audit_key.read_anchors(anchor_file(db))
+    restored = [i for i, a in enumerate(anchors) if a.restored]
+    return anchors[restored[-1] :] if restored else anchors
+
+
+def verify(db: Database, *, anchors: bool = True) -> AuditVerification:
+    """Walk the chain from its purge anchor; name the first entry that does not fit, then compare
+    the head with the key and with the anchors outside the database (`anchors=False`: a file
+    that is not the live database, such as a backup to restore)."""
+    outside = _anchors_to_check(db) if anchors else []
 
     def work(session: Session) -> AuditVerification:
         head = session.get(AuditHead, 1)
@@ -223,10 +592,15 @@ def verify(db: Database) -> AuditVerification:
                     "recorded in the log."
                 ),
             )
+        state = _key_state(session)
+        anchored: dict[int, list[Anchor]] = {}
+        for item in outside:
+            anchored.setdefault(item.seq, []).append(item)
         start_seq, prev = anchor if anchor is not None else (0, GENESIS)
         expected_seq = start_seq + 1
         checked = 0
         last_seq = start_seq
+        lost: list[int] = []
         while True:
             rows = session.exec(
                 select(AuditEntry)
@@ -236,10 +610,25 @@ def verify(db: Database) -> AuditVerification:
             ).all()
             if not rows:
                 break
-            for row in rows:
-                if row.seq != expected_seq or row.prev_hash != prev or row.hash != entry_hash(row):
-                    # Changed, or the entry before it is gone (a gap, or a cut-away start).
+            wanted = [_payloads(row, state) for row in rows]
+            flat = [p for payloads in wanted for p in payloads]
+            signed = state.signer.macs(flat) if state.signer is not None and flat else []
+            position = 0
+            for row, payloads in zip(rows, wanted, strict=True):
+                macs = signed[position : position + len(payloads)]
+                position += len(payloads)
+                fits = _entry_fits(row, state, macs)
+                if fits is None:
+                    lost.append(row.seq)
+                if row.seq != expected_seq or row.prev_hash != prev:
+                    # The entry before it is gone (a gap, or a cut-away start), or was changed
+                    # and sealed again.
                     return _broken(checked, row.seq)
+                if fits is False:
+                    return _unsealed(checked, row, state)
+                for seen in anchored.get(row.seq, ()):
+                    if seen.mac != row.hash:
+                        return _anchor_differs(checked, seen)
                 prev = row.hash
                 expected_seq = row.seq + 1
                 last_seq = row.seq
@@ -260,6 +649,40 @@ def verify(db: Database) -> AuditVerification:
                     seq=last_seq
                 ),
             )
+        if state.from_seq is not None and head_seq < state.from_seq - 1:
+            return AuditVerification(
+                False,
+                checked,
+                head_seq + 1,
+                _(
+                    "The audit log ends at entry {seq}, but its key was made when entry {made} "
+                    "had been written: entries were removed."
+                ).format(seq=head_seq, made=state.from_seq - 1),
+            )
+        purged_at = anchor
+        for item in outside:
+            if item.seq > head_seq:
+                return AuditVerification(
+                    False,
+                    checked,
+                    head_seq + 1,
+                    _(
+                        "The audit log ends at entry {seq}, but entry {anchored} was anchored "
+                        "outside the database on {when}: entries were removed."
+                    ).format(seq=head_seq, anchored=item.seq, when=format_moment(item.at)),
+                )
+            if purged_at is not None and item.seq == purged_at[0] and item.mac != purged_at[1]:
+                return _anchor_differs(checked, item)
+        if lost:
+            return AuditVerification(
+                False,
+                checked,
+                lost[0],
+                _(
+                    "Entries {first}–{last} of the audit log were signed with a key that is "
+                    "gone: they cannot be verified."
+                ).format(first=lost[0], last=lost[-1]),
+            )
         intact = ngettext(
             "The audit log is intact ({count} entry).",
             "The audit log is intact ({count} entries).",
@@ -268,6 +691,70 @@ def verify(db: Database) -> AuditVerification:
         return AuditVerification(True, checked, None, intact)
 
     return db.read(work)
+
+
+def _anchor_differs(checked: int, anchor: Anchor) -> AuditVerification:
+    return AuditVerification(
+        False,
+        checked,
+        anchor.seq,
+        _(
+            "Entry {seq} of the audit log is not the one anchored outside the database on "
+            "{when}: the log was computed again."
+        ).format(seq=anchor.seq, when=format_moment(anchor.at)),
+    )
+
+
+# -- anchors outside the database ------------------------------------------------------------------
+
+
+def _head(db: Database) -> tuple[int, str]:
+    def work(session: Session) -> tuple[int, str]:
+        head = session.get(AuditHead, 1)
+        return (head.seq, head.hash) if head is not None else (0, GENESIS)
+
+    return db.read(work)
+
+
+def _to_syslog(message: str) -> None:
+    """Also tell syslog (the auth facility), when the machine has one to tell."""
+    try:
+        import syslog
+    except ImportError:  # Windows
+        return
+    if not any(os.path.exists(p) for p in ("/dev/log", "/var/run/syslog", "/var/run/log")):
+        return
+    syslog.openlog("jobbutik", syslog.LOG_PID, syslog.LOG_AUTH)
+    syslog.syslog(syslog.LOG_NOTICE, message)
+
+
+def anchor(db: Database, *, restored: bool = False) -> Anchor:
+    """Write the chain's head (time, seq, MAC) outside the database: appended to the anchor file
+    and sent to syslog. `restored`: the log now starts again where a restored backup stood."""
+    seq, mac = _head(db)
+    item = Anchor(datetime.now(UTC), seq, mac, restored)
+    audit_key.append_anchor(anchor_file(db), item)
+    what = "restored" if restored else "head"
+    _to_syslog(f"audit anchor {db.path or db.display_url}: {what} seq={seq} mac={mac}")
+    return item
+
+
+def anchor_after_verify(db: Database) -> str | None:
+    """Anchor a head just verified; the reason when the anchor file cannot be written (the
+    verification stands: saying so beats failing it)."""
+    try:
+        anchor(db)
+    except OSError as exc:
+        return _("The audit log's head was not anchored: {error}").format(error=exc.strerror or exc)
+    return None
+
+
+def anchor_if_due(db: Database) -> Anchor | None:
+    """Anchor the head when the newest anchor is older than a day (reads only the file's tail)."""
+    newest = audit_key.newest_anchor(anchor_file(db))
+    if newest is not None and datetime.now(UTC) - newest.at < ANCHOR_INTERVAL:
+        return None
+    return anchor(db)
 
 
 # -- retention of the log itself -----------------------------------------------------------------
@@ -284,6 +771,20 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
+def search_mask_months(session: Session) -> int:
+    return setting_int(session, SEARCH_MASK_KEY, DEFAULT_SEARCH_MASK_MONTHS, minimum=1)
+
+
+def months_before(day: date, months: int) -> date:
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month + 1, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 @dataclass(frozen=True)
 class AuditPurge:
     cutoff: date  # entries before this day (Copenhagen) are purged
@@ -291,10 +792,40 @@ class AuditPurge:
     purged: int  # how many entries were (or, in a dry run, would be) deleted
     anchor_seq: int | None  # the last purged entry
     applied: bool
+    masked: int = 0  # search terms masked (or, in a dry run, that would be)
+    mask_cutoff: date | None = None  # search terms logged before this day are masked
+
+
+def _mask_search_terms(session: Session, limit: datetime, *, after_seq: int, apply: bool) -> int:
+    """Mask the search terms logged before `limit` (the entries stay). A keyed entry's MAC covers
+    the detail's digest, not the text, so it still verifies; an entry from before the key gets a
+    keyed seal over everything but its detail instead."""
+    rows = session.exec(
+        select(AuditEntry).where(
+            AuditEntry.action == AuditAction.SEARCH.value,
+            col(AuditEntry.at) < limit,
+            col(AuditEntry.seq) > after_seq,
+            col(AuditEntry.detail) != MASKED,
+        )
+    ).all()
+    if not apply or not rows:
+        return len(rows)
+    state = _key_state(session)
+    legacy = [row for row in rows if _is_legacy(row, state)]
+    for row in rows:
+        row.detail = MASKED
+    if legacy and state.signer is not None:
+        seals = state.signer.macs([_seal_payload(row) for row in legacy])
+        for row, seal in zip(legacy, seals, strict=True):
+            row.detail_mac = seal or ""
+    for row in rows:
+        session.add(row)
+    return len(rows)
 
 
 def purge(ctx: ServiceContext, *, apply: bool = False) -> AuditPurge:
-    """Delete the log's entries older than `audit_retention_years` (a dry run unless `apply`).
+    """Delete the log's entries older than `audit_retention_years` and mask the search terms older
+    than `audit_search_mask_months` (a dry run unless `apply`).
 
     Only a prefix of the chain goes, up to the first entry that must be kept, so the kept part
     still verifies from the anchor. Needs the retention permission; the purge is itself logged.
@@ -309,23 +840,43 @@ def purge(ctx: ServiceContext, *, apply: bool = False) -> AuditPurge:
         years = retention_years(session)
         cutoff = years_before(ctx.clock.today(), years)
         limit = datetime(cutoff.year, cutoff.month, cutoff.day, tzinfo=LOCAL_TZ)
+        mask_cutoff = months_before(ctx.clock.today(), search_mask_months(session))
+        mask_limit = datetime(mask_cutoff.year, mask_cutoff.month, mask_cutoff.day, tzinfo=LOCAL_TZ)
         first_kept = session.exec(
             select(func.min(AuditEntry.seq)).where(col(AuditEntry.at) >= limit)
         ).one()
-        if first_kept is None:
-            last = session.exec(select(func.max(AuditEntry.seq))).one()
-        else:
-            last = first_kept - 1
+        newest: int | None = (
+            session.exec(select(func.max(AuditEntry.seq))).one()
+            if first_kept is None
+            else first_kept - 1
+        )
         anchor = read_anchor(session)
         floor = anchor[0] if anchor is not None else 0
-        if last is None or last <= floor:
-            return AuditPurge(cutoff, years, 0, None, apply)
+        last = newest if newest is not None and newest > floor else None
+        if apply:
+            _write_signer(session, actor=staff.initials, at=now)  # the key is there to seal
+            _lock_head(session)  # no append in between
+        # Entries about to be purged need no masking.
+        masked = _mask_search_terms(
+            session, mask_limit, after_seq=max(floor, last or 0), apply=apply
+        )
+        if masked and apply:
+            record(
+                session,
+                actor=staff.initials,
+                action=AuditAction.UPDATE,
+                entity=CHECKPOINT_ENTITY,
+                detail=f"masked {masked} search terms before {mask_cutoff.isoformat()}",
+                purpose=AuditPurpose.RETENTION,
+                at=now,
+            )
+        if last is None:
+            return AuditPurge(cutoff, years, 0, None, apply, masked, mask_cutoff)
         count = session.exec(
             select(func.count()).select_from(AuditEntry).where(col(AuditEntry.seq) <= last)
         ).one()
         if not apply:
-            return AuditPurge(cutoff, years, count, last, False)
-        _lock_head(session)  # no append in between
+            return AuditPurge(cutoff, years, count, last, False, masked, mask_cutoff)
         tail = session.exec(select(AuditEntry).where(AuditEntry.seq == last)).one()
         session.execute(delete(AuditEntry).where(col(AuditEntry.seq) <= last))
         anchor_text = _anchor_text(last, tail.hash)
@@ -342,6 +893,6 @@ def purge(ctx: ServiceContext, *, apply: bool = False) -> AuditPurge:
             purpose=AuditPurpose.RETENTION,
             at=now,
         )
-        return AuditPurge(cutoff, years, count, last, True)
+        return AuditPurge(cutoff, years, count, last, True, masked, mask_cutoff)
 
     return ctx.db.write(work) if apply else ctx.db.read(work)

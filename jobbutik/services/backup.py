@@ -12,7 +12,8 @@ PostgreSQL: the program does not copy a server database; `PgDumpNeeded` carries 
 reason and the `pg_dump` command to use instead.
 
 `restore()` checks the file first (a SQLite database, sound, with a jobbutik schema this version
-knows), takes a safety copy of the current database beside it, and then copies the file into the
+knows, and an audit log that verifies with the key saved beside it or the live database's), takes
+a safety copy of the current database beside it, and then copies the file into the
 live database with the same backup API, so other programs that have it open see the restored data.
 """
 
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jobbutik.domain.errors import DatabaseUnavailable, JobbutikError, ValidationError
-from jobbutik.domain.files import private_file
+from jobbutik.domain.files import private_file, write_private
 from jobbutik.domain.i18n import _
 from jobbutik.domain.vocabulary import AuditEntity, AuditPurpose
 from jobbutik.store.models import AuditAction
@@ -198,7 +199,18 @@ def backup(
         )
     )
     copy_sqlite(db.path, path, progress=progress)
+    _copy_key(db.path, path)
     return BackupResult(path, path.stat().st_size, time.perf_counter() - started)
+
+
+def _copy_key(db_path: Path, copy: Path) -> None:
+    """The audit key goes with a copy of the database (0600, like the copy): without it the
+    copy's log cannot be verified, nor restored."""
+    from jobbutik.store.audit_key import key_path
+
+    source = key_path(db_path)
+    if source.is_file():
+        write_private(key_path(copy), source.read_bytes())
 
 
 # -- restore ---------------------------------------------------------------------------------------
@@ -285,6 +297,76 @@ def safety_copy_path(db_path: Path, now: datetime) -> Path:
 class RestoreResult:
     source: DatabaseSummary
     safety_copy: Path | None
+    broken_log: str | None = None  # restored with --force although its audit log is broken
+
+
+class BrokenAuditLog(ValidationError):
+    """The file to restore holds an audit log that does not verify."""
+
+
+def _audit_key_for(src_path: Path, db_path: Path) -> Path | None:
+    """The key that signed the backup's log: the one saved beside it, else the live database's
+    (a backup of this database), else none (a file from before the keyed chain)."""
+    from jobbutik.store.audit_key import key_path
+
+    for candidate in (key_path(src_path), key_path(db_path)):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _has_keyed_chain(path: Path) -> bool:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=15)
+    try:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(auditentry)")}
+    finally:
+        conn.close()
+    return "detail_mac" in columns
+
+
+@dataclass(frozen=True)
+class AuditLogCheck:
+    problem: str | None  # why the file's audit log does not verify; None: it does
+    key: Path | None  # the key file that signed it (None: a file from before the keyed chain)
+
+
+def check_audit_log(src_path: Path, db_path: Path) -> AuditLogCheck:
+    """Verify the audit log of the file to restore, in a scratch copy beside the database (brought
+    to this version's schema)."""
+    from jobbutik.services import audit
+    from jobbutik.store import schema
+    from jobbutik.store.audit_key import key_path
+    from jobbutik.store.db import Database
+
+    key = _audit_key_for(src_path, db_path) if _has_keyed_chain(src_path) else None
+    scratch = db_path.with_name(f".{db_path.name}.restore-check.sqlite")
+    files = [Path(f"{scratch}{suffix}") for suffix in ("", "-wal", "-shm", ".auditkey")]
+    try:
+        copy_sqlite(src_path, scratch)
+        if key is not None:
+            write_private(key_path(scratch), key.read_bytes())
+        check = Database(str(scratch))
+        try:
+            schema.upgrade(check, backup=False)
+            result = audit.verify(check, anchors=False)
+        finally:
+            check.dispose()
+    finally:
+        for file in files:
+            file.unlink(missing_ok=True)
+    return AuditLogCheck(None if result.ok else result.message, key)
+
+
+def refuse_broken(src_path: Path, check: AuditLogCheck) -> None:
+    """Raise BrokenAuditLog, naming the problem, when the file's audit log does not verify."""
+    if check.problem is not None:
+        raise BrokenAuditLog(
+            _(
+                "{path} was not restored, its audit log does not verify: {problem} Restore it "
+                "anyway with --force."
+            ).format(path=src_path, problem=check.problem),
+            field="file",
+        )
 
 
 def restore(
@@ -293,14 +375,21 @@ def restore(
     *,
     actor: str,
     now: datetime,
+    force: bool = False,
+    checked: AuditLogCheck | None = None,
     progress: Progress | None = None,
 ) -> RestoreResult:
     """Replace the live SQLite database `db` by the backup `source`, after a safety copy.
 
-    The caller has checked the role and asked for confirmation. The restore is written to the
-    restored database's audit log (the current one is kept whole in the safety copy).
+    A file whose audit log does not verify is refused (BrokenAuditLog) unless `force`
+    (`checked`: the caller has run `check_audit_log` on it already, before asking). The
+    caller has checked the role and asked for confirmation. The restore is written to the
+    restored database's audit log (the current one is kept whole in the safety copy, with its
+    key) and anchored: the log starts again where the backup stood.
     """
     from jobbutik.services import audit
+    from jobbutik.store import schema
+    from jobbutik.store.audit_key import key_path
 
     if db.backend != "sqlite" or db.path is None:
         raise PgDumpNeeded(
@@ -311,6 +400,10 @@ def restore(
     summary = inspect_file(src_path)
     if src_path.resolve() == db.path.resolve():
         raise ValidationError(_("That is the database itself."), field="file")
+    check = checked if checked is not None else check_audit_log(src_path, db.path)
+    if not force:
+        refuse_broken(src_path, check)
+    key = check.key
     safety: Path | None = None
     if db.path.exists() and db.path.stat().st_size > 0:
         safety = safety_copy_path(db.path, now)
@@ -322,6 +415,7 @@ def restore(
 
             with private_file(safety) as tmp, tmp.open("wb") as out, db.path.open("rb") as live:
                 shutil.copyfileobj(live, out)
+        _copy_key(db.path, safety)
     db.dispose()
     src = sqlite3.connect(f"file:{src_path}?mode=ro", uri=True, timeout=15)
     dst = sqlite3.connect(db.path, timeout=15)
@@ -338,7 +432,15 @@ def restore(
         src.close()
         dst.close()
     os.chmod(db.path, 0o600)
+    live_key = key_path(db.path)
+    if key is None:
+        # A file from before the keyed chain: the upgrade makes it a key of its own (the old
+        # one is kept beside the safety copy).
+        live_key.unlink(missing_ok=True)
+    elif key != live_key:
+        write_private(live_key, key.read_bytes())
     db.dispose()
+    schema.upgrade(db, backup=False)
     db.write(
         lambda session: audit.record(
             session,
@@ -351,4 +453,5 @@ def restore(
             at=now,
         )
     )
-    return RestoreResult(summary, safety)
+    audit.anchor(db, restored=True)
+    return RestoreResult(summary, safety, check.problem)

@@ -3,17 +3,22 @@
 | option     | environment variable | default                                      |
 |------------|----------------------|----------------------------------------------|
 | `--db`     | `JOBBUTIK_DB`        | `jobbutik.sqlite` in the user data directory |
-| `--user`   | `JOBBUTIK_USER`      | the operating-system login name              |
-| `--today`  | `JOBBUTIK_TODAY`     | the real date                                |
+| `--user`   | `JOBBUTIK_USER`      | the real OS account (demo databases only)    |
+| `--today`  | `JOBBUTIK_TODAY`     | the real date (demo databases only)          |
 | `--lang`   | `JOBBUTIK_LANG`      | `da`                                         |
 | `--rules`  | `JOBBUTIK_RULES`     | none (the bundled rules only)                |
+
+Who is working comes from the channel (services.identity): the real OS account, an SSH key's
+forced command, or the PostgreSQL login. `--user` and `--today` are honoured only on a database the
+demo marked; anywhere else `build_context` refuses them, so no option or environment variable a
+desk user can set chooses another identity or date.
 
 No Textual and no SQLAlchemy at import time: the TUI and the scripted commands both start here.
 """
 
 from __future__ import annotations
 
-import getpass
+import contextlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -23,12 +28,14 @@ from typing import TYPE_CHECKING, Literal
 
 from jobbutik.domain.clock import Clock
 from jobbutik.domain.dates import parse_day
-from jobbutik.domain.errors import JobbutikError, ValidationError
+from jobbutik.domain.errors import DatabaseMissing, JobbutikError, ValidationError
 from jobbutik.domain.i18n import DEFAULT_LANGUAGE, LANGUAGES, _
+from jobbutik.services.identity import How, current_channel, os_account
 
 if TYPE_CHECKING:
     from jobbutik.domain.rules import RuleBook
     from jobbutik.services.context import ServiceContext
+    from jobbutik.services.staff import Lookup
     from jobbutik.store.db import Database
 
 ENV_DB = "JOBBUTIK_DB"
@@ -37,7 +44,8 @@ ENV_TODAY = "JOBBUTIK_TODAY"
 ENV_LANG = "JOBBUTIK_LANG"
 ENV_RULES = "JOBBUTIK_RULES"
 
-Source = Literal["flag", "env", "default"]
+# "ssh": the initials an SSH key's forced command gave (`jobbutik desk --staff`).
+Source = Literal["flag", "env", "default", "ssh"]
 
 
 class SettingsError(JobbutikError):
@@ -55,6 +63,8 @@ class Settings:
     rules: Path | None = None
     db_source: Source = "default"
     user_source: Source = "default"
+    today_source: Source = "default"
+    create: bool = False  # --create: start a new database where none exists
 
     def with_defaults(self, *, db: str | None = None, user: str | None = None) -> Settings:
         """A copy where `db` / `user` replace the values that were only defaults (a demo
@@ -76,14 +86,6 @@ def _pick(flag: str | None, environ: Mapping[str, str], name: str) -> tuple[str 
     return None, "default"
 
 
-def os_login() -> str:
-    """The operating-system login name ('' when the system cannot tell)."""
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError, ImportError):
-        return ""
-
-
 def resolve_settings(
     *,
     db: str | None = None,
@@ -91,6 +93,7 @@ def resolve_settings(
     today: str | date | None = None,
     lang: str | None = None,
     rules: str | Path | None = None,
+    create: bool = False,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
     """Settings from flag values (None: not given), the environment, then the defaults."""
@@ -104,10 +107,12 @@ def resolve_settings(
 
     user_value, user_source = _pick(user, env, ENV_USER)
     if user_value is None:
-        user_value = os_login()
+        user_value = os_account()
 
+    today_source: Source = "default"
     if isinstance(today, date):
         today_value: date | None = today
+        today_source = "flag"
     else:
         today_text, today_source = _pick(today, env, ENV_TODAY)
         today_value = None
@@ -137,6 +142,8 @@ def resolve_settings(
         rules=Path(rules_value).expanduser() if rules_value else None,
         db_source=db_source,
         user_source=user_source,
+        today_source=today_source,
+        create=create,
     )
 
 
@@ -150,9 +157,15 @@ def open_database(
 
     `notify` gets one sentence when a backup was taken, saying where it went.
     """
+    from jobbutik.store import schema
     from jobbutik.store.db import Database
 
-    db = Database(settings.db)
+    db = Database(settings.db, create=settings.create)
+    if not settings.create and schema.current_revision(db) is None and not schema.has_tables(db):
+        # An empty file or server database: a mistyped --db, not a new start. (One that holds
+        # someone else's tables is refused by the upgrade, which says so.)
+        db.dispose()
+        raise DatabaseMissing(db.path or db.display_url)
     if upgrade:
         upgrade_schema(db, notify=notify)
         from jobbutik.store.schema import refresh_statistics
@@ -180,34 +193,88 @@ def build_context(
 ) -> ServiceContext:
     """The ServiceContext for `settings`: database (upgraded), user, clock and rule book.
 
-    The user is checked at once, so an unknown user is refused before any work starts.
+    The user is the channel's (see the module's note) and is checked at once, so an unknown user
+    is refused before any work starts.
     """
     from jobbutik.domain.rules import load_rulebook
 
-    if not settings.user:
-        raise SettingsError(
-            _("Who are you? Give your initials with --user or {env}.").format(env=ENV_USER)
-        )
     rules = load_rulebook(settings.rules)
     if db is None:
         db = open_database(settings, notify=notify)
-    return context_for(db, settings.user, Clock(settings.today), rules)
+    how, user = _identity(settings, db)
+    if not user:
+        raise SettingsError(_("This OS account has no name: jobbutik cannot tell who you are."))
+    db.channel = current_channel(how)
+    # A demo's --today alone leaves the user the OS account, found by its login like anywhere.
+    chose_user = how == "demo" and settings.user_source in ("flag", "env")
+    ctx = context_for(
+        db,
+        user,
+        Clock(settings.today),
+        rules,
+        by="initials" if how == "ssh" or chose_user else "os_login",
+    )
+    if how != "postgres":  # a PostgreSQL desk's anchors are the owner's cron job, not its home
+        _anchor_if_due(db)
+    return ctx
+
+
+def _anchor_if_due(db: Database) -> None:
+    """Anchor the audit log's head outside the database at least daily, as the program opens;
+    an anchor file that cannot be written never stops a desk (`audit verify` says so)."""
+    from jobbutik.services import audit
+
+    with contextlib.suppress(OSError, JobbutikError):
+        audit.anchor_if_due(db)
+
+
+def _identity(settings: Settings, db: Database) -> tuple[How, str]:
+    """Who is working and how the channel said so; refuses --user/--today outside a demo."""
+    from jobbutik.services.pgroles import desk_login
+    from jobbutik.store.settings import is_demo
+
+    chosen = [
+        name
+        for name, source in (("--user", settings.user_source), ("--today", settings.today_source))
+        if source in ("flag", "env")
+    ]
+    if chosen and not db.read(is_demo):
+        raise SettingsError(
+            _(
+                "{options} works only on a demo database; here you work as your own login "
+                "({account}) on the real date."
+            ).format(options=" / ".join(chosen), account=os_account() or "?")
+        )
+    if settings.user_source == "ssh":
+        from jobbutik.services.sshkeys import require_forced_command
+
+        require_forced_command(db, settings.user)
+        return "ssh", settings.user
+    if db.backend == "postgresql" and (login := desk_login(db)) is not None:
+        # Each member of staff is a login role: the server already knows who this is.
+        return "postgres", login
+    return ("demo" if chosen else "os"), settings.user
 
 
 def context_for(
-    db: Database, user: str, clock: Clock | None = None, rules: RuleBook | None = None
+    db: Database,
+    user: str,
+    clock: Clock | None = None,
+    rules: RuleBook | None = None,
+    *,
+    by: Lookup = "initials",
 ) -> ServiceContext:
     """A ServiceContext for `user` on an open database (the bundled rules unless `rules`).
 
-    Looks the staff member up now (on an empty database the first user becomes its admin);
-    PermissionDenied when `user` is not active staff."""
+    The Python API for tests and the commands: the caller vouches for `user`. Looks the staff
+    member up now; PermissionDenied when `user` is not active staff."""
     from jobbutik.domain.rules import load_rulebook
     from jobbutik.services.context import ServiceContext
     from jobbutik.services.staff import resolve_staff
 
     return ServiceContext(
         db=db,
-        staff=resolve_staff(db, user),
+        staff=resolve_staff(db, user, by=by),
         clock=clock or Clock(),
         rulebook=rules or load_rulebook(),
     )

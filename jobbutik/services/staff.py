@@ -1,14 +1,18 @@
 """Staff identity, roles and their management.
 
-Who is working: `--user` / JOBBUTIK_USER, else the operating-system login; either is matched
-against a staff record's initials or its `os_login`. On a database with no staff yet the first
-user becomes its admin (the first-run set-up).
+Who is working comes from the channel (services.config / services.identity): the real OS account is
+matched against a staff record's `os_login`, or its initials when it has no login of its own; SSH
+keys and demo databases give initials. Initials and OS logins are unique across both columns, so a
+name can never mean two people. A new database gets its first admin in `db init` (or the demo),
+never by whoever opens it first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
 
 from sqlmodel import Session, col, func, select
 
@@ -17,9 +21,12 @@ from jobbutik.domain.errors import FormErrors, NotFound, PermissionDenied, Valid
 from jobbutik.domain.i18n import _
 from jobbutik.domain.text import require_plain_text
 from jobbutik.domain.vocabulary import AuditEntity
+from jobbutik.services import pgroles
 from jobbutik.services.context import Permission, ServiceContext, StaffInfo
 from jobbutik.store.db import Database
 from jobbutik.store.models import AuditAction, Role, Staff
+
+Lookup = Literal["initials", "os_login"]
 
 
 def staff_info(staff: Staff) -> StaffInfo:
@@ -37,56 +44,79 @@ def normalise_initials(initials: str) -> str:
     return text
 
 
-def resolve_staff(db: Database, initials: str) -> StaffInfo:
-    """The staff record for `initials` (or an OS login mapped to one).
-
-    On a database with no staff yet, the first user becomes its admin, so a scripted set-up works.
-    """
-    try:
-        key = normalise_initials(initials)
-        login = key
-    except ValidationError:
-        # A long operating-system login ("jens.peter.hansen") can only be an os_login.
-        login = normalise_login(initials) or ""
-        if not login:
-            raise
-        key = login[:16]
-
-    def find(session: Session) -> Staff | None:
+def _lookup(session: Session, key: str, by: Lookup) -> Staff | None:
+    """The one staff row `key` names. An OS login matches `os_login` first, then the initials of
+    a row without a login; initials match initials only. Never "whichever row comes first"."""
+    if by == "os_login":
+        row = session.exec(select(Staff).where(Staff.os_login == key)).first()
+        if row is not None:
+            return row
         return session.exec(
-            select(Staff).where((Staff.initials == login) | (Staff.os_login == login))
+            select(Staff).where(Staff.initials == key, col(Staff.os_login).is_(None))
         ).first()
+    return session.exec(select(Staff).where(Staff.initials == key)).first()
 
-    staff = db.read(find)
-    if staff is None:
 
-        def bootstrap(session: Session) -> Staff | None:
-            existing = find(session)
-            if existing is not None:
-                return existing
-            if session.exec(select(func.count()).select_from(Staff)).one() > 0:
-                return None
-            first = Staff(
-                initials=key,
-                name=key.upper(),
-                roles=Role.ADMIN.value,
-                os_login=login if login != key else None,
-            )
-            session.add(first)
-            session.flush()
-            return first
-
-        staff = db.write(bootstrap)
+def resolve_staff(db: Database, key: str, *, by: Lookup = "initials") -> StaffInfo:
+    """The active staff member `key` names (initials, or an OS login with `by="os_login"`)."""
+    text = key.strip().lower()
+    try:
+        wanted = normalise_initials(text) if by == "initials" else normalise_login(text) or ""
+    except ValidationError:
+        wanted = ""
+    staff = db.read(lambda session: _lookup(session, wanted, by)) if wanted else None
     if staff is None:
         raise PermissionDenied(
             _(
-                "{initials} is not a member of staff in this database: an admin adds you with "
-                "`jobbutik staff add`, or give your initials with --user."
-            ).format(initials=login)
+                "{name} is not a member of staff in this database: an admin adds you with "
+                "`jobbutik staff add` (your OS login is set with --os-login)."
+            ).format(name=text or "?")
         )
     if not staff.active:
-        raise PermissionDenied(_("{initials} is no longer active.").format(initials=key))
+        raise PermissionDenied(_("{initials} is no longer active.").format(initials=staff.initials))
     return staff_info(staff)
+
+
+def create_first_admin(
+    db: Database, initials: str, name: str, os_login: str | None, *, at: datetime
+) -> StaffInfo:
+    """The new database's first admin (`db init`); refused when the database has staff."""
+    from jobbutik.services import audit
+
+    key = normalise_initials(initials)
+    login = normalise_login(os_login)
+    clean_name = " ".join(name.split()) or key.upper()
+    if problem := check_name(clean_name):
+        raise ValidationError(problem, field="name")
+
+    def work(session: Session) -> Staff:
+        if session.exec(select(func.count()).select_from(Staff)).one() > 0:
+            raise ValidationError(
+                _(
+                    "This database already has staff: an admin adds people with "
+                    "`jobbutik staff add`."
+                )
+            )
+        first = Staff(
+            initials=key,
+            name=clean_name,
+            roles=Role.ADMIN.value,
+            os_login=login if login != key else None,
+        )
+        session.add(first)
+        session.flush()
+        audit.record(
+            session,
+            actor=key,
+            action=AuditAction.CREATE,
+            entity=AuditEntity.STAFF,
+            entity_id=first.id,
+            detail=f"{key}: first admin of a new database",
+            at=at,
+        )
+        return first
+
+    return staff_info(db.write(work))
 
 
 # -- management (admins) -----------------------------------------------------------------------
@@ -191,6 +221,18 @@ def _audit(
     )
 
 
+def _follow_login_role(session: Session, old_login: str | None, row: Staff) -> None:
+    """PostgreSQL: the member's login role follows the row, in the same transaction (created
+    with the groups of their roles, NOLOGIN while inactive); a login taken off the row loses this
+    database's groups. Elsewhere the channel gives identity and nothing is done here."""
+    if not pgroles.is_postgresql(session):
+        return
+    if old_login and old_login != row.os_login:
+        pgroles.sync_login(session, old_login, (), active=False)
+    if row.os_login:
+        pgroles.sync_login(session, row.os_login, row.role_set, active=row.active)
+
+
 def list_staff(ctx: ServiceContext, *, include_inactive: bool = True) -> list[StaffRow]:
     ctx.require(Permission.MANAGE_STAFF)
 
@@ -237,9 +279,11 @@ def add_staff(
         raise FormErrors(errors)
 
     def work(session: Session) -> StaffRow:
-        if session.exec(select(Staff).where(Staff.initials == key)).first() is not None:
+        if _login_taken(session, key, None):
             raise ValidationError(
-                _("{initials} is already a member of staff.").format(initials=key),
+                _("{initials} is already a member of staff (or another one's login).").format(
+                    initials=key
+                ),
                 field="initials",
             )
         if login is not None and _login_taken(session, login, None):
@@ -253,16 +297,19 @@ def add_staff(
         session.add(row)
         session.flush()
         _audit(session, ctx, me.initials, AuditAction.CREATE, row, row.roles)
+        _follow_login_role(session, None, row)
         return _row(row)
 
     return ctx.db.write(work)
 
 
-def _login_taken(session: Session, login: str, staff_id: int | None) -> bool:
-    other = session.exec(
-        select(Staff).where((Staff.os_login == login) | (Staff.initials == login))
-    ).first()
-    return other is not None and other.id != staff_id
+def _login_taken(session: Session, name: str, staff_id: int | None) -> bool:
+    """Whether another member of staff has `name` as initials or OS login: one name, one
+    person, across both columns."""
+    query = select(Staff.id).where((Staff.os_login == name) | (Staff.initials == name))
+    if staff_id is not None:
+        query = query.where(Staff.id != staff_id)
+    return session.exec(query).first() is not None
 
 
 def set_roles(ctx: ServiceContext, initials: str, roles: str | Iterable[str]) -> StaffRow:
@@ -276,6 +323,7 @@ def set_roles(ctx: ServiceContext, initials: str, roles: str | Iterable[str]) ->
         row.roles = _role_text(role_set)
         session.add(row)
         _audit(session, ctx, me.initials, AuditAction.UPDATE, row, f"roles {row.roles}")
+        _follow_login_role(session, row.os_login, row)
         return _row(row)
 
     return ctx.db.write(work)
@@ -298,6 +346,7 @@ def set_active(ctx: ServiceContext, initials: str, active: bool) -> StaffRow:
             session.add(row)
             what = "activated" if active else "deactivated"
             _audit(session, ctx, me.initials, AuditAction.UPDATE, row, what)
+        _follow_login_role(session, row.os_login, row)
         return _row(row)
 
     return ctx.db.write(work)
@@ -316,6 +365,7 @@ def update_staff(
 
     def work(session: Session) -> StaffRow:
         row = _find(session, initials)
+        old_login = row.os_login
         changes = []
         if clean_name is not None and clean_name != row.name:
             row.name = clean_name
@@ -333,6 +383,7 @@ def update_staff(
         if changes:
             session.add(row)
             _audit(session, ctx, me.initials, AuditAction.UPDATE, row, ", ".join(changes))
+        _follow_login_role(session, old_login, row)
         return _row(row)
 
     return ctx.db.write(work)
@@ -379,10 +430,12 @@ def edit_staff(
             changes.append(f"os_login {login or '-'}")
         if _role_text(role_set) != row.roles:
             changes.append(f"roles {_role_text(role_set)}")
+        old_login = row.os_login
         row.name, row.os_login, row.roles = clean_name, login, _role_text(role_set)
         if changes:
             session.add(row)
             _audit(session, ctx, me.initials, AuditAction.UPDATE, row, ", ".join(changes))
+        _follow_login_role(session, old_login, row)
         return _row(row)
 
     return ctx.db.write(work)

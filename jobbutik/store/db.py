@@ -24,7 +24,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from jobbutik.domain.errors import DatabaseBusy, DatabaseUnavailable, JobbutikError
+from jobbutik.domain.errors import (
+    DatabaseBusy,
+    DatabaseMissing,
+    DatabaseUnavailable,
+    JobbutikError,
+    PermissionDenied,
+)
 from jobbutik.domain.i18n import _
 
 T = TypeVar("T")
@@ -72,6 +78,34 @@ def create_private_file(path: Path) -> None:
     os.close(fd)
 
 
+SQLITE_SIDE_FILES = ("", "-wal", "-shm", "-journal")
+
+
+def tighten_permissions(path: Path) -> None:
+    """Make the database and its WAL/SHM files readable by their owner only.
+
+    A file that group or others may read or write is tightened to 0600, not left as found (it
+    holds CPR numbers); when that is not possible (another account owns it), the database is
+    refused with the reason rather than used as it is."""
+    for suffix in SQLITE_SIDE_FILES:
+        file = Path(f"{path}{suffix}")
+        try:
+            mode = file.stat().st_mode & 0o777
+        except FileNotFoundError:
+            continue
+        if mode & 0o077 == 0:
+            continue
+        try:
+            os.chmod(file, mode & 0o700)
+        except OSError as exc:
+            raise DatabaseUnavailable(
+                _(
+                    "{file} can be read by other users ({mode:o}) and cannot be made private: "
+                    "{reason}. Its owner must run `chmod 600` on it."
+                ).format(file=file, mode=mode, reason=exc.strerror or exc)
+            ) from None
+
+
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # Hand transaction control to the "begin" hook below instead of pysqlite's own BEGIN.
     dbapi_connection.isolation_level = None
@@ -110,14 +144,22 @@ def _sqlite_on_begin(connection: Any) -> None:
 class Database:
     """One database, by URL. Work runs through `write()` and `read()` with a fresh session."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, create: bool = True) -> None:
+        """`create=False` refuses a SQLite path where no file exists (DatabaseMissing): a
+        mistyped --db must not start a new, empty database."""
         self.url = resolve_url(url)
         parsed = make_url(self.url)
         self.backend = parsed.get_backend_name()
         self.path = sqlite_path(self.url)
+        # How this run was reached (services.identity.Channel): every session carries it, so the
+        # audit log records the OS account and SSH client beside the staff initials.
+        self.channel: Any = None
         if self.backend == "sqlite":
             if self.path is not None:
+                if not create and not self.path.exists():
+                    raise DatabaseMissing(self.path)
                 create_private_file(self.path)
+                tighten_permissions(self.path)
             # No row values in error texts: they would carry names and contact details into logs.
             engine = create_engine(self.url, echo=echo, hide_parameters=True)
             event.listen(engine, "connect", _sqlite_on_connect)
@@ -155,7 +197,9 @@ class Database:
         attempts = PG_WRITE_ATTEMPTS if self.backend == "postgresql" else WRITE_ATTEMPTS
         for attempt in range(attempts):
             try:
-                with Session(self._write_engine, expire_on_commit=False) as session:
+                with Session(
+                    self._write_engine, expire_on_commit=False, info={"channel": self.channel}
+                ) as session:
                     result = work(session)
                     session.commit()
                     return result
@@ -170,7 +214,9 @@ class Database:
         """Run `work` in a read transaction (deferred on SQLite, never waits for writers)."""
         try:
             # Closing (not rolling back) ends the transaction and keeps loaded rows usable.
-            with Session(self._read_engine, expire_on_commit=False) as session:
+            with Session(
+                self._read_engine, expire_on_commit=False, info={"channel": self.channel}
+            ) as session:
                 return work(session)
         except DBAPIError as exc:
             self._raise_translated(exc)
@@ -210,6 +256,10 @@ class Database:
             return DatabaseUnavailable(_("The disk is full: nothing was saved."))
         if "readonly database" in message or "unable to open database" in message:
             return DatabaseUnavailable(_("Cannot write to {where}.").format(where=where))
+        if getattr(exc.orig, "sqlstate", None) == "42501":  # a desk role lacks the privilege
+            return PermissionDenied(
+                _("Your database login may not do this (the server refused it): ask an admin.")
+            )
         if exc.connection_invalidated or (
             self.backend == "postgresql" and getattr(exc.orig, "sqlstate", None) is None
         ):

@@ -432,9 +432,14 @@ class AuditEntry(SQLModel, table=True):
     entity_id: int | None = None
     citizen_id: int | None = Field(default=None, index=True)
     purpose: str = ""
-    detail: str = ""  # e.g. the search term
+    detail: str = ""  # e.g. the search term (masked after a while: detail_mac keeps the chain)
+    os_account: str = Field(default="", max_length=64)  # who ran the program, by the channel
+    client_address: str | None = Field(default=None, max_length=64)  # the SSH client, if any
+    # A keyed digest of `detail`, which the entry's MAC covers instead of the text itself, so a
+    # masked search term leaves the chain whole. "" on entries from before the keyed chain.
+    detail_mac: str = Field(default="", max_length=64)
     prev_hash: str = Field(max_length=64)
-    hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)  # HMAC-SHA256 (plain SHA-256 before the keyed chain)
 
 
 class AuditHead(SQLModel, table=True):
@@ -443,3 +448,15 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int = 0
     hash: str = Field(default="0" * 64, max_length=64)
+
+
+class AuditKey(SQLModel, table=True):
+    """PostgreSQL: the audit chain's key, readable by the owner role only (desks reach it through
+    the SECURITY DEFINER function `jobbutik_audit_mac`). SQLite keeps the key in a file beside the
+    database (store.audit_key) and leaves this table empty."""
+
+    __tablename__ = "audit_key"
+
+    id: int = Field(default=1, primary_key=True)
+    secret: bytes
+    from_seq: int  # the first entry signed with this key

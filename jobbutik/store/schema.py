@@ -99,6 +99,12 @@ def _user_tables(connection: Connection) -> list[str]:
     return [t for t in inspect(connection).get_table_names() if t != "alembic_version"]
 
 
+def has_tables(db: Database) -> bool:
+    """Whether the database holds any table (ours or someone else's)."""
+    with db.engine.connect() as connection:
+        return bool(_user_tables(connection))
+
+
 def _where(db: Database) -> str:
     return str(db.path) if db.path else db.display_url
 

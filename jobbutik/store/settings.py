@@ -17,7 +17,16 @@ from jobbutik.domain.errors import ValidationError
 from jobbutik.domain.i18n import _
 from jobbutik.store.models import Setting
 
-__all__ = ["put_setting", "setting", "setting_choice", "setting_int", "setting_time"]
+__all__ = [
+    "DEMO_KEY",
+    "is_demo",
+    "mark_demo",
+    "put_setting",
+    "setting",
+    "setting_choice",
+    "setting_int",
+    "setting_time",
+]
 
 
 def setting(session: Session, key: str) -> str | None:
@@ -72,3 +81,15 @@ def put_setting(session: Session, key: str, value: str) -> None:
     row = session.get(Setting, key) or Setting(key=key)
     row.value = value
     session.add(row)
+
+
+# The demo marks its database; only there may --user and --today choose another identity or day.
+DEMO_KEY = "demo_database"
+
+
+def is_demo(session: Session) -> bool:
+    return setting(session, DEMO_KEY) == "1"
+
+
+def mark_demo(session: Session) -> None:
+    put_setting(session, DEMO_KEY, "1")

@@ -251,6 +251,11 @@ class JobbutikApp(CrashHandling):
                     await asyncio.to_thread(release)
         for request_id in list(self._releases):
             await self.claim_released(request_id)
+        from jobbutik.tui import shown
+
+        with contextlib.suppress(JobbutikError):  # the citizens shown in the last seconds
+            await shown.flush(self)
+            await shown.written(self)
         self.exit()
 
     # -- claims ----------------------------------------------------------------------------------

@@ -380,7 +380,7 @@ _STAFF_BAD: dict[str, st.SearchStrategy[tuple[str, str | None]]] = {
         texts(max_size=16, plain=False)
         .filter(lambda v: v.strip() != "" and not all(c in INITIALS_CHARS for c in v.strip()))
         .map(lambda v: (v, INITIALS_RULE)),
-        st.just((USER.upper(), f"{USER} is already a member of staff.")),
+        st.just((USER.upper(), f"{USER} is already a member of staff (or another one's login).")),
     ),
     "name": _NAME_BAD,
     "os_login": st.one_of(

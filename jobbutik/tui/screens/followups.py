@@ -23,12 +23,14 @@ from jobbutik.domain.dates import format_day
 from jobbutik.domain.errors import JobbutikError
 from jobbutik.domain.i18n import _, ngettext
 from jobbutik.domain.vocabulary import (
+    AuditEntity,
     FollowUpKind,
     FollowUpOutcome,
     Permission,
     ReferralOutcome,
     follow_up_outcome_label,
 )
+from jobbutik.tui import shown as shown_log
 from jobbutik.tui.messages import OpenCitizen
 from jobbutik.tui.screens.base import BaseScreen
 from jobbutik.tui.screens.confirm import ConfirmModal
@@ -131,9 +133,12 @@ class FollowUpsScreen(BaseScreen):
 
         try:
             ctx = self.ctx
-            assignee = self.consultant or (None if self.everyone else ctx.staff.initials)
             rows = await asyncio.to_thread(
-                followups.due_list, ctx, assignee=assignee, all_open=self.later, limit=SHOWN + 1
+                followups.due_list,
+                ctx,
+                assignee=self.listed_assignee() or None,
+                all_open=self.later,
+                limit=SHOWN + 1,
             )
         except JobbutikError as error:
             if not self.rows:
@@ -176,6 +181,25 @@ class FollowUpsScreen(BaseScreen):
         self.query_one("#followups-status", Static).update(self.status_text(more=more))
         table.focus()
         self.refresh_bindings()
+        self.note_shown()
+
+    def note_shown(self) -> None:
+        """The citizens in the list go to the audit log (gathered, once in a while)."""
+        if self.rows:
+            ids = [row.citizen_id for row in self.rows]
+            shown_log.note_shown(self, AuditEntity.FOLLOW_UP_LIST, self.listed_assignee(), ids)
+
+    def listed_assignee(self) -> str:
+        """Whose follow-ups the list shows: a consultant's initials, "" for everyone's."""
+        if self.consultant:
+            return self.consultant
+        return "" if self.everyone else self.ctx.staff.initials
+
+    def on_screen_resume(self) -> None:
+        self.note_shown()
+
+    def on_screen_suspend(self) -> None:
+        shown_log.write_now(self.app)
 
     def status_text(self, *, more: bool) -> str:
         overdue = sum(1 for r in self.rows if r.overdue)

@@ -15,6 +15,8 @@ from textual.widgets import DataTable, Header, Input, Static
 
 from jobbutik.domain.errors import JobbutikError
 from jobbutik.domain.i18n import _
+from jobbutik.domain.vocabulary import AuditEntity
+from jobbutik.tui import shown as shown_log
 from jobbutik.tui.messages import OpenCitizen
 from jobbutik.tui.screens.base import BaseScreen
 from jobbutik.tui.widgets.footer import DeskFooter
@@ -126,6 +128,18 @@ class SearchScreen(BaseScreen):
         else:
             status.update(Content(_("No citizen matches {term!r}.").format(term=term.strip())))
         self.refresh_bindings()
+        self.note_shown()
+
+    def note_shown(self) -> None:
+        """The citizens in the list go to the audit log (gathered: typing on writes nothing
+        more for those already there)."""
+        shown_log.note_shown(self, AuditEntity.SEARCH_RESULTS, "", [hit.id for hit in self.hits])
+
+    def on_screen_resume(self) -> None:
+        self.note_shown()
+
+    def on_screen_suspend(self) -> None:
+        shown_log.write_now(self.app)
 
     def action_to_results(self) -> None:
         if self.hits:

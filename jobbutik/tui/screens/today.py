@@ -17,7 +17,8 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from jobbutik.domain.clock import local
 from jobbutik.domain.errors import ClaimHeld, JobbutikError
 from jobbutik.domain.i18n import _, ngettext
-from jobbutik.domain.vocabulary import Benefit, RequestStatus
+from jobbutik.domain.vocabulary import AuditEntity, Benefit, RequestStatus
+from jobbutik.tui import shown as shown_log
 from jobbutik.tui.drafts import DraftKey
 from jobbutik.tui.messages import OpenCitizen, StartConversation, Withdraw
 from jobbutik.tui.screens.base import BaseScreen
@@ -250,6 +251,21 @@ class TodayScreen(BaseScreen):
         else:
             table.remove_class("-filled")
         self.refresh_bindings()
+        self.note_shown()
+
+    def note_shown(self) -> None:
+        """The citizens on the board go to the audit log, gathered: the polls that read the
+        board again add only those not logged lately."""
+        if self.ready and self.shown_rows:
+            day = self.ctx.clock.today().isoformat()
+            ids = [row.citizen_id for row in self.shown_rows]
+            shown_log.note_shown(self, AuditEntity.TODAY_BOARD, day, ids)
+
+    def on_screen_resume(self) -> None:
+        self.note_shown()
+
+    def on_screen_suspend(self) -> None:
+        shown_log.write_now(self.app)
 
     def _cells(self, row: BoardRow, minutes: int | None) -> list[object]:
         arrived = as_local(row.arrived_at).strftime("%H:%M")
