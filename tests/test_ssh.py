@@ -260,7 +260,7 @@ def test_forwarding_is_refused(server: Server) -> None:
     finally:
         for open_socket in (*connections, target):
             open_socket.close()
-        tunnel.terminate()
+        tunnel.kill()  # a client waiting on a refused channel may not heed SIGTERM at once
         tunnel.communicate(timeout=30)
     assert "refused local port forward" in server.log.read_text()
 
