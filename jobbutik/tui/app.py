@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -21,7 +20,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.dom import DOMNode
-from textual.notifications import SeverityLevel
+from textual.notifications import Notify, SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
@@ -53,9 +52,6 @@ if TYPE_CHECKING:
     from jobbutik.services.drafts import SavedDraft
     from jobbutik.store.db import Database
     from jobbutik.tui.screens.withdraw import Withdrawal
-
-# The same notice asked for twice within this many seconds is shown once (see `notify`).
-SAME_NOTICE_SECONDS = 1.0
 
 
 class JobbutikApp(CrashHandling):
@@ -102,7 +98,6 @@ class JobbutikApp(CrashHandling):
         self._releases: dict[int, Worker[None]] = {}  # claims being let go, by request id
         self.crash_log = crash_log_path(settings.db)
         self._crash_times: list[float] = []
-        self._notices_just_shown: dict[tuple[str, str], float] = {}  # → when
 
     def notify(
         self,
@@ -117,17 +112,19 @@ class JobbutikApp(CrashHandling):
         markup (Textual's default), from whichever screen it comes; a control character stored
         before input refused them is shown as a mark."""
         message, title = visible(message), visible(title)
-        # One failure can reach the desk by two ways at once (a form refused for a busy database,
-        # and the draft written beside it): the same words twice within a moment are noise. A
-        # repeat later (Ctrl+S again) is shown again, so the desk sees its try was answered.
-        now = time.monotonic()
-        self._notices_just_shown = {
-            k: t for k, t in self._notices_just_shown.items() if now - t < SAME_NOTICE_SECONDS
-        }
-        if (message, severity) in self._notices_just_shown:
-            return
-        self._notices_just_shown[message, severity] = now
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def _on_notify(self, event: Notify) -> None:
+        # One failure can reach the desk by two ways at once (a form refused for a busy database,
+        # and the draft written beside it), however far apart a loaded machine runs them: the same
+        # words already on the board are taken down and shown afresh, never stacked. A repeat
+        # (Ctrl+S again) still shows as a new notice, so the desk sees its try was answered.
+        # Here, not in `notify`, because notices are added in the order of this message queue.
+        new = event.notification
+        for shown in list(self._notifications):
+            if shown.message == new.message and shown.severity == new.severity:
+                self._unnotify(shown, refresh=False)
+        super()._on_notify(event)
 
     # -- start-up ------------------------------------------------------------------------------
 
