@@ -21,10 +21,10 @@ import traceback
 from collections.abc import Callable
 from datetime import datetime
 
-from benchmarks import database, memory, memory_cycle, queries, startup, throughput
+from benchmarks import database, imports, memory, memory_cycle, queries, startup, throughput
 from benchmarks.common import FULL_SCALE, Result, load_average, say
 
-PARTS = ("start", "scale", "queries", "memory", "cycle", "throughput")
+PARTS = ("start", "scale", "queries", "memory", "cycle", "throughput", "imports")
 SMALL = 300
 
 
@@ -126,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         results += _measured("cycle", lambda: memory_cycle.run(small.path, args.cycles))
     if "throughput" in parts:
         results += _measured("throughput", lambda: throughput.run(small.path))
+        loads.append(load_average())
+    if "imports" in parts:
+        results += _measured("imports", lambda: imports.run(small.path))
         loads.append(load_average())
 
     say("done")

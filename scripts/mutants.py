@@ -178,8 +178,10 @@ MUTANTS = (
         "audit-hash-skips-actor",
         "who read a citizen's data can be changed in the audit log unnoticed",
         "jobbutik/services/audit.py",
-        "            actor,\n            os_account,\n",
+        "            at.astimezone(UTC).isoformat(),\n"
+        "            actor,\n"
         "            os_account,\n",
+        "            at.astimezone(UTC).isoformat(),\n            os_account,\n",
         ("tests/test_audit.py::test_an_edited_entry_is_found[sqlite]",),
     ),
     Mutant(
@@ -246,6 +248,44 @@ MUTANTS = (
         'if not getattr(self, "saving", False):',
         'if getattr(self, "saving", False):',
         ("tests/tui/test_drafts_persist.py::test_autosave_waits_for_a_pause_in_typing",),
+    ),
+    Mutant(
+        "csv-formula-runs",
+        "a name typed as =HYPERLINK(…) runs in the spreadsheet that opens an export",
+        "jobbutik/domain/csvcells.py",
+        """    return "'" + value if _looks_like_formula(value) else value""",
+        "    return value",
+        ("tests/test_csv_formulas.py::test_report_csv_neutralises_text_and_keeps_numbers",),
+    ),
+    Mutant(
+        "report-over-the-database",
+        "report -o onto the live database replaces it; the desks save into a deleted file",
+        "jobbutik/domain/files.py",
+        "    if _is_protected(path, real, protected):\n",
+        "    if False:\n",
+        (
+            "tests/test_output_paths.py::"
+            "test_report_onto_the_database_is_refused_and_the_database_intact",
+        ),
+    ),
+    Mutant(
+        "calendar-names-the-citizen",
+        "the follow-ups' calendar file carries each citizen's whole name into Outlook",
+        "jobbutik/reports/ics.py",
+        "{row.cpr_masked} {first_name(row.name)}",
+        "{row.cpr_masked} {row.name}",
+        (
+            "tests/test_followups_ics.py::"
+            "test_no_full_cpr_number_surname_or_note_leaves_the_program",
+        ),
+    ),
+    Mutant(
+        "import-half-done",
+        "a file whose CPR number a desk registered meanwhile imports the rest anyway",
+        "jobbutik/services/import_batches.py",
+        "    if registered and not skip_invalid:\n        return 0, registered\n    if registered:",
+        "    if False:\n        return 0, registered\n    if registered:",
+        ("tests/test_import_batches.py::test_a_cpr_registered_at_a_desk_during_the_import",),
     ),
 )
 

@@ -388,29 +388,14 @@ def test_a_killed_import_leaves_nothing_and_a_whole_one_saves_all(
 
     # The same import, not killed, through the command line: all of it, each row in the log
     # (a demo-marked database, where --user and --today may name the importer and the day).
-    from trust_helpers import TODAY
+    from trust_helpers import command
 
     from jobbutik.store.settings import mark_demo
 
     db.write(mark_demo)
 
     whole = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "jobbutik",
-            "--db",
-            db.url,
-            "--user",
-            "boss",
-            "--today",
-            TODAY,
-            "--lang",
-            "en",
-            "import",
-            "citizens",
-            str(csv_path),
-        ],
+        command(db, "import", "citizens", str(csv_path)),
         capture_output=True,
         text=True,
         timeout=120,

@@ -34,6 +34,7 @@ SAME_IN_DANISH = {
         # Danish terms and names
         "Aktivitetsparat",
         "Jobbutik",
+        "Ctrl+F: {counts}",  # a key and the follow-up counts
         "Jobparat",
         "Kontanthjælp",
         "Nytteindsats",

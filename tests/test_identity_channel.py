@@ -338,13 +338,14 @@ def test_a_server_database_without_our_schema_is_refused(pg_url: str) -> None:
 
 
 def _loose(path: Path) -> list[Path]:
-    """The database and its WAL and SHM, each readable by everyone."""
+    """The database, its WAL and SHM and its audit key, each readable by everyone."""
     db = Database(str(path))
     schema.upgrade(db)
     add_staff(db, "ab")
     db.write(lambda s: _map_login(s, "ab", ME))
     db.dispose()  # the last connection closed: SQLite removes its -wal and -shm
-    files = [path, Path(f"{path}-wal"), Path(f"{path}-shm")]
+    files = [path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}.auditkey")]
+    assert files[-1].exists()  # the key was written with the database
     for file in files:
         file.touch()
         file.chmod(0o644)

@@ -204,7 +204,7 @@ def test_the_audit_log_names_the_staff_member_and_the_os_account(
     out = desk.session.folder(desk.b) / "companies.csv"
     ok(desk.run(desk.b, "export", "companies", str(out), db=copy))
     forged = {"LOGNAME": desk.a.name, "USER": desk.a.name}
-    ok(desk.run(desk.b, "export", "companies", str(out), db=copy, env=forged))
+    ok(desk.run(desk.b, "export", "companies", str(out), "--force", db=copy, env=forged))
 
     rows = read_copy(
         copy, tmp_path, "SELECT actor, os_account, action, entity FROM auditentry ORDER BY seq"

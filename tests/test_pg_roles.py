@@ -363,3 +363,190 @@ def test_supervisor_and_admin_desks_do_their_work_through_the_command_line(
     with desks.connect(desks.consultant) as conn:
         _refused(conn, "SELECT * FROM auditentry")
         _refused(conn, "INSERT INTO activationsite (name) VALUES ('x')")
+
+
+_APPEND_AS = (
+    "SELECT jobbutik_audit_append(now(), %s, 'x', NULL, 'read', 'citizen', 1, NULL, '', %s)"
+)
+
+
+def test_a_desk_appends_only_through_the_server_and_only_as_itself(desks: Desks) -> None:
+    """A desk holding the MAC function could sign entries of its own making: it may not store
+    them, and the server's own append names the desk whatever the caller says."""
+    with desks.connect(desks.consultant) as conn:
+        _refused(
+            conn,
+            "INSERT INTO auditentry (seq, at, actor, action, entity, purpose, detail, os_account,"
+            " detail_mac, prev_hash, hash) VALUES (999, now(), 'lr', 'read', 'citizen', '', '',"
+            " '', '', '', '')",
+        )
+        _refused(conn, "UPDATE audithead SET seq = 0")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="may not log as"):
+            conn.execute(_APPEND_AS, ("lr", "made up by km"))
+        conn.rollback()
+        with pytest.raises(psycopg.errors.InvalidParameterValue, match="clock"):
+            conn.execute(
+                "SELECT jobbutik_audit_append(now() - interval '7 years', 'km', 'x', NULL, "
+                "'read', 'citizen', 1, NULL, '', 'backdated')"
+            )
+        conn.rollback()
+        conn.execute(_APPEND_AS, ("km", "by hand"))
+        conn.commit()
+    with desks.connect(desks.owner) as conn:
+        row = conn.execute(
+            "SELECT actor, os_account FROM auditentry WHERE detail = 'by hand'"
+        ).fetchone()
+    assert row == ("km", desks.consultant)  # the login, not the 'x' the caller sent
+    assert "intact" in _ok(desks.cli(desks.owner, "--lang", "en", "audit", "verify"))
+
+
+def test_entries_the_server_signs_verify_whatever_their_text(desks: Desks) -> None:
+    """The server builds the payload the verifier rebuilds: escapes, Danish letters, no ids,
+    a moment with and without microseconds."""
+    from datetime import UTC, datetime
+
+    from jobbutik.services import audit
+
+    hostile = ['"q" \\ [/] \x01\x1f\t\n\r', "Æblø Ørsted 🙂 \u2028", '=HYPERLINK("x")', ""]
+    moments = [datetime.now(UTC), datetime.now(UTC).replace(microsecond=0)]
+    owner = _owner_db(desks)
+    try:
+        for i, detail in enumerate(hostile):
+            owner.write(
+                lambda s, d=detail, i=i: audit.record(
+                    s,
+                    actor="adm",
+                    action=AuditAction.READ,
+                    entity="citizen",
+                    entity_id=None if i % 2 else i,
+                    citizen_id=i if i % 2 else None,
+                    detail=d,
+                    purpose=d,
+                    at=moments[i % 2],
+                )
+            )
+        result = audit.verify(owner)
+        assert result.ok, result
+    finally:
+        owner.dispose()
+
+
+def test_a_login_that_was_there_before_is_let_in_and_out_but_never_opened_or_closed(
+    desks: Desks,
+) -> None:
+    """A role the DBA made for other systems: jobbutik grants and takes its groups here, and
+    leaves its LOGIN alone (deactivating it must not lock it out of anything else)."""
+    other = f"{desks.database}_x_other"  # dropped with the database's roles
+    desks.cluster.execute(f"CREATE ROLE {other} LOGIN")
+    _ok(
+        desks.cli(
+            desks.owner,
+            *("staff", "add", "ot", "Ole Thomsen", "--roles", "consultant", "--os-login", other),
+        )
+    )
+    with desks.connect(other) as conn:
+        assert _groups(conn, other) == {f"{desks.database}_consultant"}
+    _ok(desks.cli(desks.owner, "staff", "deactivate", "ot"))
+    with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+        desks.connect(other)
+    with psycopg.connect(
+        host="127.0.0.1", port=desks.cluster.port, user=other, dbname="postgres"
+    ) as conn:  # still a login elsewhere
+        row = conn.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (other,))
+        assert row.fetchone() == (True,)
+        assert _groups(conn, other) == set()
+    _ok(desks.cli(desks.owner, "staff", "activate", "ot"))
+    with desks.connect(other) as conn:
+        assert _groups(conn, other) == {f"{desks.database}_consultant"}
+
+
+def test_each_desk_sees_and_writes_only_its_own_drafts(desks: Desks) -> None:
+    """What a member of staff typed and has not saved is theirs, also to a desk reading the
+    table by hand (row-level security; the program itself filters on the author too)."""
+    insert = (
+        "INSERT INTO draft (staff_id, form, subject, title, data, saved_at) "
+        "VALUES ((SELECT id FROM staff WHERE initials = %s), 'register', '', 't', "
+        '\'{"cpr": "0101901234"}\', now())'
+    )
+    with desks.connect(desks.consultant) as conn:
+        conn.execute(insert, ("km",))
+        conn.commit()
+        assert conn.execute("SELECT count(*) FROM draft").fetchone() == (1,)
+    with desks.connect(desks.reception) as conn:
+        assert conn.execute("SELECT count(*) FROM draft").fetchone() == (0,)
+        conn.execute("UPDATE draft SET data = '{}'")  # touches nothing it cannot see
+        conn.execute("DELETE FROM draft")
+        conn.commit()
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+            conn.execute(insert, ("km",))  # nor writes one in another's name
+    with desks.connect(desks.owner) as conn:
+        assert conn.execute("SELECT data FROM draft").fetchone() == ('{"cpr": "0101901234"}',)
+
+
+def test_a_desk_may_not_write_an_audit_checkpoint(desks: Desks) -> None:
+    """A purge checkpoint names the anchor `audit verify` checks: only the owner writes one."""
+    with (
+        desks.connect(desks.consultant) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege, match="checkpoints"),
+    ):
+        conn.execute(
+            "SELECT jobbutik_audit_append(now(), 'km', 'x', NULL, 'delete', 'audit', NULL, "
+            "NULL, '', 'anchor=1:' || repeat('0', 64))"
+        )
+
+
+def test_the_supervisors_desk_work_the_log_allows_without_reading_it(
+    desks: Desks, tmp_path: Path
+) -> None:
+    """A supervisor desk hears of absent consultants, exports a calendar, and (as an admin too)
+    is told that applying retention is the owner's: the log is the owner's to change."""
+    from jobbutik.services import import_batches, reminders
+    from jobbutik.store.models import ImportRun
+
+    owner = _owner_db(desks)
+    try:
+        site = add_site(owner)
+        openings = [add_opening(owner, add_company(owner), "Lagerarbejder")]
+    finally:
+        owner.dispose()
+    ctx = desks.context(desks.consultant)
+    try:
+        _citizen, request_id = arrive_and_start(ctx, 5)
+        visitation.complete(ctx, visit_plan(ctx, request_id, site, openings))
+    finally:
+        ctx.db.dispose()
+    boss = f"{desks.database}_x_boss"
+    _ok(
+        desks.cli(
+            desks.owner,
+            *("staff", "add", "bo", "Bo Boss", "--roles", "supervisor,admin", "--os-login", boss),
+        )
+    )
+    supervisor = desks.context(boss)
+    try:
+        assert reminders.absent_overdue(supervisor) == []  # km worked today; nothing overdue
+        # An interrupted import of km's, published and its process gone: the owner finishes it.
+        supervisor.db.write(
+            lambda s: s.add(
+                ImportRun(
+                    source="k.csv",
+                    actor="km",
+                    pid=2**22 + 1,
+                    host=os.uname().nodename[:255],
+                    started_at=supervisor.clock.now(),
+                    touched_at=supervisor.clock.now(),
+                    published=True,
+                )
+            )
+        )
+        said = import_batches.sweep(supervisor.db)
+        assert said and "waits for the database owner" in said[0]
+    finally:
+        supervisor.db.dispose()
+    calendar = tmp_path / "km.ics"
+    _ok(desks.cli(boss, "report", "followups", "--format", "ics", "--consultant", "km", "-o",
+                  str(calendar)))  # fmt: skip
+    assert "BEGIN:VEVENT" in calendar.read_text(encoding="utf-8")
+    refused = desks.cli(boss, "retention", "--apply")
+    assert refused.exit_code == 1 and "runs as the database owner" in refused.output
+    assert "owner" in _ok(desks.cli(desks.owner, "db", "check"))

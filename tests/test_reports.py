@@ -45,7 +45,7 @@ from jobbutik.domain.errors import PermissionDenied, ValidationError
 from jobbutik.domain.i18n import language, set_language
 from jobbutik.reports import fmt
 from jobbutik.reports.document import Document, Figures, Table
-from jobbutik.reports.run import ReportRequest, render, run_report, write
+from jobbutik.reports.run import ReportRequest, render, run_report, to_bytes
 from jobbutik.services import arrivals, followups, sites, visitation
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
 from jobbutik.services.context import ServiceContext
@@ -295,7 +295,8 @@ def sup_at(w: World, moment: datetime) -> ServiceContext:
 
 
 def pdf_text(doc: Document, tmp_path: Path) -> str:
-    path = write(doc, "pdf", tmp_path / f"{doc.name}.pdf")
+    path = tmp_path / f"{doc.name}.pdf"
+    path.write_bytes(to_bytes(doc, "pdf"))
     return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
 
 
@@ -453,7 +454,9 @@ def test_starts_one_page_per_site(database: Database, english: None, tmp_path: P
         "Hours per week": "15",
         "Starting": "1",
     }
-    reader = PdfReader(write(doc, "pdf", tmp_path / "starts.pdf"))
+    target = tmp_path / "starts.pdf"
+    target.write_bytes(to_bytes(doc, "pdf"))
+    reader = PdfReader(target)
     assert len(reader.pages) == 2
     page2 = reader.pages[1].extract_text()
     assert "Materielgården" in page2 and "Mette Østergaard" in page2 and "Page 2 of 2" in page2

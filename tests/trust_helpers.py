@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
@@ -33,6 +34,14 @@ from jobbutik.store.settings import mark_demo
 TODAY = "2026-11-23"
 # The desk that registers and visits: a consultant (who may register arrivals too), nothing more.
 DESK_ROLES = "consultant"
+
+
+def command(db: Database | str, *args: str, user: str = "boss") -> list[str]:
+    """The real program as a separate process: `python -m jobbutik --db … --user USER --today
+    TODAY --lang en ARGS` (the database must be demo-marked to take --user and --today)."""
+    url = db.url if isinstance(db, Database) else db
+    program = [sys.executable, "-m", "jobbutik", "--db", url, "--lang", "en"]
+    return [*program, "--user", user, "--today", TODAY, *args]
 
 
 def cli(db: Database | str, user: str, *args: str, today: str = TODAY, stdin: str = "") -> Result:

@@ -145,26 +145,42 @@ def audit_anchor() -> None:
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
     metavar=N_("FILE"),
-    help=N_("Write to FILE (readable by you only) instead of standard output. Needed for pdf."),
+    help=N_(
+        "Write to FILE (readable by you only) instead of standard output; an existing FILE only "
+        "with --force; - is standard output (a PDF too). Needed for pdf."
+    ),
+)
+@option(
+    "--force",
+    "overwrite",
+    is_flag=True,
+    help=N_("Replace FILE if it exists (never the database or a file that is not a file)."),
 )
 @option(
     "--with-staff",
     is_flag=True,
     help=N_("Also show who in the staff used the data: for internal control, not for the citizen."),
 )
-def audit_citizen(cpr: str, fmt: str, output: Path | None, with_staff: bool) -> None:
+def audit_citizen(
+    cpr: str, fmt: str, output: Path | None, overwrite: bool, with_staff: bool
+) -> None:
     from sqlmodel import Session
 
+    from jobbutik.domain.files import STDOUT
     from jobbutik.reports import run
     from jobbutik.reports.access_request import citizen_log_document
     from jobbutik.reports.common import municipality
     from jobbutik.services.access_request import citizen_log
+    from jobbutik.services.outputs import check_output
     from jobbutik.store.models import AuditAction
 
     fmt = fmt.lower()
+    file = output if output is not None and str(output) != STDOUT else None
     if fmt == "pdf" and output is None:
         raise click.UsageError(_("A PDF needs --output FILE."))
     ctx = _context()
+    if file is not None:
+        check_output(ctx.db, file, overwrite=overwrite)  # refused before the audit entry
     action = AuditAction.EXPORT if output is not None else AuditAction.READ
     log = citizen_log(ctx, cpr, action=action)
 
@@ -172,8 +188,8 @@ def audit_citizen(cpr: str, fmt: str, output: Path | None, with_staff: bool) -> 
         return municipality(session)
 
     doc = citizen_log_document(log, ctx.db.read(name), with_staff=with_staff)
-    if output is not None:
-        path = run.write(doc, fmt, output)
+    if file is not None:
+        path = run.write(doc, fmt, file, ctx.db, overwrite=overwrite)
         click.echo(
             ngettext(
                 "{count} logged use written to {path}.",
@@ -181,8 +197,10 @@ def audit_citizen(cpr: str, fmt: str, output: Path | None, with_staff: bool) -> 
                 len(log.entries),
             ).format(count=len(log.entries), path=path)
         )
-        return
-    click.echo(run.render(doc, fmt), nl=False)
+    elif fmt == "pdf":
+        click.echo(run.to_bytes(doc, fmt), nl=False)
+    else:
+        click.echo(run.render(doc, fmt), nl=False)
 
 
 # -- backup / restore ------------------------------------------------------------------------------
@@ -314,7 +332,15 @@ def restore_command(file: Path, yes: bool, force: bool) -> None:
                 db=db.path, file=file
             )
         )
-    result = backup.restore(db, file, actor=actor, now=clock.now(), force=force, checked=checked)
+    result = backup.restore(
+        db,
+        file,
+        actor=actor,
+        now=clock.now(),
+        force=force,
+        checked=checked,
+        waiting=lambda: _say(_("Waiting for the desks that are saving to finish…")),
+    )
     if result.broken_log is not None:
         _say(
             _("{file} was restored although its audit log is broken: {problem}").format(
@@ -337,6 +363,10 @@ def restore_command(file: Path, yes: bool, force: bool) -> None:
         "--apply, anonymise them (or delete them, if the setting retention_mode is delete) "
         "and purge audit entries older than audit_retention_years and drafts not touched for "
         "draft_retention_days.\n\n"
+        "The audit log's search terms holding those citizens' CPR numbers or names are masked "
+        "and their saved receipts deleted; report and "
+        "receipt files the program saved more than output_retention_days (30) ago are removed "
+        "from its folders (jobbutik-reports in the home folder, receipts).\n\n"
         "A dry run is the default. Both the listing and the changes are written to the audit "
         "log. Needs the admin role."
     ),
@@ -371,6 +401,20 @@ def retention_command(apply: bool) -> None:
                 result.drafts,
             ).format(count=result.drafts)
         )
+        click.echo(
+            ngettext(
+                "Audit log: {count} search term naming these citizens masked; the entry stays.",
+                "Audit log: {count} search terms naming these citizens masked; the entries stay.",
+                result.masked,
+            ).format(count=result.masked)
+        )
+        click.echo(
+            ngettext(
+                "{count} saved receipt of these citizens deleted.",
+                "{count} saved receipts of these citizens deleted.",
+                result.receipts.count,
+            ).format(count=result.receipts.count)
+        )
     else:
         click.echo(
             ngettext(
@@ -387,6 +431,16 @@ def retention_command(apply: bool) -> None:
             )
         )
         purged = audit.purge(ctx, apply=False)
+    swept = _("removed") if apply else _("would be removed")
+    click.echo(
+        ngettext(
+            "{count} report or receipt file older than {days} days {verb}.",
+            "{count} report or receipt files older than {days} days {verb}.",
+            result.swept.count,
+        ).format(count=result.swept.count, days=result.output_days, verb=swept)
+    )
+    for path in (*result.receipts.failed, *result.swept.failed):
+        _say(_("{path} could not be removed.").format(path=path))
     if purged is not None:
         verb = _("purged") if purged.applied else _("would be purged")
         click.echo(

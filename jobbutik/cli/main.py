@@ -482,6 +482,12 @@ def export_group() -> None:
     pass
 
 
+_FORCE_HELP = N_(
+    "Replace FILE if it exists (never the database or a file that is not a file). "
+    "FILE - writes to standard output."
+)
+
+
 @export_group.command(
     name="citizens",
     help=N_(
@@ -492,19 +498,9 @@ def export_group() -> None:
     ),
 )
 @argument("file", metavar=N_("FILE"), type=click.Path(dir_okay=False, path_type=Path))
-def export_citizens(file: Path) -> None:
-    from jobbutik.services import csvio
-    from jobbutik.services.config import build_context
-
-    ctx = build_context(_settings(), notify=_say)
-    result = csvio.export_csv(ctx, "citizens", file)
-    click.echo(
-        ngettext(
-            "{count} citizen exported to {file}.",
-            "{count} citizens exported to {file}.",
-            result.exported,
-        ).format(count=result.exported, file=file)
-    )
+@option("--force", "overwrite", is_flag=True, help=_FORCE_HELP)
+def export_citizens(file: Path, overwrite: bool) -> None:
+    _export_kind("citizens", file, overwrite)
 
 
 @import_group.command(
@@ -551,8 +547,9 @@ def import_openings(file: Path, skip_invalid: bool) -> None:
     ),
 )
 @argument("file", metavar=N_("FILE"), type=click.Path(dir_okay=False, path_type=Path))
-def export_companies(file: Path) -> None:
-    _export_kind("companies", file)
+@option("--force", "overwrite", is_flag=True, help=_FORCE_HELP)
+def export_companies(file: Path, overwrite: bool) -> None:
+    _export_kind("companies", file, overwrite)
 
 
 @export_group.command(
@@ -563,24 +560,36 @@ def export_companies(file: Path) -> None:
     ),
 )
 @argument("file", metavar=N_("FILE"), type=click.Path(dir_okay=False, path_type=Path))
-def export_openings(file: Path) -> None:
-    _export_kind("openings", file)
+@option("--force", "overwrite", is_flag=True, help=_FORCE_HELP)
+def export_openings(file: Path, overwrite: bool) -> None:
+    _export_kind("openings", file, overwrite)
 
 
-def _export_kind(kind: str, file: Path) -> None:
+def _export_kind(kind: str, file: Path, overwrite: bool) -> None:
     import jobbutik.services.csv_companies  # noqa: F401  (registers the kinds)
+    from jobbutik.domain.files import STDOUT
     from jobbutik.services import csvio
     from jobbutik.services.config import build_context
 
     ctx = build_context(_settings(), notify=_say)
-    result = csvio.export_csv(ctx, kind, file)
-    click.echo(
-        ngettext(
-            "{count} record exported to {file}.",
-            "{count} records exported to {file}.",
-            result.exported,
-        ).format(count=result.exported, file=file)
-    )
+    if str(file) == STDOUT:
+        result = csvio.export_csv(ctx, kind, sys.stdout.buffer)
+        _say(_count_exported(kind, result.exported, _("standard output")))
+        return
+    result = csvio.export_csv(ctx, kind, file, overwrite=overwrite)
+    click.echo(_count_exported(kind, result.exported, str(file)))
+
+
+def _count_exported(kind: str, count: int, file: str) -> str:
+    if kind == "citizens":
+        text = ngettext(
+            "{count} citizen exported to {file}.", "{count} citizens exported to {file}.", count
+        )
+    else:
+        text = ngettext(
+            "{count} record exported to {file}.", "{count} records exported to {file}.", count
+        )
+    return text.format(count=count, file=file)
 
 
 # -- db --------------------------------------------------------------------------------------------
@@ -636,10 +645,12 @@ def db_upgrade() -> None:
 @option("--name", metavar=N_("NAME"), default="", help=N_("Your full name."))
 def db_init(initials: str | None, name: str) -> None:
     settings = replace(_settings(), create=True)
+    from jobbutik.store.db import safe_url
+
     admin = _init_database(settings, initials, name)
     click.echo(
         _("{where}: a new jobbutik database; {initials} is its admin.").format(
-            where=settings.db, initials=admin
+            where=safe_url(settings.db), initials=admin
         )
     )
 
@@ -721,11 +732,15 @@ def _ask_to_create(settings: Settings) -> Settings:
     ),
 )
 def db_check() -> None:
-    from jobbutik.services import audit
+    from jobbutik.services import audit, import_batches
     from jobbutik.store import schema
 
     db = _open(_settings())
     problems = [str(p) for p in schema.check(db)]
+    if not problems:
+        # An import whose process died: finished or removed (said on stderr, not a problem).
+        for line in import_batches.sweep(db):
+            _say(line)
     verification = audit.verify(db)
     if not verification.ok:
         problems.append(verification.message)

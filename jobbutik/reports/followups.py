@@ -1,5 +1,8 @@
 """Follow-ups due per consultant: what each consultant must follow up on by the day, overdue
-first — read through `services.followups.due_list`, the list consultants work from."""
+first — read through `services.followups.due_list`, the list consultants work from.
+
+Split (`split=True`), each consultant's list starts a page of its own (a form feed in text, a new
+page in a PDF) after the summary: the morning list a supervisor hands each consultant."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from jobbutik.services.context import ServiceContext
 
 
 def build_followups(
-    ctx: ServiceContext, day: date, consultant: str | None = None
+    ctx: ServiceContext, day: date, consultant: str | None = None, *, split: bool = False
 ) -> tuple[Document, set[int]]:
     rows = followups.due_list(ctx, assignee=consultant, day=day)
     town = ctx.db.read(municipality)
@@ -69,6 +72,7 @@ def build_followups(
                         ),
                     ),
                 ),
+                new_page=split,
             )
         )
     if not rows:

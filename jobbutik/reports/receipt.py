@@ -25,6 +25,7 @@ from jobbutik.reports import fmt
 from jobbutik.reports.common import log_report, municipality
 from jobbutik.reports.document import Column, Document, Figures, Note, Section, Table
 from jobbutik.services.context import Permission, ServiceContext
+from jobbutik.services.retention_files import receipt_folder
 from jobbutik.store.models import (
     Activation,
     ActivationSite,
@@ -403,14 +404,9 @@ def render_pdf(receipt: Receipt, path: str | os.PathLike[str]) -> Path:
 
 
 def receipt_dir(ctx: ServiceContext) -> Path:
-    """`receipts/` beside a SQLite file; in the user data folder for a database server."""
-    if ctx.db.path is not None:
-        base = ctx.db.path.parent
-    else:
-        from platformdirs import user_data_path
-
-        base = user_data_path("jobbutik", appauthor=False)
-    folder = base / "receipts"
+    """`receipts/` beside a SQLite file; in the user data folder for a database server (made
+    private when missing). Retention deletes a citizen's receipts there (retention_files)."""
+    folder = receipt_folder(ctx.db.path)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return folder
 

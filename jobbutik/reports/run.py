@@ -15,11 +15,13 @@ from datetime import date
 from pathlib import Path
 
 from jobbutik.domain.errors import ValidationError
-from jobbutik.domain.files import private_file, write_private
+from jobbutik.domain.files import cannot_write, private_file, write_private
 from jobbutik.domain.i18n import _
 from jobbutik.reports.common import log_report
 from jobbutik.reports.document import Document
 from jobbutik.services.context import Permission, ServiceContext
+from jobbutik.services.outputs import check_output
+from jobbutik.store.db import Database
 from jobbutik.store.models import AuditAction
 
 REPORTS = ("daily", "starts", "followups", "stats")
@@ -32,6 +34,7 @@ class ReportRequest:
     start: date
     end: date | None = None  # stats only; the other reports cover `start`
     consultant: str | None = None  # followups only
+    split: bool = False  # followups only: each consultant on a page of their own
 
     @property
     def detail(self) -> str:
@@ -61,7 +64,7 @@ def _starts(ctx: ServiceContext, req: ReportRequest) -> tuple[Document, set[int]
 def _followups(ctx: ServiceContext, req: ReportRequest) -> tuple[Document, set[int]]:
     from jobbutik.reports.followups import build_followups
 
-    return build_followups(ctx, req.start, req.consultant)
+    return build_followups(ctx, req.start, req.consultant, split=req.split)
 
 
 def _stats(ctx: ServiceContext, req: ReportRequest) -> tuple[Document, set[int]]:
@@ -106,6 +109,8 @@ def print_report(
     fmt: str,
     output: Path | None,
     say: Callable[[str], None],
+    *,
+    overwrite: bool = False,
 ) -> None:
     """Build the report, write it (to `output`, or to a private folder removed afterwards) and
     send it to the default printer, telling `say` what happened.
@@ -117,14 +122,15 @@ def print_report(
 
     doc, citizens = _build(ctx, request)
     if output is not None:
-        path = write(doc, fmt, output)
+        path = write(doc, fmt, output, ctx.db, overwrite=overwrite)
         log_report(ctx, AuditAction.EXPORT, request.detail, citizens)
         say(_("Written to {path}.").format(path=path))
         say(print_file(path))
     else:
         folder = Path(tempfile.mkdtemp(prefix="jobbutik-"))
         try:
-            say(print_file(write(doc, fmt, folder / f"{request.name}{suffix(fmt)}")))
+            path = write(doc, fmt, folder / f"{request.name}{suffix(fmt)}", ctx.db, overwrite=False)
+            say(print_file(path))
         finally:
             for leftover in folder.iterdir():
                 leftover.unlink(missing_ok=True)
@@ -151,30 +157,50 @@ def render(doc: Document, fmt: str) -> str:
     raise ValidationError(_("A PDF cannot be shown as text: give a file to write it to."))
 
 
-def write(doc: Document, fmt: str, path: str | os.PathLike[str]) -> Path:
+def write(
+    doc: Document, fmt: str, path: str | os.PathLike[str], db: Database, *, overwrite: bool
+) -> Path:
     """Write `doc` to `path` in `fmt`, created readable by its owner only (it holds personal data).
 
-    The file is written beside the target and renamed into place, so a failed write never
-    leaves half a report."""
+    The path is checked first (`check_output`: never the database, never anything but a regular
+    file, an existing file only when `overwrite`). The file is written beside the target and
+    renamed into place, so a failed write never leaves half a report."""
+    _check_format(fmt)
+    target = check_output(db, path, overwrite=overwrite)
+    try:
+        if fmt == "pdf":
+            from jobbutik.reports.pdf import render_pdf
+
+            with private_file(target) as tmp:
+                render_pdf(doc, tmp)
+            return target
+        return write_private(target, _encoded(doc, fmt))
+    except OSError as exc:  # a full disk, a folder not ours: the reason, never the temp name
+        raise cannot_write(target, exc) from exc
+
+
+def to_bytes(doc: Document, fmt: str) -> bytes:
+    """The file `write` would write, as bytes (for standard output: `-o -`)."""
+    _check_format(fmt)
+    if fmt != "pdf":
+        return _encoded(doc, fmt)
+    from jobbutik.reports.pdf import render_pdf
+
+    with tempfile.TemporaryDirectory(prefix="jobbutik-") as folder:
+        return render_pdf(doc, Path(folder) / "report.pdf").read_bytes()
+
+
+def _encoded(doc: Document, fmt: str) -> bytes:
+    from jobbutik.reports.csvout import ENCODING
+
+    return render(doc, fmt).encode(ENCODING if fmt == "csv" else "utf-8")
+
+
+def _check_format(fmt: str) -> None:
     if fmt not in FORMATS:
         raise ValidationError(
             _("Unknown format {fmt}: choose text, csv or pdf.").format(fmt=fmt), field="format"
         )
-    target = Path(path).expanduser()
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise ValidationError(
-            _("The folder {folder} does not exist.").format(folder=folder), field="output"
-        )
-    if fmt == "pdf":
-        from jobbutik.reports.pdf import render_pdf
-
-        with private_file(target) as tmp:
-            render_pdf(doc, tmp)
-        return target
-    from jobbutik.reports.csvout import ENCODING
-
-    return write_private(target, render(doc, fmt).encode(ENCODING if fmt == "csv" else "utf-8"))
 
 
 def suffix(fmt: str) -> str:

@@ -6,11 +6,13 @@ the middle breaks every later link, and without the key nobody can compute the c
 MAC covers a keyed digest of the detail (`detail_mac`) rather than the detail itself, so a search
 term can be masked after a while (`purge`) and the entry still verifies. Where the key lives:
 SQLite, a file beside the database (store.audit_key) owned by the account that owns the database;
-PostgreSQL, the table `audit_key` that only the owner role reads, through the SECURITY DEFINER
-function `jobbutik_audit_mac(text)`. Entries from before the keyed chain keep their plain SHA-256
-and are verified as before; the key's `from_seq` (kept with the key) says where the keyed part
-begins. A key that went missing is replaced at the next write (the desk is never stopped), and
-`verify` reports the entries signed with the lost key.
+PostgreSQL, the table `audit_key` that only the owner role reads: the owner's SECURITY DEFINER
+function `jobbutik_audit_append(…)` numbers, signs and stores each entry (desks cannot write the
+log's tables, and the function names the desk's own initials and login), and
+`jobbutik_audit_mac(text)` signs texts for verification. Entries from before the keyed chain keep
+their plain SHA-256 and are verified as before; the key's `from_seq` (kept with the key) says where
+the keyed part begins. A key that went missing is replaced at the next write (the desk is never
+stopped), and `verify` reports the entries signed with the lost key.
 
 A chain computed again, cut short or wiped and restarted still links up, so the head (seq, MAC) is
 also anchored outside the database: an append-only anchor file and syslog (`anchor`, at least
@@ -34,8 +36,9 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -43,11 +46,13 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Table, bindparam, delete, func, insert, text, update
 from sqlalchemy import select as select_columns
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from jobbutik.domain.dates import format_moment
 from jobbutik.domain.errors import DatabaseUnavailable
 from jobbutik.domain.i18n import _, ngettext
+from jobbutik.domain.identity import name_key
 from jobbutik.domain.vocabulary import AuditEntity, AuditPurpose
 from jobbutik.store import audit_key
 from jobbutik.store.audit_key import Anchor
@@ -231,28 +236,6 @@ class _Signer:
         )
         return [row[0] for row in rows]
 
-    def sign(self, detail: str, head: str, tail: str) -> tuple[str, str]:
-        """(detail digest, entry MAC) for a new entry."""
-        if self.secret is not None:
-            digest = _hmac(self.secret, detail_payload(detail))
-            return digest, _hmac(self.secret, head + digest + tail)
-        row = (
-            self.session.connection()
-            .execute(
-                text(
-                    f"SELECT d.m, {PG_MAC_FUNCTION}(:head || d.m || :tail) "
-                    f"FROM (SELECT {PG_MAC_FUNCTION}(:detail) AS m) AS d"
-                ),
-                {"head": head, "tail": tail, "detail": detail_payload(detail)},
-            )
-            .one()
-        )
-        if row[0] is None or row[1] is None:
-            raise DatabaseUnavailable(
-                _("The database holds no audit key (table audit_key): nothing can be logged.")
-            )
-        return row[0], row[1]
-
 
 # A database in memory (no file beside it) gets a key for the life of the process.
 _MEMORY_SECRET = secrets.token_bytes(audit_key.KEY_BYTES)
@@ -327,14 +310,12 @@ def _write_signer(session: Session, *, actor: str, at: datetime) -> _Signer:
     if lost and key.previous_lost:
         _append(
             session,
-            signer,
-            seq + 1,
-            prev,
+            key.secret,
+            (seq, prev),
             actor=actor,
             action=AuditAction.CREATE.value,
             entity=AuditEntity.DATABASE,
-            entity_id=None,
-            citizen_id=None,
+            ids=[(None, None)],
             purpose="",
             detail=f"new audit key from entry {seq + 1}: the key before it is missing",
             at=at,
@@ -344,9 +325,76 @@ def _write_signer(session: Session, *, actor: str, at: datetime) -> _Signer:
 
 def _append(
     session: Session,
-    signer: _Signer,
-    seq: int,
-    prev_hash: str,
+    secret: bytes,
+    last: tuple[int, str],
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    ids: Sequence[tuple[int | None, int | None]],
+    purpose: str,
+    detail: str,
+    at: datetime,
+    channel: tuple[str, str | None] | None = None,
+) -> None:
+    """Sign and store one entry per (entity id, citizen id) after `last` (seq, MAC), alike but
+    for the ids, in one statement, and move the head (SQLite: the key is in this process)."""
+    seq, prev = last
+    os_account, client_address = channel if channel is not None else _channel(session)
+    detail_mac = _hmac(secret, detail_payload(detail))
+    entries: list[dict[str, object]] = []
+    for entity_id, citizen_id in ids:
+        seq += 1
+        head, tail = entry_payload_parts(
+            seq,
+            at,
+            actor,
+            os_account,
+            client_address,
+            action,
+            entity,
+            entity_id,
+            citizen_id,
+            purpose,
+            prev,
+        )
+        mac = _hmac(secret, head + detail_mac + tail)
+        entries.append(
+            {
+                "seq": seq,
+                "at": at,
+                "actor": actor,
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "citizen_id": citizen_id,
+                "purpose": purpose,
+                "detail": detail,
+                "os_account": os_account,
+                "client_address": client_address,
+                "detail_mac": detail_mac,
+                "prev_hash": prev,
+                "hash": mac,
+            }
+        )
+        prev = mac
+    if entries:
+        connection = session.connection()
+        connection.execute(_INSERT_ENTRY, entries)
+        connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
+
+
+# PostgreSQL: the owner's function numbers, signs and stores the entry (see the migration
+# f15a0a0d1e22); a desk can neither write the log's tables nor choose whom an entry names.
+_APPEND_ON_SERVER = text(
+    "SELECT jobbutik_audit_append(:at, :actor, :os_account, :client_address, :action, :entity, "
+    "CAST(:entity_id AS bigint), CAST(:citizen_id AS bigint), :purpose, :detail)"
+)
+_NO_KEY, _FAR_TIME = "55000", "22023"
+
+
+def _append_on_server(
+    session: Session,
     *,
     actor: str,
     action: str,
@@ -358,41 +406,36 @@ def _append(
     at: datetime,
 ) -> None:
     os_account, client_address = _channel(session)
-    head, tail = entry_payload_parts(
-        seq,
-        at,
-        actor,
-        os_account,
-        client_address,
-        action,
-        entity,
-        entity_id,
-        citizen_id,
-        purpose,
-        prev_hash,
-    )
-    detail_mac, mac = signer.sign(detail, head, tail)
-    connection = session.connection()
-    connection.execute(
-        _INSERT_ENTRY,
-        {
-            "seq": seq,
-            "at": at,
-            "actor": actor,
-            "action": action,
-            "entity": entity,
-            "entity_id": entity_id,
-            "citizen_id": citizen_id,
-            "purpose": purpose,
-            "detail": detail,
-            "os_account": os_account,
-            "client_address": client_address,
-            "detail_mac": detail_mac,
-            "prev_hash": prev_hash,
-            "hash": mac,
-        },
-    )
-    connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": mac})
+    try:
+        session.connection().execute(
+            _APPEND_ON_SERVER,
+            {
+                "at": at,
+                "actor": actor,
+                "os_account": os_account,
+                "client_address": client_address,
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "citizen_id": citizen_id,
+                "purpose": purpose,
+                "detail": detail,
+            },
+        )
+    except DBAPIError as exc:
+        state = getattr(exc.orig, "sqlstate", None)
+        if state == _NO_KEY:
+            raise DatabaseUnavailable(
+                _("The database holds no audit key (table audit_key): nothing can be logged.")
+            ) from None
+        if state == _FAR_TIME:
+            raise DatabaseUnavailable(
+                _(
+                    "This machine's clock is more than an hour from the database server's: "
+                    "nothing can be logged until it is set right."
+                )
+            ) from None
+        raise
 
 
 def record(
@@ -410,21 +453,62 @@ def record(
     """Append one entry inside the caller's transaction (so it commits with the work it logs).
 
     The OS account and SSH client come from the channel the session carries."""
+    record_many(
+        session,
+        actor=actor,
+        action=action,
+        entity=entity,
+        at=at,
+        ids=[(entity_id, citizen_id)],
+        detail=detail,
+        purpose=purpose,
+    )
+
+
+def record_many(
+    session: Session,
+    *,
+    actor: str,
+    action: AuditAction,
+    entity: str,
+    at: datetime,
+    ids: Sequence[tuple[int | None, int | None]],
+    detail: str,
+    purpose: str = "",
+    channel: tuple[str, str | None] | None = None,
+) -> None:
+    """One entry per (entity id, citizen id), alike but for the ids (an import logs every record
+    it added in one statement). `channel` (OS account, SSH client) stands for the session's when
+    the entries are finished for another process (an interrupted import). PostgreSQL appends on
+    the server, entry by entry, and takes the account from the login."""
+    if _is_postgresql(session):
+        for entity_id, citizen_id in ids:
+            _append_on_server(
+                session,
+                actor=actor,
+                action=action.value,
+                entity=entity,
+                entity_id=entity_id,
+                citizen_id=citizen_id,
+                purpose=purpose,
+                detail=detail,
+                at=at,
+            )
+        return
     signer = _write_signer(session, actor=actor, at=at)
-    seq, prev_hash = _lock_head(session)
+    assert signer.secret is not None  # SQLite: the key is in this process
     _append(
         session,
-        signer,
-        seq + 1,
-        prev_hash,
+        signer.secret,
+        _lock_head(session),
         actor=actor,
         action=action.value,
         entity=entity,
-        entity_id=entity_id,
-        citizen_id=citizen_id,
+        ids=ids,
         purpose=purpose,
         detail=detail,
         at=at,
+        channel=channel,
     )
 
 
@@ -808,18 +892,8 @@ def _mask_search_terms(session: Session, limit: datetime, *, after_seq: int, app
             col(AuditEntry.detail) != MASKED,
         )
     ).all()
-    if not apply or not rows:
-        return len(rows)
-    state = _key_state(session)
-    legacy = [row for row in rows if _is_legacy(row, state)]
-    for row in rows:
-        row.detail = MASKED
-    if legacy and state.signer is not None:
-        seals = state.signer.macs([_seal_payload(row) for row in legacy])
-        for row, seal in zip(legacy, seals, strict=True):
-            row.detail_mac = seal or ""
-    for row in rows:
-        session.add(row)
+    if apply:
+        _mask_entries(session, rows)
     return len(rows)
 
 
@@ -896,3 +970,80 @@ def purge(ctx: ServiceContext, *, apply: bool = False) -> AuditPurge:
         return AuditPurge(cutoff, years, count, last, True, masked, mask_cutoff)
 
     return ctx.db.write(work) if apply else ctx.db.read(work)
+
+
+# -- masking what the log says about a citizen (retention) ----------------------------------------
+
+
+def _mask_entries(session: Session, rows: Sequence[AuditEntry]) -> None:
+    """Replace the rows' details with MASKED. A keyed entry's MAC covers the detail's digest, not
+    the text, so it still verifies; an entry from before the key gets a keyed seal over
+    everything but its detail instead."""
+    if not rows:
+        return
+    state = _key_state(session)
+    legacy = [row for row in rows if _is_legacy(row, state)]
+    for row in rows:
+        row.detail = MASKED
+    if legacy and state.signer is not None:
+        seals = state.signer.macs([_seal_payload(row) for row in legacy])
+        for row, seal in zip(legacy, seals, strict=True):
+            row.detail_mac = seal or ""
+    for row in rows:
+        session.add(row)
+
+
+@dataclass(frozen=True)
+class Person:
+    """A citizen as a search term may name them: a full CPR number (10 digits) and a name."""
+
+    cpr: str
+    name: str
+
+
+# A full CPR number in a typed term: 10 digits, with or without the dash (or a space).
+_FULL_CPR = re.compile(r"(?<!\d)(\d{6})[-\s]?(\d{4})(?!\d)")
+
+
+def _names_someone(people: Sequence[Person]) -> Callable[[str], bool]:
+    """Does a search term name one of `people`: their full CPR number, or every word of their
+    name (folded as a search folds it, in any order)?"""
+    cprs = {p.cpr for p in people}
+    names: dict[str, list[frozenset[str]]] = {}
+    for p in people:
+        words = frozenset(name_key(p.name).split())
+        if words:
+            names.setdefault(min(words), []).append(words)
+
+    def names_someone(term: str) -> bool:
+        if any(day + serial in cprs for day, serial in _FULL_CPR.findall(term)):
+            return True
+        words = set(name_key(term).split())
+        return any(name <= words for word in words for name in names.get(word, ()))
+
+    return names_someone
+
+
+def mask_citizens(session: Session, people: Sequence[Person], *, actor: str, at: datetime) -> int:
+    """Mask every search term that holds the full CPR number or the whole name of one of
+    `people`, before they are anonymised or deleted: the log's only free text about a citizen
+    (the entries that name a citizen by id carry codes, never their words). The entries stay and
+    the chain still verifies (`_mask_entries`). Returns how many were masked. Runs in the
+    caller's transaction; on PostgreSQL only the owner may do it."""
+    if not people:
+        return 0
+    _write_signer(session, actor=actor, at=at)  # the key is there to seal
+    rows: list[AuditEntry] = []
+    names_someone = _names_someone(people)
+    terms = session.execute(
+        select_columns(col(AuditEntry.seq), col(AuditEntry.detail)).where(
+            col(AuditEntry.action) == AuditAction.SEARCH.value, col(AuditEntry.detail) != MASKED
+        )
+    ).all()
+    hits = [seq for seq, term in terms if names_someone(term)]
+    for start in range(0, len(hits), _BATCH):
+        rows += session.exec(
+            select(AuditEntry).where(col(AuditEntry.seq).in_(hits[start : start + _BATCH]))
+        ).all()
+    _mask_entries(session, rows)
+    return len(rows)

@@ -12,9 +12,16 @@ PostgreSQL: the program does not copy a server database; `PgDumpNeeded` carries 
 reason and the `pg_dump` command to use instead.
 
 `restore()` checks the file first (a SQLite database, sound, with a jobbutik schema this version
-knows, and an audit log that verifies with the key saved beside it or the live database's), takes
-a safety copy of the current database beside it, and then copies the file into the
-live database with the same backup API, so other programs that have it open see the restored data.
+knows, and an audit log that verifies with the key saved beside it or the live database's), and then
+copies it into the live database with the same backup API, one page per step. The first step takes
+the live database's write lock and the backup API holds it to the last: right after that first step
+the safety copy of the current database is taken (readers are not blocked in WAL mode, and what it
+reads is everything committed before the lock), so a desk's work is either in the safety copy or
+was saved after the restore, never lost between the two. The restore is an ordinary write
+transaction through the live file and its WAL: the file is not replaced, and programs that have
+it open see the restored data at their next transaction.
+
+File names go into SQLite `file:` URIs escaped, so `#`, `?`, `%` and spaces in them are names.
 """
 
 from __future__ import annotations
@@ -28,8 +35,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
-from jobbutik.domain.errors import DatabaseUnavailable, JobbutikError, ValidationError
+from jobbutik.domain.errors import (
+    DatabaseBusy,
+    DatabaseUnavailable,
+    JobbutikError,
+    ValidationError,
+)
 from jobbutik.domain.files import private_file, write_private
 from jobbutik.domain.i18n import _
 from jobbutik.domain.vocabulary import AuditEntity, AuditPurpose
@@ -40,6 +53,8 @@ if TYPE_CHECKING:
     from jobbutik.store.db import Database
 
 PAGES_PER_STEP = 256
+# How long a restore waits for the desks that are saving before it gives up (nothing restored).
+RESTORE_WAIT_SECONDS = 60.0
 Progress = Callable[[int, int], None]
 
 
@@ -72,8 +87,10 @@ class DatabaseSummary:
 def _libpq_url(db: Database) -> str:
     from sqlalchemy.engine import make_url
 
+    from jobbutik.store.db import safe_url
+
     url = make_url(db.url).set(drivername="postgresql")
-    return url.render_as_string(hide_password=True)
+    return safe_url(url.render_as_string(hide_password=True))  # also a ?password= parameter
 
 
 def pg_dump_command(db: Database, target: str | os.PathLike[str]) -> str:
@@ -150,6 +167,12 @@ def copy_sqlite(
         raise _sqlite_failure(exc, source) from exc
     finally:
         src.close()
+
+
+def read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection to the SQLite file `path`; the name goes into the `file:` URI
+    escaped, so `#`, `?`, `%` and spaces are part of it."""
+    return sqlite3.connect(f"file:{quote(str(path.absolute()))}?mode=ro", uri=True, timeout=15)
 
 
 def _sqlite_failure(exc: sqlite3.Error, path: Path) -> JobbutikError:
@@ -230,7 +253,7 @@ def inspect_file(path: Path) -> DatabaseSummary:
             field="file",
         )
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=15)
+        conn = read_only(path)
     except sqlite3.Error as exc:
         raise ValidationError(
             _("{path} cannot be opened: {error}").format(path=path, error=exc), field="file"
@@ -316,7 +339,7 @@ def _audit_key_for(src_path: Path, db_path: Path) -> Path | None:
 
 
 def _has_keyed_chain(path: Path) -> bool:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=15)
+    conn = read_only(path)
     try:
         columns = {row[1] for row in conn.execute("PRAGMA table_info(auditentry)")}
     finally:
@@ -369,6 +392,64 @@ def refuse_broken(src_path: Path, check: AuditLogCheck) -> None:
         )
 
 
+def _take_safety_copy(db_path: Path, safety: Path) -> None:
+    """The current database, copied to `safety` with its key."""
+    try:
+        copy_sqlite(db_path, safety)
+    except DatabaseUnavailable:
+        # The current database is damaged (that may be why it is restored): keep its bytes.
+        import shutil
+
+        with private_file(safety) as tmp, tmp.open("wb") as out, db_path.open("rb") as live:
+            shutil.copyfileobj(live, out)
+    _copy_key(db_path, safety)
+
+
+def _copy_under_lock(
+    src_path: Path,
+    db_path: Path,
+    *,
+    locked: Callable[[], None],
+    waiting: Callable[[], None] | None,
+    progress: Progress | None,
+) -> None:
+    """Copy `src_path` into the live database `db_path`, one page per step. The first step
+    takes the live database's write lock, held until the last step commits; `locked` runs right
+    after the first step, when nothing of the restore is visible yet (an error from it rolls the
+    restore back). A jobbutik file always has more than one page, so that moment exists.
+    `waiting` is called once if the desks hold the lock; after RESTORE_WAIT_SECONDS the restore
+    gives up with DatabaseBusy."""
+    deadline = time.monotonic() + RESTORE_WAIT_SECONDS
+    state = {"locked": False, "waited": False}
+
+    def step(status: int, remaining: int, total: int) -> None:
+        if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            if waiting is not None and not state["waited"]:
+                waiting()
+            state["waited"] = True
+            if time.monotonic() > deadline:
+                raise DatabaseBusy(
+                    _("The database stayed busy at another desk; nothing was restored: try again.")
+                )
+            return
+        if not state["locked"]:
+            state["locked"] = True
+            locked()
+        if progress is not None:
+            progress(total - remaining, total)
+
+    src = read_only(src_path)
+    # A short busy wait per step: the loop above decides how long the restore waits in all.
+    dst = sqlite3.connect(db_path, timeout=0.1, isolation_level=None)
+    try:
+        src.backup(dst, pages=1, progress=step, sleep=0.01)
+    except sqlite3.Error as exc:
+        raise _sqlite_failure(exc, db_path) from exc
+    finally:
+        src.close()
+        dst.close()
+
+
 def restore(
     db: Database,
     source: str | os.PathLike[str],
@@ -378,12 +459,15 @@ def restore(
     force: bool = False,
     checked: AuditLogCheck | None = None,
     progress: Progress | None = None,
+    waiting: Callable[[], None] | None = None,
 ) -> RestoreResult:
-    """Replace the live SQLite database `db` by the backup `source`, after a safety copy.
+    """Replace the live SQLite database `db` by the backup `source`, after a safety copy taken
+    under the same write lock (see the module's description).
 
     A file whose audit log does not verify is refused (BrokenAuditLog) unless `force`
     (`checked`: the caller has run `check_audit_log` on it already, before asking). The
-    caller has checked the role and asked for confirmation. The restore is written to the
+    caller has checked the role and asked for confirmation. `waiting` is called once when
+    the restore has to wait for the desks that are saving. The restore is written to the
     restored database's audit log (the current one is kept whole in the safety copy, with its
     key) and anchored: the log starts again where the backup stood.
     """
@@ -396,50 +480,43 @@ def restore(
             _("A PostgreSQL database is restored with PostgreSQL's own pg_restore; run:"),
             pg_restore_command(db, source),
         )
+    db_path = db.path
     src_path = Path(source).expanduser()
-    summary = inspect_file(src_path)
-    if src_path.resolve() == db.path.resolve():
+    if src_path.resolve() == db_path.resolve():
         raise ValidationError(_("That is the database itself."), field="file")
-    check = checked if checked is not None else check_audit_log(src_path, db.path)
+    summary = inspect_file(src_path)
+    check = checked if checked is not None else check_audit_log(src_path, db_path)
     if not force:
         refuse_broken(src_path, check)
-    key = check.key
-    safety: Path | None = None
-    if db.path.exists() and db.path.stat().st_size > 0:
-        safety = safety_copy_path(db.path, now)
-        try:
-            copy_sqlite(db.path, safety)
-        except DatabaseUnavailable:
-            # The current database is damaged (that may be why it is restored): keep its bytes.
-            import shutil
+    live_key = key_path(db_path)
+    old_key = live_key.read_bytes() if live_key.is_file() else None
+    safety = (
+        safety_copy_path(db_path, now) if db_path.exists() and db_path.stat().st_size > 0 else None
+    )
 
-            with private_file(safety) as tmp, tmp.open("wb") as out, db.path.open("rb") as live:
-                shutil.copyfileobj(live, out)
-        _copy_key(db.path, safety)
+    def locked() -> None:
+        if safety is not None:
+            _take_safety_copy(db_path, safety)
+        # The backup's key is in place before its log is visible: a desk that saves right
+        # after the restore signs with it.
+        if check.key is None:
+            # A file from before the keyed chain: the upgrade makes it a key of its own (the
+            # old one is kept beside the safety copy).
+            live_key.unlink(missing_ok=True)
+        elif check.key != live_key:
+            write_private(live_key, check.key.read_bytes())
+
     db.dispose()
-    src = sqlite3.connect(f"file:{src_path}?mode=ro", uri=True, timeout=15)
-    dst = sqlite3.connect(db.path, timeout=15)
     try:
-
-        def step(status: int, remaining: int, total: int) -> None:
-            if progress is not None:
-                progress(total - remaining, total)
-
-        src.backup(dst, pages=-1, progress=step)
-    except sqlite3.Error as exc:
-        raise _sqlite_failure(exc, db.path) from exc
-    finally:
-        src.close()
-        dst.close()
-    os.chmod(db.path, 0o600)
-    live_key = key_path(db.path)
-    if key is None:
-        # A file from before the keyed chain: the upgrade makes it a key of its own (the old
-        # one is kept beside the safety copy).
-        live_key.unlink(missing_ok=True)
-    elif key != live_key:
-        write_private(live_key, key.read_bytes())
-    db.dispose()
+        _copy_under_lock(src_path, db_path, locked=locked, waiting=waiting, progress=progress)
+    except BaseException:
+        # Rolled back: the current database stays, and so does its key.
+        if old_key is None:
+            live_key.unlink(missing_ok=True)
+        else:
+            write_private(live_key, old_key)
+        raise
+    os.chmod(db_path, 0o600)
     schema.upgrade(db, backup=False)
     db.write(
         lambda session: audit.record(

@@ -33,7 +33,15 @@ from jobbutik.domain.vocabulary import AuditEntity
 from jobbutik.services import audit
 from jobbutik.services.companies import AGREEMENTS, CompanyForm, danish_sort_key
 from jobbutik.services.context import ServiceContext
-from jobbutik.services.csvio import Column, CsvKind, RowError, add_imported, register
+from jobbutik.services.csvio import (
+    Column,
+    CsvKind,
+    RowError,
+    add_imported,
+    digit_run_problem,
+    excerpt,
+    register,
+)
 from jobbutik.services.openings import MAX_HOURS, OpeningForm, build_opening
 from jobbutik.store.models import AuditAction, Company, JobOpening, OpeningStatus
 
@@ -45,7 +53,7 @@ def _cvr(values: Mapping[str, str], reasons: list[str]) -> str:
     try:
         return parse_cvr(text)
     except CvrError as exc:
-        reasons.append(_("CVR {value!r}: {reason}").format(value=text, reason=exc.reason))
+        reasons.append(_("CVR {value!r}: {reason}").format(value=excerpt(text), reason=exc.reason))
         return ""
 
 
@@ -63,6 +71,11 @@ def _audit_export(
     )
 
 
+def _digit_runs(values: Mapping[str, str], columns: tuple[str, ...]) -> list[str]:
+    """The reasons to refuse the row for text columns holding a CPR-like run of digits."""
+    return [p for c in columns if (p := digit_run_problem(c, values.get(c, ""))) is not None]
+
+
 # -- companies -------------------------------------------------------------------------------------
 
 
@@ -77,12 +90,13 @@ def _parse_company(values: Mapping[str, str], ctx: ServiceContext) -> CompanyFor
     for column in ("postcode", "phone", "email"):
         check = {"postcode": check_postcode, "phone": check_phone, "email": check_email}[column]
         if problem := check(values.get(column, "")):
-            reasons.append(f"{column} {values[column]!r}: {problem}")
+            reasons.append(f"{column} {excerpt(values[column])!r}: {problem}")
+    reasons += _digit_runs(values, ("name", "address", "industry", "contact"))
     agreement = values.get("agreement", "").strip().lower() or "none"
     if agreement not in AGREEMENTS:
         reasons.append(
             _("agreement {value!r} must be one of {choices}.").format(
-                value=values.get("agreement", ""), choices=", ".join(AGREEMENTS)
+                value=excerpt(values.get("agreement", "")), choices=", ".join(AGREEMENTS)
             )
         )
     if reasons:
@@ -198,6 +212,7 @@ def _parse_opening(values: Mapping[str, str], ctx: ServiceContext) -> OpeningRow
         reasons.append(_("the title is empty."))
     elif len(title) > 200:
         reasons.append(_("the title is longer than {n} characters.").format(n=200))
+    reasons += _digit_runs(values, ("title", "industry"))
     hours_text = values.get("hours", "").strip()
     hours: int | None = None
     whole = re.sub(r"[,.]0+$", "", hours_text)
@@ -206,14 +221,14 @@ def _parse_opening(values: Mapping[str, str], ctx: ServiceContext) -> OpeningRow
     else:
         reasons.append(
             _("hours {value!r} must be a whole number from 1 to {max}.").format(
-                value=hours_text, max=MAX_HOURS
+                value=excerpt(hours_text), max=MAX_HOURS
             )
         )
     postcode = values.get("postcode", "").strip()
     if not postcode:
         reasons.append(_("the postcode is empty."))
     elif problem := check_postcode(postcode):
-        reasons.append(f"postcode {postcode!r}: {problem}")
+        reasons.append(f"postcode {excerpt(postcode)!r}: {problem}")
     apply_text = values.get("apply_by", "").strip()
     apply_by: date | None = None
     try:
@@ -221,7 +236,7 @@ def _parse_opening(values: Mapping[str, str], ctx: ServiceContext) -> OpeningRow
     except ValidationError as exc:
         reasons.append(f"apply_by: {exc}")
     if apply_by is not None and apply_by < ctx.clock.today():
-        reasons.append(_("apply_by {value!r} has passed.").format(value=apply_text))
+        reasons.append(_("apply_by {value!r} has passed.").format(value=excerpt(apply_text)))
     if reasons:
         raise RowError("; ".join(reasons))
     assert company_id is not None

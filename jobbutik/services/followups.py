@@ -24,6 +24,7 @@ from jobbutik.domain.vocabulary import AuditEntity, FollowUpOutcome, HearingEven
 from jobbutik.services import audit, hearings
 from jobbutik.services.context import Permission, ServiceContext
 from jobbutik.services.staff import staff_info
+from jobbutik.store import changes
 from jobbutik.store.models import (
     Activation,
     ActivationOutcome,
@@ -292,6 +293,7 @@ def record_outcome(
         follow_up.sanction_flag = hearing_id is not None
         raised = session.get(Hearing, hearing_id) if hearing_id is not None else None
         session.add(follow_up)
+        changes.bump(session, changes.FOLLOW_UPS)
         if (ending or outcome == DID_NOT_SHOW) and follow_up.activation_id is not None:
             closed = _close_open(session, follow_up.activation_id, follow_up.id, now, today)
         durability_due: date | None = None
@@ -585,6 +587,7 @@ def close_after_hire(ctx: ServiceContext, citizen_id: int, follow_up_ids: list[i
                 detail=HIRED_ELSEWHERE,
                 at=now,
             )
+        changes.bump(session, changes.FOLLOW_UPS)
         return len(rows)
 
     return ctx.db.write(work)
@@ -637,6 +640,7 @@ def reassign(ctx: ServiceContext, follow_up_ids: list[int], to_initials: str) ->
             )
         if staff_info(target).can(Permission.HEARINGS):
             _reassign_hearings(session, cases, target, staff.initials, now)
+        changes.bump(session, changes.FOLLOW_UPS)
         return len(rows)
 
     return ctx.db.write(work)

@@ -7,8 +7,10 @@ What a desk may do is enforced by the server, not only by the program: each jobb
 group role per database (`<database>_reception`, `…_consultant`, `…_supervisor`, `…_admin`,
 NOLOGIN) holding exactly the table privileges its permissions need (`PRIVILEGES` below), and a
 member of staff's login role is granted the groups of their roles. Every desk appends to the audit
-log (INSERT on `auditentry`, UPDATE of the head row) through the owner's MAC function; no desk may
-UPDATE or DELETE an audit entry, and only the audit permission (admin) may read them.
+log only through the owner's function `jobbutik_audit_append`, which numbers, signs and stores the
+entry and logs the desk's own initials and login whatever the program sends; no desk may INSERT,
+UPDATE or DELETE an audit entry or move the head, and only the audit permission (admin) may read
+them.
 
 An admin desk is no owner and has no CREATEROLE: creating login roles, granting the groups and
 revoking LOGIN go through `jobbutik_desk_sync`, a SECURITY DEFINER function owned by the owner,
@@ -79,17 +81,16 @@ def _read(*tables: str) -> dict[str, tuple[str, ...]]:
 
 
 # What every desk needs whatever its role: the schema revision, settings and staff (who is who),
-# its own drafts, the Today board's change counter, and appending to the audit log. The head row
-# is read FOR UPDATE and moved; `auditentry` only gets INSERT (no SELECT: reception never reads
-# the log, and an INSERT needs none).
+# its own drafts (row-level security keeps them its own), the change counters, and the audit
+# head (read only: entries are appended by the owner's `jobbutik_audit_append`, and no desk
+# touches `auditentry` itself).
 EVERY_DESK: dict[str, tuple[str, ...]] = {
     "alembic_version": (R,),
     "setting": (R,),
     "staff": (R,),
     "draft": (R, A, W, D),
     "changecounter": (R, A, W),
-    "audithead": (R, W),
-    "auditentry": (A,),
+    "audithead": (R,),
 }
 
 # Per permission, table -> privileges, from what the services behind it touch. Citizen rows are
@@ -143,11 +144,15 @@ PRIVILEGES: dict[Permission, dict[str, tuple[str, ...]]] = {
     Permission.RELEASE_CLAIM: {"request": (R, W)},
     Permission.MANAGE_SITES: {"activationsite": (R, A, W), **_read("activation", "visitation")},
     Permission.REPORTS: _read(*_CASE, *_AROUND),
+    # A citizen import stages its rows in its own tables and publishes them in one step.
     Permission.IMPORT: {
         "citizen": (R, A, W),
         "citizennametail": (R, A, D),
         "company": (R, A, W),
         "jobopening": (R, A, W),
+        "importrun": (R, A, W, D),
+        "importrow": (R, A, D),
+        "importtail": (R, A, D),
     },
     Permission.EXPORT: _read("citizen", "company", "jobopening"),
     Permission.MANAGE_STAFF: {"staff": (R, A, W)},
@@ -166,8 +171,14 @@ PRIVILEGES: dict[Permission, dict[str, tuple[str, ...]]] = {
 # Tables no desk touches at all: the audit chain's key.
 OWNER_ONLY = ("audit_key",)
 
-# Functions of the owner that every desk may call: the audit chain's MAC (the key stays hidden).
-_DESK_FUNCTIONS = ("jobbutik_audit_mac(text)", "jobbutik_audit_key_from_seq()")
+# Functions of the owner that every desk may call: appending to the audit log, and the chain's MAC
+# for verifying it (the key stays hidden, and a desk can store nothing it signs).
+_DESK_FUNCTIONS = (
+    "jobbutik_audit_append(timestamptz, text, text, text, text, text, bigint, bigint, text, text)",
+    "jobbutik_audit_mac(text)",
+    "jobbutik_audit_key_from_seq()",
+    "jobbutik_open_desks(timestamptz)",  # who used the program today, not what they did
+)
 _SYNC_FUNCTION = "jobbutik_desk_sync(text, text[], boolean)"
 _SYNC_QUALIFIED = f"public.{_SYNC_FUNCTION}"
 _ORDER = (R, A, W, D)
@@ -203,12 +214,16 @@ $$
 # Login role names jobbutik creates or changes (checked again here, whoever calls).
 LOGIN_PATTERN = r"^[a-z_][a-z0-9_.@-]{0,62}$"
 _ROLE_KINDS = "ARRAY['reception', 'consultant', 'supervisor', 'admin']"
+_OURS = "jobbutik desk login"  # the comment on a login role jobbutik created
 
-# Give the login role `desk` exactly the groups `kinds` of this database, creating the role when
-# it is missing (without a password: peer on the socket, or the DBA sets one), and LOGIN or
-# NOLOGIN by `active`. With no kinds it only takes this database's groups away (a login that no
-# longer belongs to staff here; the role may serve elsewhere). SECURITY DEFINER: runs as the
-# owner, so an admin desk needs no CREATEROLE; a fixed search_path so no desk object stands in.
+# Give the login role `desk` exactly the groups `kinds` of this database while `active` (none
+# when not: without a group it cannot even connect here), creating the role when it is missing
+# (without a password: peer on the socket, or the DBA sets one). LOGIN and NOLOGIN are set only
+# on a role jobbutik created (marked by its comment): a role that was there before may serve
+# other systems, which an admin desk must not open or close. With no kinds it only takes this
+# database's groups away (a login that no longer belongs to staff here). SECURITY DEFINER: runs
+# as the owner, so an admin desk needs no CREATEROLE; a fixed search_path so no desk object
+# stands in.
 _SYNC_SQL = f"""
 CREATE OR REPLACE FUNCTION public.jobbutik_desk_sync(desk text, kinds text[], active boolean)
 RETURNS void
@@ -220,6 +235,7 @@ DECLARE
     grp text;
     target record;
     held boolean;
+    ours boolean;
 BEGIN
     IF desk IS NULL OR desk !~ '{LOGIN_PATTERN}' THEN
         RAISE EXCEPTION 'jobbutik: "%" is not a login role name jobbutik manages', desk
@@ -238,6 +254,8 @@ BEGIN
             RETURN;
         END IF;
         EXECUTE format('CREATE ROLE %I NOLOGIN', desk);
+        EXECUTE format('COMMENT ON ROLE %I IS %L', desk, '{_OURS}');
+        ours := true;
     ELSIF target.rolsuper OR target.rolcreaterole OR target.rolcreatedb
         OR target.rolreplication OR target.rolbypassrls
         OR EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.roleid = target.oid)
@@ -248,6 +266,8 @@ BEGIN
     THEN
         RAISE EXCEPTION 'jobbutik: the role "%" has powers beyond a desk''s', desk
             USING ERRCODE = '42501';
+    ELSE
+        ours := shobj_description(target.oid, 'pg_authid') IS NOT DISTINCT FROM '{_OURS}';
     END IF;
     FOREACH kind IN ARRAY {_ROLE_KINDS} LOOP
         grp := public.jobbutik_group_role(kind);
@@ -256,13 +276,13 @@ BEGIN
             JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member
             WHERE g.rolname = grp AND u.rolname = desk
         );
-        IF kind = ANY (kinds) AND NOT held THEN
+        IF active AND kind = ANY (kinds) AND NOT held THEN
             EXECUTE format('GRANT %I TO %I', grp, desk);
-        ELSIF held AND NOT kind = ANY (kinds) THEN
+        ELSIF held AND NOT (active AND kind = ANY (kinds)) THEN
             EXECUTE format('REVOKE %I FROM %I', grp, desk);
         END IF;
     END LOOP;
-    IF cardinality(kinds) > 0 THEN
+    IF cardinality(kinds) > 0 AND ours THEN
         EXECUTE format('ALTER ROLE %I %s', desk, CASE WHEN active THEN 'LOGIN' ELSE 'NOLOGIN' END);
     END IF;
 END

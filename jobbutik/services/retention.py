@@ -17,12 +17,19 @@ applied).
 `retention()` is a dry run unless `apply`: it lists who would go. Applying works in batches, each
 its own short transaction that checks each citizen again (someone may have arrived meanwhile), so
 the desks keep working. Every citizen listed or changed is written to the audit log.
+
+Nothing personal about them is left behind: in the same transaction the audit log's details about
+them is masked (`audit.mask_citizens`: the search terms holding their full CPR number or name;
+the chain still verifies), and once it commits their saved receipts are
+deleted. Applying also sweeps the program's own report and receipt folders of files older than
+`output_retention_days` (services/retention_files.py). On PostgreSQL applying runs as the owner:
+it changes the audit log and every desk's drafts, which no desk role may (a desk may list).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -31,10 +38,14 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from jobbutik.domain.clock import LOCAL_TZ, local
+from jobbutik.domain.errors import PermissionDenied
+from jobbutik.domain.i18n import _
 from jobbutik.domain.vocabulary import AuditEntity, AuditPurpose
-from jobbutik.services import audit, drafts
-from jobbutik.services.audit import AuditPurge, years_before
+from jobbutik.services import audit, drafts, retention_files
+from jobbutik.services.audit import AuditPurge, Person, years_before
 from jobbutik.services.context import Permission, ServiceContext
+from jobbutik.services.pgroles import desk_login
+from jobbutik.services.retention_files import Removed
 from jobbutik.store.models import (
     Activation,
     ActivationStatus,
@@ -78,6 +89,10 @@ class RetentionResult:
     done: int  # citizens anonymised or deleted (0 in a dry run)
     audit: AuditPurge | None
     drafts: int = 0  # old drafts deleted (0 in a dry run)
+    masked: int = 0  # search terms naming these citizens masked in the audit log
+    receipts: Removed = field(default_factory=Removed)  # the citizens' receipts deleted
+    swept: Removed = field(default_factory=Removed)  # old output files removed (dry: to remove)
+    output_days: int = retention_files.DEFAULT_DAYS
 
 
 def settings(session: Session, default_years: int) -> tuple[int, str]:
@@ -229,7 +244,9 @@ def retention(
     today, now = ctx.clock.today(), ctx.clock.now()
     # The local rule value is the default; a setting in the database still wins.
     default_years = ctx.rulebook.in_force(today).retention_years
-    years, mode = ctx.db.read(lambda session: settings(session, default_years))
+    years, mode, output_days = ctx.db.read(
+        lambda session: (*settings(session, default_years), retention_files.output_days(session))
+    )
     cutoff_day = years_before(today, years)
     cutoff_at = datetime.combine(cutoff_day, time(), tzinfo=LOCAL_TZ)
 
@@ -260,9 +277,29 @@ def retention(
 
     candidates = ctx.db.write(listing)
     if not apply:
-        return RetentionResult(cutoff_day, years, mode, tuple(candidates), False, 0, None)
+        swept = retention_files.sweep(ctx.db.path, now, output_days, apply=False)
+        return RetentionResult(
+            cutoff_day,
+            years,
+            mode,
+            tuple(candidates),
+            False,
+            0,
+            None,
+            swept=swept,
+            output_days=output_days,
+        )
 
-    done = 0
+    if ctx.db.backend == "postgresql" and desk_login(ctx.db) is not None:
+        # A desk would anonymise the citizens and leave the search terms naming them unmasked
+        # for good (nothing left to match them by), and purge only its own drafts.
+        raise PermissionDenied(
+            _(
+                "On PostgreSQL, `jobbutik retention --apply` runs as the database owner: it "
+                "changes the audit log and every desk's drafts (e.g. from the owner's cron)."
+            )
+        )
+    done, masked, visits = 0, 0, []
     ids = [c.citizen_id for c in candidates]
     closed = {c.citizen_id: c.closed_on for c in candidates}
     if progress is not None:
@@ -270,7 +307,7 @@ def retention(
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
 
-        def work(session: Session, chunk: list[int] = chunk) -> int:
+        def work(session: Session, chunk: list[int] = chunk) -> tuple[int, int, list[int]]:
             # Checked again under the write lock: a citizen who came back is kept.
             still = list(
                 session.execute(
@@ -280,7 +317,21 @@ def retention(
                 ).scalars()
             )
             if not still:
-                return 0
+                return 0, 0, []
+            people = [
+                Person(*row)
+                for row in session.execute(
+                    select_columns(col(Citizen.cpr), col(Citizen.name)).where(
+                        col(Citizen.id).in_(still)
+                    )
+                ).all()
+            ]
+            seen = list(
+                session.execute(
+                    select_columns(col(Visitation.id)).where(col(Visitation.citizen_id).in_(still))
+                ).scalars()
+            )
+            hidden = audit.mask_citizens(session, people, actor=staff.initials, at=now)
             if mode == "delete":
                 _delete(session, still)
             else:
@@ -298,13 +349,38 @@ def retention(
                     purpose=AuditPurpose.RETENTION,
                     at=now,
                 )
-            return len(still)
+            if hidden:
+                audit.record(
+                    session,
+                    actor=staff.initials,
+                    action=AuditAction.UPDATE,
+                    entity=audit.CHECKPOINT_ENTITY,
+                    detail=f"masked {hidden} search terms naming {len(still)} citizens",
+                    purpose=AuditPurpose.RETENTION,
+                    at=now,
+                )
+            return len(still), hidden, seen
 
-        done += ctx.db.write(work)
+        changed, hidden, gone = ctx.db.write(work)
+        done, masked = done + changed, masked + hidden
+        visits += gone
         if progress is not None:
             progress(min(start + BATCH, len(ids)), len(ids))
+    receipts = retention_files.delete_receipts(ctx.db.path, visits)
+    swept = retention_files.sweep(ctx.db.path, now, output_days, apply=True)
     purged = audit.purge(ctx, apply=True)
     old_drafts = ctx.db.write(lambda session: drafts.purge(session, now))
     return RetentionResult(
-        cutoff_day, years, mode, tuple(candidates), True, done, purged, old_drafts
+        cutoff_day,
+        years,
+        mode,
+        tuple(candidates),
+        True,
+        done,
+        purged,
+        old_drafts,
+        masked,
+        receipts,
+        swept,
+        output_days,
     )

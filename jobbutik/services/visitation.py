@@ -681,6 +681,7 @@ def _assign_activation(
     activation_id, follow_ups = _book_seat(
         connection, ctx, staff, choice, citizen_id, visitation_id
     )
+    changes.bump(session, changes.FOLLOW_UPS)
     return activation_id, _insert_many(connection, _INSERT_FOLLOW_UPS, follow_ups, _FOLLOW_UP_KEY)
 
 
@@ -886,6 +887,7 @@ def complete(ctx: ServiceContext, plan: VisitationPlan) -> VisitationResult:
                 )
             )
         follow_up_ids = _insert_many(connection, _INSERT_FOLLOW_UPS, follow_ups, _FOLLOW_UP_KEY)
+        changes.bump(session, changes.FOLLOW_UPS)
         audit.record(
             session,
             actor=staff.initials,

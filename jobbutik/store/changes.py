@@ -14,6 +14,8 @@ from sqlmodel import Session, col
 from jobbutik.store.models import ChangeCounter
 
 BOARD = "board"
+# Follow-ups created, recorded, closed or reassigned: what the header counts are read again on.
+FOLLOW_UPS = "follow_ups"
 
 
 def bump(session: Session, topic: str = BOARD) -> None:

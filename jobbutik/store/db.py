@@ -11,17 +11,20 @@ capacity checks and the audit chain stay correct with many desks.
 
 from __future__ import annotations
 
+import errno
 import os
 import random
+import re
 import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
+from urllib.parse import quote, unquote
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session
 
 from jobbutik.domain.errors import (
@@ -30,6 +33,7 @@ from jobbutik.domain.errors import (
     DatabaseUnavailable,
     JobbutikError,
     PermissionDenied,
+    ValidationError,
 )
 from jobbutik.domain.i18n import _
 
@@ -48,11 +52,57 @@ _READ = "jobbutik_read"
 
 
 def resolve_url(db: str | os.PathLike[str]) -> str:
-    """A SQLAlchemy URL from `--db`: a URL is kept, a path becomes an absolute sqlite URL."""
+    """A SQLAlchemy URL from `--db`: a URL is kept (a password written with an unencoded `@`
+    made readable), a path becomes an absolute sqlite URL (`#`, `?` and `%` in it escaped)."""
     text = os.fspath(db)
     if "://" in text:
+        return _encode_userinfo(text)
+    path = str(Path(text).expanduser().resolve())
+    return URL.create("sqlite", database=path).render_as_string(hide_password=False)
+
+
+def _split_userinfo(text: str) -> tuple[str, str, str] | None:
+    """(`scheme://`, user information, `host…`) of a server URL: the user information runs to
+    the LAST `@`, as a password may hold `@`, `:` and `/`. None: a path, a sqlite URL, or no
+    user information."""
+    head, sep, rest = text.partition("://")
+    if not sep or head.startswith("sqlite") or "@" not in rest:
+        return None
+    userinfo, _, host = rest.rpartition("@")
+    return f"{head}://", userinfo, host
+
+
+def _encode_userinfo(text: str) -> str:
+    """`postgresql+psycopg://user:p@ss@host/db` → `…user:p%40ss@host/db`: SQLAlchemy would
+    read the password up to its first `@` and take the rest for the host. A URL with at most one
+    `@` is kept as written (an `@` in a query must be encoded: `%40`)."""
+    parts = _split_userinfo(text)
+    if parts is None or text.count("@") < 2:
         return text
-    return f"sqlite:///{Path(text).expanduser().resolve()}"
+    head, userinfo, host = parts
+    user, colon, password = userinfo.partition(":")
+    encoded = quote(unquote(user), safe="")
+    if colon:
+        encoded += ":" + quote(unquote(password), safe="")
+    return f"{head}{encoded}@{host}"
+
+
+_SECRET_PARAMETER = re.compile(r"([?&][^=&]*password[^=&]*=)[^&]*", re.IGNORECASE)
+
+
+def safe_url(text: str) -> str:
+    """`text` (a database URL or path) fit to show: no part of a password, however it is
+    written. The user information is taken to run to the last `@`; of it only a plain user
+    name is shown, and a `password` parameter is masked too. Needs no parsing, so a URL that
+    SQLAlchemy cannot read is shown safely as well."""
+    parts = _split_userinfo(text)
+    if parts is not None:
+        head, userinfo, host = parts
+        user, colon, _ = userinfo.partition(":")
+        plain = re.fullmatch(r"[^@/?#]*", user) is not None
+        shown = user + (":***" if colon else "") if plain else "***"
+        text = f"{head}{shown}@{host}"
+    return _SECRET_PARAMETER.sub(r"\1***", text)
 
 
 def default_db_path() -> Path:
@@ -72,9 +122,17 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def create_private_file(path: Path) -> None:
-    """Create `path` readable by its owner only (0600), its folder 0700 if new."""
+    """Create `path` readable by its owner only (0600), its folder 0700 if new.
+
+    An existing file is not opened: closing any descriptor of a file drops every POSIX lock
+    this process holds on it, so a program that has the database open already would lose its
+    locks unseen by SQLite, and another program could then take the write lock beside it, or
+    remove the -wal/-shm files under it."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+    except FileExistsError:
+        return
     os.close(fd)
 
 
@@ -86,8 +144,9 @@ def tighten_permissions(path: Path) -> None:
 
     A file that group or others may read or write is tightened to 0600, not left as found (it
     holds CPR numbers); when that is not possible (another account owns it), the database is
-    refused with the reason rather than used as it is."""
-    for suffix in SQLITE_SIDE_FILES:
+    refused with the reason rather than used as it is. The audit key beside it too: a desk that
+    could read it could sign a rewritten log."""
+    for suffix in (*SQLITE_SIDE_FILES, ".auditkey"):
         file = Path(f"{path}{suffix}")
         try:
             mode = file.stat().st_mode & 0o777
@@ -115,6 +174,9 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
         switch_to_wal(cursor)
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Deleted personal data is overwritten in the file, not left in free pages, whatever
+        # SQLite was compiled with (retention relies on it).
+        cursor.execute("PRAGMA secure_delete = ON")
     finally:
         cursor.close()
 
@@ -148,7 +210,17 @@ class Database:
         """`create=False` refuses a SQLite path where no file exists (DatabaseMissing): a
         mistyped --db must not start a new, empty database."""
         self.url = resolve_url(url)
-        parsed = make_url(self.url)
+        # Shown as given (safe_url): made readable, a password's `@` could pass for a user name's.
+        self._given = os.fspath(url) if "://" in os.fspath(url) else self.url
+        try:
+            parsed = make_url(self.url)
+        except (ArgumentError, ValueError):
+            raise DatabaseUnavailable(
+                _(
+                    "The database address {url} cannot be read: write it as "
+                    "postgresql+psycopg://user:password@host:port/database, or give a file path."
+                ).format(url=safe_url(self._given))
+            ) from None
         self.backend = parsed.get_backend_name()
         self.path = sqlite_path(self.url)
         # How this run was reached (services.identity.Channel): every session carries it, so the
@@ -174,7 +246,7 @@ class Database:
         else:
             raise DatabaseUnavailable(
                 _("Unsupported database {url}: use a file path or postgresql+psycopg://…").format(
-                    url=parsed.render_as_string(hide_password=True)
+                    url=self.display_url
                 )
             )
         if self.backend == "postgresql":
@@ -187,7 +259,7 @@ class Database:
 
     @property
     def display_url(self) -> str:
-        return make_url(self.url).render_as_string(hide_password=True)
+        return safe_url(self._given)
 
     def write(self, work: Callable[[Session], T]) -> T:
         """Run `work` in one write transaction and commit; retried whole when the database asks.
@@ -255,13 +327,66 @@ class Database:
         if "disk is full" in message or "no space left" in message:
             return DatabaseUnavailable(_("The disk is full: nothing was saved."))
         if "readonly database" in message or "unable to open database" in message:
+            if self.path is not None and self.path.exists() and not os.access(self.path, os.W_OK):
+                # Another account's file: say so, not only that it cannot be written.
+                return DatabaseUnavailable(
+                    _("Cannot open {where}: {reason}.").format(
+                        where=where, reason=os.strerror(errno.EACCES)
+                    )
+                )
             return DatabaseUnavailable(_("Cannot write to {where}.").format(where=where))
         if getattr(exc.orig, "sqlstate", None) == "42501":  # a desk role lacks the privilege
             return PermissionDenied(
                 _("Your database login may not do this (the server refused it): ask an admin.")
             )
+        if self.backend == "postgresql":
+            return self._translate_server(exc, message, where)
+        return exc
+
+    def _translate_server(
+        self, exc: DBAPIError, message: str, where: str
+    ) -> JobbutikError | DBAPIError:
+        """PostgreSQL: a refused login, a missing database, refused data, an unreachable server.
+        A failed connection carries no SQLSTATE in psycopg, so the server's words decide."""
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        connecting = sqlstate is None and isinstance(exc, OperationalError)
+        if sqlstate in ("28P01", "28000") or (
+            connecting
+            and (
+                "password authentication failed" in message
+                or "no password supplied" in message
+                or ("role " in message and "does not exist" in message)
+            )
+        ):
+            return DatabaseUnavailable(
+                _(
+                    "The database server {where} refused the login: wrong user name or password."
+                ).format(where=where)
+            )
+        if sqlstate == "3D000" or (
+            connecting and "database " in message and "does not exist" in message
+        ):
+            return DatabaseUnavailable(
+                _(
+                    "The database server has no database {name} ({where}): check its name, or "
+                    "create it with createdb."
+                ).format(name=make_url(self.url).database, where=where)
+            )
+        if "nul (0x00)" in message or "contains nul" in message:
+            return ValidationError(
+                _(
+                    "The text holds a NUL character (\\0), which the database cannot store: "
+                    "nothing was saved. Remove it and try again."
+                )
+            )
+        if isinstance(exc, DataError):
+            return ValidationError(
+                _("The database refused the data ({code}): nothing was saved.").format(
+                    code=sqlstate or type(exc.orig).__name__
+                )
+            )
         if exc.connection_invalidated or (
-            self.backend == "postgresql" and getattr(exc.orig, "sqlstate", None) is None
+            isinstance(exc, (OperationalError, InterfaceError)) and sqlstate is None
         ):
             return DatabaseUnavailable(
                 _("Cannot reach the database server {where}.").format(where=where)

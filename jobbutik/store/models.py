@@ -460,3 +460,45 @@ class AuditKey(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     secret: bytes
     from_seq: int  # the first entry signed with this key
+
+
+class ImportRun(SQLModel, table=True):
+    """A citizen import under way (services.import_batches): its rows are staged in `ImportRow`
+    and `ImportTail` in short transactions, then published into `citizen` in one; the IMPORT
+    audit entries follow in short transactions (`logged` counts them). A run whose process died
+    is finished or removed by the next import and by `db check`."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=255)  # the file's name, as the audit entries name it
+    actor: str = Field(max_length=16)
+    os_account: str = Field(default="", max_length=64)
+    client_address: str | None = Field(default=None, max_length=64)
+    host: str = Field(default="", max_length=255)  # where the importing process runs
+    pid: int = 0
+    started_at: datetime
+    touched_at: datetime  # the last batch staged: a run still moving is not abandoned
+    published: bool = False
+    logged: int = 0  # the staged row number up to which the IMPORT entries are written
+
+
+class ImportRow(SQLModel, table=True):
+    """One staged citizen of an `ImportRun` (`n`: its place in the file)."""
+
+    run_id: int = Field(foreign_key="importrun.id", primary_key=True)
+    n: int = Field(primary_key=True)
+    cpr: str = Field(max_length=10)
+    name: str = Field(max_length=200)
+    name_folded: str = Field(max_length=NAME_KEY_LENGTH)
+    birth_date: date
+    phone: str | None = Field(default=None, max_length=32)
+    email: str | None = Field(default=None, max_length=200)
+    postcode: str | None = Field(default=None, max_length=4)
+
+
+class ImportTail(SQLModel, table=True):
+    """The name-search tails (`CitizenNameTail`) of a staged citizen, by its CPR number."""
+
+    run_id: int = Field(foreign_key="importrun.id", primary_key=True)
+    cpr: str = Field(max_length=10, primary_key=True)
+    tail: str = Field(max_length=NAME_KEY_LENGTH, primary_key=True)
+    name_folded: str = Field(max_length=NAME_KEY_LENGTH)

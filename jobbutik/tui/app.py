@@ -19,6 +19,7 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
+from textual.content import Content
 from textual.dom import DOMNode
 from textual.notifications import Notify, SeverityLevel
 from textual.screen import ModalScreen, Screen
@@ -43,6 +44,7 @@ from jobbutik.tui.messages import (
 from jobbutik.tui.screens.base import translate_bindings
 from jobbutik.tui.screens.confirm import ConfirmModal
 from jobbutik.tui.screens.drafts import REOPEN, DraftsScreen
+from jobbutik.tui.widgets.reminders import Reminders
 
 if TYPE_CHECKING:
     from jobbutik.domain.clock import Clock
@@ -98,6 +100,7 @@ class JobbutikApp(CrashHandling):
         self._releases: dict[int, Worker[None]] = {}  # claims being let go, by request id
         self.crash_log = crash_log_path(settings.db)
         self._crash_times: list[float] = []
+        self.reminders = Reminders(self)  # follow-ups due: the header's counts and notices
 
     def notify(
         self,
@@ -153,6 +156,7 @@ class JobbutikApp(CrashHandling):
                 self._start_section(home)
             self.screen.refresh_bindings()
             self.offer_drafts()
+            self.reminders.start(ctx)
             return
         self.today_screen.context_failed(self.startup_error)
 
@@ -310,6 +314,10 @@ class JobbutikApp(CrashHandling):
             parts.append(format_day(self.context.clock.today()))
             parts.append(self.context.staff.initials.upper())
         return " · ".join(parts)
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        # Every screen's header: the user's follow-ups due today and overdue after the title.
+        return self.reminders.headline(super().format_title(title, sub_title), sub_title)
 
     def context_or_raise(self) -> ServiceContext:
         if self.context is None:

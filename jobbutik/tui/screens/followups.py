@@ -4,7 +4,9 @@ Enter records an outcome in a few keys (a digit picks it, Ctrl+S saves: followup
 follow-up it creates is shown on the screen, and so is a possible-sanction flag (for a manual
 partshøring, never a decision) with the day it must be decided by, or why the outcome raised none.
 F6 opens the open partshøringer. A supervisor selects several rows with Space and reassigns them
-to a consultant.
+to a consultant. K writes the open follow-ups (the consultant's whose list is shown, else your
+own) as a calendar file to import in Outlook (reports.ics): the same file each time, so importing
+it again updates the calendar.
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ class FollowUpsScreen(BaseScreen):
         Binding("m", "toggle_everyone", "Mine/everyone"),
         Binding("c", "one_consultant", "One consultant", show=False),
         Binding("l", "toggle_later", "Also later", show=False),
+        Binding("k", "calendar", "Calendar file", show=False),
         # Last: at 80 columns the list's own keys come first (the palette names this one).
         Binding("f6", "hearings", "Partshøringer"),
     ]
@@ -273,6 +276,29 @@ class FollowUpsScreen(BaseScreen):
 
     def action_hearings(self) -> None:
         self.japp.action_hearings()
+
+    def action_calendar(self) -> None:
+        self.write_calendar(self.consultant or self.ctx.staff.initials)
+
+    @work(exclusive=True, group="calendar")
+    async def write_calendar(self, initials: str) -> None:
+        """The consultant's open follow-ups as an .ics in the reports folder; the notice names
+        the file to import."""
+        from jobbutik.reports import ics
+        from jobbutik.services.retention_files import report_folder
+
+        path, made = await asyncio.to_thread(
+            ics.export_to_folder, self.ctx, report_folder(), initials
+        )
+        self.notify(
+            ngettext(
+                "{count} follow-up ({initials}) written to {path}: import it in your calendar.",
+                "{count} follow-ups ({initials}) written to {path}: import it in your calendar.",
+                made.count,
+            ).format(count=made.count, initials=made.consultant.upper(), path=path),
+            title=_("Calendar file"),
+            markup=False,
+        )
 
     def action_citizen(self) -> None:
         row = self.current

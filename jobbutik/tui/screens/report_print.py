@@ -6,7 +6,7 @@ The file is written readable by its owner only, and the export and the printout 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -18,10 +18,11 @@ from textual.content import Content
 from textual.widgets import Input, Label, Select, Static
 
 from jobbutik.domain.errors import JobbutikError, ValidationError
-from jobbutik.domain.files import os_reason
+from jobbutik.domain.files import FolderMissing, OutputExists, cannot_write
 from jobbutik.domain.i18n import N_, _
 from jobbutik.domain.vocabulary import AuditAction
 from jobbutik.tui.drafts import DraftKey
+from jobbutik.tui.screens.confirm import ConfirmModal
 from jobbutik.tui.screens.forms import FormModal
 from jobbutik.tui.widgets.toggles import Checkbox
 
@@ -33,16 +34,12 @@ if TYPE_CHECKING:
 FORMAT_TITLES = {"pdf": "PDF", "text": N_("Text"), "csv": "CSV"}
 
 
-def default_folder() -> Path:
-    """Where printed reports are kept: `jobbutik-reports` in the home folder."""
-    return Path.home() / "jobbutik-reports"
-
-
 @dataclass(frozen=True)
 class PrintChoice:
     path: Path
     fmt: str
     to_printer: bool
+    overwrite: bool = False  # the user said yes to replacing an existing file
 
 
 @dataclass(frozen=True)
@@ -59,19 +56,22 @@ class Printed:
 def print_report(
     ctx: ServiceContext, doc: Document, request: ReportRequest, choice: PrintChoice
 ) -> Printed:
-    """Write the report where chosen (a new folder private to its owner), log the export, then
-    send it to the default printer if asked and log the printout."""
+    """Write the report where chosen (a missing folder is made, private to its owner), log the
+    export, then send it to the default printer if asked and log the printout. The path is
+    checked first (`check_output`): `OutputExists` when the file is there and not to be
+    replaced."""
     from jobbutik.reports.printing import PrintError, print_file
     from jobbutik.reports.run import log_output, write
+    from jobbutik.services.outputs import check_output
 
     try:
-        choice.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = write(doc, choice.fmt, choice.path)
-    except OSError as exc:  # a path that cannot be: a refusal at the path, not a crash
-        raise ValidationError(
-            _("Cannot write {path}: {reason}.").format(path=choice.path, reason=os_reason(exc)),
-            field="output",
-        ) from exc
+        check_output(ctx.db, choice.path, overwrite=choice.overwrite)
+    except FolderMissing as missing:
+        try:
+            missing.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:  # a path that cannot be: a refusal at the path, not a crash
+            raise cannot_write(choice.path, exc) from exc
+    path = write(doc, choice.fmt, choice.path, ctx.db, overwrite=choice.overwrite)
     log_output(ctx, request, AuditAction.EXPORT)
     if not choice.to_printer:
         return Printed(choice, path)
@@ -164,7 +164,30 @@ class PrintDialog(FormModal[PrintChoice, Printed]):
         return print_report(ctx, self.doc, self.request, payload)
 
     def refused(self, error: JobbutikError) -> None:
+        if isinstance(error, OutputExists):  # asked once the save has ended
+            self.call_after_refresh(self._ask_to_replace, error.path)
+            return
         self.query_one("#print-error", Static).update(Content(str(error)))
         if isinstance(error, ValidationError) and error.field == "output":
             self.query_one("#print-path", Input).focus()
         self.notify(str(error), title=_("Not saved"), severity="error", timeout=8, markup=False)
+
+    def _ask_to_replace(self, path: Path) -> None:
+        """The file is there: replaced only on yes; on no the dialog stays as it was typed."""
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                self.query_one("#print-path", Input).focus()
+                return
+            self.saving = True
+            self.save(replace(self.payload(), overwrite=True))
+
+        self.app.push_screen(
+            ConfirmModal(
+                _("Replace {path}?").format(path=path),
+                _("A file of that name exists. No keeps it: give another name."),
+                yes=_("Replace it"),
+                no=_("Keep it"),
+            ),
+            answered,
+        )

@@ -25,8 +25,9 @@ from textual_plotext import PlotextPlot
 from jobbutik.domain.errors import JobbutikError
 from jobbutik.domain.i18n import N_, _
 from jobbutik.domain.text import visible
+from jobbutik.services.retention_files import report_folder
 from jobbutik.tui.screens.base import BaseScreen
-from jobbutik.tui.screens.report_print import PrintChoice, PrintDialog, Printed, default_folder
+from jobbutik.tui.screens.report_print import PrintChoice, PrintDialog, Printed
 from jobbutik.tui.widgets.footer import DeskFooter
 from jobbutik.tui.widgets.inputs import DateInput
 
@@ -240,7 +241,7 @@ class ReportsScreen(BaseScreen):
         from jobbutik.reports.run import suffix
 
         fmt = self.last_print.fmt if self.last_print else "pdf"
-        folder = self.last_print.path.parent if self.last_print else default_folder()
+        folder = self.last_print.path.parent if self.last_print else report_folder()
         assert self.request is not None
         period = self.request.start.isoformat()
         if self.request.end and self.request.end != self.request.start:
