@@ -321,9 +321,9 @@ def test_the_owner_alone_sets_up_the_desk_roles(desks: Desks) -> None:
         db.dispose()
 
 
-def test_supervisor_and_admin_desks_do_their_work_through_the_command_line(
-    desks: Desks, tmp_path: Path
-) -> None:
+def _visited_at_kms_desk(desks: Desks, n: int) -> ServiceContext:
+    """Citizen `n` registered and visited at km's desk (the owner set up a site and an opening);
+    km's context stays open for the caller, who disposes of it."""
     owner = _owner_db(desks)
     try:
         site = add_site(owner)
@@ -331,9 +331,16 @@ def test_supervisor_and_admin_desks_do_their_work_through_the_command_line(
     finally:
         owner.dispose()
     ctx = desks.context(desks.consultant)
+    _citizen, request_id = arrive_and_start(ctx, n)
+    visitation.complete(ctx, visit_plan(ctx, request_id, site, openings))
+    return ctx
+
+
+def test_supervisor_and_admin_desks_do_their_work_through_the_command_line(
+    desks: Desks, tmp_path: Path
+) -> None:
+    ctx = _visited_at_kms_desk(desks, 3)
     try:
-        _citizen, request_id = arrive_and_start(ctx, 3)
-        visitation.complete(ctx, visit_plan(ctx, request_id, site, openings))
         assert followups.due_list(ctx, all_open=True)
     finally:
         ctx.db.dispose()
@@ -503,18 +510,7 @@ def test_the_supervisors_desk_work_the_log_allows_without_reading_it(
     from jobbutik.services import import_batches, reminders
     from jobbutik.store.models import ImportRun
 
-    owner = _owner_db(desks)
-    try:
-        site = add_site(owner)
-        openings = [add_opening(owner, add_company(owner), "Lagerarbejder")]
-    finally:
-        owner.dispose()
-    ctx = desks.context(desks.consultant)
-    try:
-        _citizen, request_id = arrive_and_start(ctx, 5)
-        visitation.complete(ctx, visit_plan(ctx, request_id, site, openings))
-    finally:
-        ctx.db.dispose()
+    _visited_at_kms_desk(desks, 5).db.dispose()
     boss = f"{desks.database}_x_boss"
     _ok(
         desks.cli(
