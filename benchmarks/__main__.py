@@ -17,19 +17,17 @@ import contextlib
 import os
 import platform
 import sys
-import traceback
-from collections.abc import Callable
 from datetime import datetime
 
-from benchmarks import database, imports, memory, memory_cycle, queries, startup, throughput
-from benchmarks.common import FULL_SCALE, Result, load_average, say
+from benchmarks import database, imports, memory, memory_cycle, pg, queries, startup, throughput
+from benchmarks.common import FULL_SCALE, Result, load_average, measured, say
 
-PARTS = ("start", "scale", "queries", "memory", "cycle", "throughput", "imports")
+PARTS = ("start", "scale", "queries", "memory", "cycle", "throughput", "imports", "pg")
 SMALL = 300
 
 
 def _mark(passed: bool | None) -> str:
-    return {True: "pass", False: "FAIL", None: "n/a (not full scale)"}[passed]
+    return {True: "pass", False: "FAIL", None: "n/a"}[passed]
 
 
 def table(results: list[Result]) -> str:
@@ -38,17 +36,6 @@ def table(results: list[Result]) -> str:
     lines = ["| " + " | ".join(row) + " |" for row in rows]
     lines.insert(1, "|" + "|".join("---" for _ in rows[0]) + "|")
     return "\n".join(lines)
-
-
-def _measured(part: str, run: Callable[[], list[Result]]) -> list[Result]:
-    """The part's rows; a part that breaks is one FAIL row, and the other parts still run."""
-    try:
-        return run()
-    except Exception as exc:  # reported in the table, with the traceback above
-        traceback.print_exc()
-        return [
-            Result(f"{part} (did not finish)", "error", "-", False, f"{type(exc).__name__}: {exc}")
-        ]
 
 
 def machine() -> str:
@@ -118,17 +105,20 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         if "queries" in parts:
-            results += _measured("queries", lambda: queries.run(big.path, full_scale=full))
+            results += measured("queries", lambda: queries.run(big.path, full_scale=full))
             loads.append(load_average())
         if "memory" in parts:
-            results += _measured("memory", lambda: memory.run(big.path, full_scale=full))
+            results += measured("memory", lambda: memory.run(big.path, full_scale=full))
     if "cycle" in parts:
-        results += _measured("cycle", lambda: memory_cycle.run(small.path, args.cycles))
+        results += measured("cycle", lambda: memory_cycle.run(small.path, args.cycles))
     if "throughput" in parts:
-        results += _measured("throughput", lambda: throughput.run(small.path))
+        results += measured("throughput", lambda: throughput.run(small.path))
         loads.append(load_average())
     if "imports" in parts:
-        results += _measured("imports", lambda: imports.run(small.path))
+        results += measured("imports", lambda: imports.run(small.path))
+        loads.append(load_average())
+    if "pg" in parts:
+        results += pg.run()
         loads.append(load_average())
 
     say("done")

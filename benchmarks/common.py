@@ -7,6 +7,8 @@ import math
 import os
 import statistics
 import sys
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -84,3 +86,14 @@ def ms(seconds: float) -> str:
 
 def say(message: str) -> None:
     print(f"· {message}", file=sys.stderr, flush=True)
+
+
+def measured(part: str, run: Callable[[], list[Result]]) -> list[Result]:
+    """The part's rows; a part that breaks is one FAIL row, and the other parts still run."""
+    try:
+        return run()
+    except Exception as exc:  # reported in the table, with the traceback above
+        traceback.print_exc()
+        return [
+            Result(f"{part} (did not finish)", "error", "-", False, f"{type(exc).__name__}: {exc}")
+        ]

@@ -5,7 +5,9 @@ binaries run as an unprivileged system user (`jobbutik-pg`, created with `userad
 missing, else `nobody`): the child process drops to that user through `subprocess`'s
 `user=`/`group=` (setresuid/setresgid in the child, like `setpriv`), and the cluster folder is
 owned by it. The server listens on 127.0.0.1 on a free port and on a private unix socket folder,
-with trust authentication, fsync off and small buffers: it holds nothing worth keeping.
+with trust authentication, fsync off and small buffers: it holds nothing worth keeping. The
+benchmark (benchmarks/pg.py) starts one with `durable=True`: the settings of a real server (fsync,
+synchronous commit, full-page writes on), so its figures are what a jobcentre would see.
 """
 
 from __future__ import annotations
@@ -146,6 +148,7 @@ class PgCluster:
     bin_dir: Path = field(default_factory=find_bin_dir)
     root: Path | None = None
     port: int = 0
+    durable: bool = False
     _owner: tuple[int, int] | None = None
     _started: bool = False
 
@@ -225,14 +228,15 @@ class PgCluster:
             ),
             "initdb",
         )
+        switch = "on" if self.durable else "off"
         settings = {
             "listen_addresses": "'127.0.0.1'",
             "unix_socket_directories": f"'{self.socket_dir}'",
-            "fsync": "off",
-            "synchronous_commit": "off",
-            "full_page_writes": "off",
-            "shared_buffers": "16MB",
-            "max_connections": "60",
+            "fsync": switch,
+            "synchronous_commit": switch,
+            "full_page_writes": switch,
+            "shared_buffers": "128MB" if self.durable else "16MB",
+            "max_connections": "100" if self.durable else "60",
             "max_wal_size": "256MB",
             "logging_collector": "off",
             "log_min_messages": "warning",

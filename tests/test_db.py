@@ -201,6 +201,7 @@ def test_postgres_write_reruns_the_work_after_a_serialization_failure(database: 
     raced through `visitation.complete` in test_two_desks_book_the_last_seat_at_once.)
     """
     attempts: list[int] = []
+    turns: list[tuple[str]] = []
     keys = col(Setting.key).startswith("race:")
 
     def other_desk_writes() -> None:
@@ -215,6 +216,7 @@ def test_postgres_write_reruns_the_work_after_a_serialization_failure(database: 
 
     def write_if_none(session: Session) -> int:
         attempts.append(len(attempts) + 1)
+        turns.append(session.exec(_HOLDS_THE_TURN).one())  # type: ignore[call-overload]
         taken = session.exec(select(func.count()).select_from(Setting).where(keys)).one()
         if len(attempts) == 1:
             other_desk_writes()
@@ -224,6 +226,12 @@ def test_postgres_write_reruns_the_work_after_a_serialization_failure(database: 
 
     assert database.write(write_if_none) == 1  # the rerun saw desk b's row
     assert attempts == [1, 2]
+    # The first try runs side by side with other desks; the rerun runs alone (its lock is taken
+    # before its snapshot, once the writes under way have ended), so it cannot conflict again.
+    assert turns == [("RowShareLock",), ("ExclusiveLock",)]
+    assert database.retries == 1
+    # A read that is logged (its only write an audit entry) takes no turn on its first try.
+    assert database.write(lambda s: s.exec(_HOLDS_THE_TURN).one(), logged_read=True) == (None,)  # type: ignore[call-overload]
     written = database.read(lambda s: s.exec(select(Setting.key).where(keys)).all())
     assert written == ["race:b"]
 
@@ -342,6 +350,32 @@ def test_a_file_that_is_no_database(tmp_path: Path) -> None:
     finally:
         db.dispose()
     assert path.read_text().startswith("Kære borger")  # untouched
+
+
+_HOLDS_THE_TURN = text(
+    "SELECT string_agg(mode, ',') FROM pg_locks WHERE pid = pg_backend_pid() "
+    "AND relation = 'writeturn'::regclass AND granted"
+)
+
+
+@pytest.mark.parametrize("db_backend", ["postgresql"], ids=["postgresql"])
+def test_postgres_connection_dropped_while_idle_is_replaced_unseen(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server restart or a firewall drops a desk's pooled connection during a quiet spell: the
+    next action pings the idle connection, finds it dead and connects again; the desk sees
+    nothing. (Busy connections are not pinged: that cost a round trip per transaction.)"""
+    from jobbutik.store import db as store_db
+
+    pid = database.read(lambda s: s.exec(text("SELECT pg_backend_pid()")).one()[0])  # type: ignore[call-overload]
+    other = Database(database.url)  # another desk's pool: this one's connection stays idle
+    try:
+        other.read(lambda s: s.exec(text(f"SELECT pg_terminate_backend({int(pid)})")).one())  # type: ignore[call-overload]
+    finally:
+        other.dispose()
+    monkeypatch.setattr(store_db, "PG_IDLE_PING_SECONDS", 0.0)
+    again = database.read(lambda s: s.exec(text("SELECT pg_backend_pid()")).one()[0])  # type: ignore[call-overload]
+    assert again != pid
 
 
 def test_postgres_nobody_listens() -> None:

@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -30,6 +31,7 @@ from jobbutik.services import access_request, arrivals, citizens, followups, vis
 from jobbutik.services.config import SettingsError, build_context, resolve_settings
 from jobbutik.services.context import ServiceContext
 from jobbutik.services.pgroles import EVERY_DESK, OWNER_ONLY, PRIVILEGES, table_privileges
+from jobbutik.store import changes
 from jobbutik.store.db import Database
 from jobbutik.store.models import AuditAction, Role
 
@@ -399,12 +401,89 @@ def test_a_desk_appends_only_through_the_server_and_only_as_itself(desks: Desks)
         conn.rollback()
         conn.execute(_APPEND_AS, ("km", "by hand"))
         conn.commit()
+        # Entries waiting for the seal are as closed to a desk as the log itself.
+        _refused(conn, "SELECT * FROM auditpending")
+        _refused(conn, "DELETE FROM auditpending")
+    with desks.connect(desks.owner) as conn:
+        waiting = conn.execute(
+            "SELECT actor, os_account FROM auditpending WHERE detail = 'by hand'"
+        ).fetchone()
+    assert waiting == ("km", desks.consultant)  # the login, not the 'x' the caller sent
+    with desks.connect(desks.consultant) as conn:  # what the program does after each commit
+        assert conn.execute("SELECT jobbutik_audit_seal()").fetchone() == (1,)
+        conn.commit()
     with desks.connect(desks.owner) as conn:
         row = conn.execute(
             "SELECT actor, os_account FROM auditentry WHERE detail = 'by hand'"
         ).fetchone()
-    assert row == ("km", desks.consultant)  # the login, not the 'x' the caller sent
+        assert conn.execute("SELECT count(*) FROM auditpending").fetchone() == (0,)
+    assert row == ("km", desks.consultant)
     assert "intact" in _ok(desks.cli(desks.owner, "--lang", "en", "audit", "verify"))
+
+
+def _two_desk_connections(desks: Desks) -> tuple[psycopg.Connection[Any], psycopg.Connection[Any]]:
+    """Two of km's connections whose change-counter shards differ (two desks, as the server
+    sees them), each in a SERIALIZABLE transaction, as the program writes."""
+    first = desks.connect(desks.consultant)
+    for _attempt in range(20):
+        second = desks.connect(desks.consultant)
+        if (first.info.backend_pid - second.info.backend_pid) % changes.SHARDS:
+            break
+        second.close()
+    for conn in (first, second):
+        conn.isolation_level = psycopg.IsolationLevel.SERIALIZABLE
+        conn.execute("SET lock_timeout = '2s'")  # a desk made to wait would fail, not hang
+        conn.commit()
+    return first, second
+
+
+def test_desks_saving_at_once_neither_wait_nor_conflict_and_the_chain_stays_whole(
+    desks: Desks,
+) -> None:
+    """Before, every audited save locked the one head row and moved one counter row per topic:
+    two desks saving at once waited for each other and, under SERIALIZABLE, one failed. Now both
+    commit in either order, and the seal chains their entries in the order of their numbers."""
+    first, second = _two_desk_connections(desks)
+    try:
+        for conn, text in ((first, "first desk"), (second, "second desk")):
+            conn.execute(_APPEND_AS, ("km", text))
+            conn.execute(
+                "INSERT INTO changecounter (topic, shard, seq) VALUES ('board', "
+                f"pg_backend_pid() % {changes.SHARDS}, 1) ON CONFLICT (topic, shard) "
+                "DO UPDATE SET seq = changecounter.seq + 1"  # as changes.bump does
+            )
+        second.commit()  # the later one commits first: no lock to wait for, nothing to retry
+        first.commit()
+        first.execute("SELECT jobbutik_audit_seal()")
+        first.commit()
+    finally:
+        first.close()
+        second.close()
+    with desks.connect(desks.owner) as conn:
+        details = [
+            row[0]
+            for row in conn.execute(
+                "SELECT detail FROM auditentry WHERE detail LIKE '% desk' ORDER BY seq"
+            )
+        ]
+        total = conn.execute("SELECT sum(seq) FROM changecounter WHERE topic = 'board'").fetchone()
+    assert details == ["first desk", "second desk"]  # numbered in the order they were made
+    assert total is not None and total[0] >= 2
+    assert "intact" in _ok(desks.cli(desks.owner, "--lang", "en", "audit", "verify"))
+
+
+def test_an_entry_left_waiting_is_sealed_by_the_next_verify(desks: Desks) -> None:
+    """A desk that died between its commit and the seal leaves its entry waiting: `audit
+    verify` seals it before it walks the chain."""
+    with desks.connect(desks.consultant) as conn:
+        conn.execute(_APPEND_AS, ("km", "the desk died"))
+        conn.commit()
+    assert "intact" in _ok(desks.cli(desks.owner, "--lang", "en", "audit", "verify"))
+    with desks.connect(desks.owner) as conn:
+        assert conn.execute("SELECT count(*) FROM auditpending").fetchone() == (0,)
+        assert conn.execute(
+            "SELECT actor FROM auditentry WHERE detail = 'the desk died'"
+        ).fetchone() == ("km",)
 
 
 def test_entries_the_server_signs_verify_whatever_their_text(desks: Desks) -> None:

@@ -27,6 +27,7 @@ from jobbutik.services.arrivals import ArrivalForm, NewCitizen
 from jobbutik.store import db as db_module
 from jobbutik.store.db import Database
 from jobbutik.store.models import AuditEntry, Citizen
+from jobbutik.store.settings import mark_demo
 
 
 def _form(n: int = 1) -> ArrivalForm:
@@ -54,6 +55,9 @@ def short_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_locked_past_the_timeout(sqlite_database: Database, short_timeout: None) -> None:
     ctx = make_ctx(sqlite_database, "boss", roles="admin,reception")
+    # A demo before the lock is taken (cli() cannot mark it then): opening a database at head
+    # takes no lock, so the command gets as far as its own write.
+    sqlite_database.write(mark_demo)
     sqlite_database.dispose()  # new connections pick up the short timeout
     assert sqlite_database.path is not None
     with held_by_another_desk(sqlite_database.path):

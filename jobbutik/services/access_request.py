@@ -13,7 +13,7 @@ from jobbutik.domain.errors import NotFound
 from jobbutik.domain.i18n import _
 from jobbutik.domain.identity import fold_name, mask_cpr
 from jobbutik.domain.vocabulary import AuditEntity, AuditPurpose
-from jobbutik.services.audit import read_anchor, record
+from jobbutik.services.audit import read_anchor, record, seal_within
 from jobbutik.services.citizens import parse_cpr_field
 from jobbutik.services.context import Permission, ServiceContext
 from jobbutik.store.models import AuditAction, AuditEntry, Citizen
@@ -69,6 +69,7 @@ def citizen_log(ctx: ServiceContext, cpr_text: str, *, action: AuditAction) -> C
             at=now,
         )
         session.flush()
+        seal_within(session)
         terms = {digits, f"{digits[:6]}-{digits[6:]}"}
         rows = session.exec(
             select(AuditEntry)

@@ -489,7 +489,7 @@ def today_board(ctx: ServiceContext, day: date | None = None) -> list[BoardRow]:
             ) in rows
         ]
 
-    return ctx.db.write(work)
+    return ctx.db.write(work, logged_read=True)
 
 
 # Moves the desk may make by hand: no-show, and its undo the same day. Claims move a request in

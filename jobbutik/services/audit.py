@@ -19,8 +19,11 @@ also anchored outside the database: an append-only anchor file and syslog (`anch
 daily and at every good verification). `verify` demands that every anchored entry that was not
 purged is still there with that MAC and that the head is never behind the newest anchor.
 
-Appends lock the single `AuditHead` row, which serialises them on PostgreSQL (SQLite's BEGIN
-IMMEDIATE already does).
+On SQLite an append locks the single `AuditHead` row (BEGIN IMMEDIATE already serialises writers)
+and chains the entry at once. On PostgreSQL the owner's function stores a desk's entry, signed
+content and all, in `auditpending` without touching the head, so desks never wait for one another;
+after the commit `Database.write` has it sealed into the chain, one sealer at a time, in the
+order of the entries' numbers (the migration a17d5e1f0c01). `verify` and `anchor` seal first.
 
 Retention (`purge`) deletes only a prefix of the chain: the entries older than the configured
 period. The last purged entry's seq and hash become the *purge anchor*, stored in the `Setting`
@@ -56,7 +59,7 @@ from jobbutik.domain.identity import name_key
 from jobbutik.domain.vocabulary import AuditEntity, AuditPurpose
 from jobbutik.store import audit_key
 from jobbutik.store.audit_key import Anchor
-from jobbutik.store.db import Database
+from jobbutik.store.db import AUDIT_APPENDED, Database
 from jobbutik.store.models import AuditAction, AuditEntry, AuditHead
 from jobbutik.store.settings import put_setting, setting, setting_int
 
@@ -384,8 +387,9 @@ def _append(
         connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
 
 
-# PostgreSQL: the owner's function numbers, signs and stores the entry (see the migration
-# f15a0a0d1e22); a desk can neither write the log's tables nor choose whom an entry names.
+# PostgreSQL: the owner's function checks, signs and stores the entry for sealing (see the
+# migrations f15a0a0d1e22 and a17d5e1f0c01); a desk can neither write the log's tables nor choose
+# whom an entry names.
 _APPEND_ON_SERVER = text(
     "SELECT jobbutik_audit_append(:at, :actor, :os_account, :client_address, :action, :entity, "
     "CAST(:entity_id AS bigint), CAST(:citizen_id AS bigint), :purpose, :detail)"
@@ -406,6 +410,7 @@ def _append_on_server(
     at: datetime,
 ) -> None:
     os_account, client_address = _channel(session)
+    session.info[AUDIT_APPENDED] = True  # sealed into the chain once the transaction commits
     try:
         session.connection().execute(
             _APPEND_ON_SERVER,
@@ -436,6 +441,14 @@ def _append_on_server(
                 )
             ) from None
         raise
+
+
+def seal_within(session: Session) -> None:
+    """PostgreSQL: seal the entries waiting, this transaction's own included, so the log read next
+    in the same transaction holds them (an export that lists itself). Rare work: the seal takes
+    the chain's head inside the caller's transaction."""
+    if _is_postgresql(session):
+        session.execute(text("SELECT jobbutik_audit_seal()"))
 
 
 def record(
@@ -662,6 +675,7 @@ def verify(db: Database, *, anchors: bool = True) -> AuditVerification:
     the head with the key and with the anchors outside the database (`anchors=False`: a file
     that is not the live database, such as a backup to restore)."""
     outside = _anchors_to_check(db) if anchors else []
+    db.seal_audit()
 
     def work(session: Session) -> AuditVerification:
         head = session.get(AuditHead, 1)
@@ -793,6 +807,8 @@ def _anchor_differs(checked: int, anchor: Anchor) -> AuditVerification:
 
 
 def _head(db: Database) -> tuple[int, str]:
+    db.seal_audit()
+
     def work(session: Session) -> tuple[int, str]:
         head = session.get(AuditHead, 1)
         return (head.seq, head.hash) if head is not None else (0, GENESIS)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, exists, func
+from sqlalchemy import Integer, and_, bindparam, exists, func, or_
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -111,30 +111,59 @@ def hit(citizen: Citizen, today: date) -> CitizenHit:
     )
 
 
-# The card's reads, built once (a lookup runs for every CPR typed at the desk): the last visit
-# and the flags in one statement, then the open referrals.
+# The card's reads, built once (a lookup runs for every CPR typed at the desk). The facts (last
+# visit, flags, whether any referral is open) for a citizen id, as columns of one statement; the
+# open referrals, a few citizens' only, are read when there are some.
 _CARD_CITIZEN = bindparam("citizen_id", type_=Integer)
-_LAST_VISIT = (
-    select_columns(col(Visitation.held_on), col(Visitation.category))
-    .where(col(Visitation.citizen_id) == _CARD_CITIZEN)
-    .order_by(col(Visitation.held_on).desc(), col(Visitation.id).desc())
-    .limit(1)
-    .subquery()
+
+
+def _card_facts(citizen_id: Any) -> tuple[Any, ...]:
+    # Each column of the last visit as a scalar subquery of its own: a shared derived table
+    # would not be correlated with the citizen's row.
+    last_visit = [
+        select_columns(column)
+        .where(col(Visitation.citizen_id) == citizen_id)
+        .order_by(col(Visitation.held_on).desc(), col(Visitation.id).desc())
+        .limit(1)
+        .scalar_subquery()
+        for column in (col(Visitation.held_on), col(Visitation.category))
+    ]
+    return (
+        *last_visit,
+        exists().where(
+            col(Hearing.citizen_id) == citizen_id, col(Hearing.status) == HearingStatus.AWAITING
+        ),
+        exists().where(
+            col(Hearing.citizen_id) == citizen_id, col(Hearing.status) == HearingStatus.SENT
+        ),
+        # Not IN (…): an expanding list is compiled again at every execution.
+        exists().where(
+            col(Request.citizen_id) == citizen_id,
+            or_(
+                col(Request.status) == RequestStatus.WAITING,
+                col(Request.status) == RequestStatus.IN_CONVERSATION,
+            ),
+        ),
+        exists().where(col(Referral.citizen_id) == citizen_id, col(Referral.outcome).is_(None)),
+    )
+
+
+_CARD_FACTS = select_columns(*_card_facts(_CARD_CITIZEN))
+# The citizen's columns the card shows, then the facts: a lookup by CPR in one statement.
+_CARD_FIELDS = (
+    "id",
+    "cpr",
+    "name",
+    "birth_date",
+    "phone",
+    "email",
+    "postcode",
+    "interpreter_language",
+    "needs_digital_help",
 )
-_CARD_FACTS = select_columns(
-    select_columns(_LAST_VISIT.c.held_on).scalar_subquery(),
-    select_columns(_LAST_VISIT.c.category).scalar_subquery(),
-    exists().where(
-        col(Hearing.citizen_id) == _CARD_CITIZEN, col(Hearing.status) == HearingStatus.AWAITING
-    ),
-    exists().where(
-        col(Hearing.citizen_id) == _CARD_CITIZEN, col(Hearing.status) == HearingStatus.SENT
-    ),
-    exists().where(
-        col(Request.citizen_id) == _CARD_CITIZEN,
-        col(Request.status).in_([RequestStatus.WAITING, RequestStatus.IN_CONVERSATION]),
-    ),
-)
+_CARD_BY_CPR = select_columns(
+    *(getattr(Citizen, field) for field in _CARD_FIELDS), *_card_facts(col(Citizen.id))
+).where(col(Citizen.cpr) == bindparam("cpr"))
 _OPEN_REFERRALS = (
     select_columns(
         col(Referral.id),
@@ -156,17 +185,40 @@ def load_card(
     """The card; possible sanctions only with `show_sanctions` (the reader may see hearings:
     reception never does)."""
     assert citizen.id is not None
-    connection = session.connection()
-    params = {"citizen_id": citizen.id}
-    last_visit, last_category, awaiting, sent, open_request = connection.execute(
-        _CARD_FACTS, params
-    ).one()
-    referrals: list[Any] = list(connection.execute(_OPEN_REFERRALS, params))
+    facts = session.connection().execute(_CARD_FACTS, {"citizen_id": citizen.id}).one()
+    row = tuple(getattr(citizen, field) for field in _CARD_FIELDS)
+    return _card(session, (*row, *facts), today, show_sanctions=show_sanctions)
+
+
+def _card(session: Session, row: Any, today: date, *, show_sanctions: bool) -> CitizenCard:
+    """The card from a row of `_CARD_BY_CPR`'s columns."""
+    (
+        citizen_id,
+        cpr,
+        name,
+        birth_date,
+        phone,
+        email,
+        postcode,
+        interpreter_language,
+        needs_digital_help,
+        last_visit,
+        last_category,
+        awaiting,
+        sent,
+        open_request,
+        open_referral,
+    ) = row
+    referrals: list[Any] = (
+        list(session.connection().execute(_OPEN_REFERRALS, {"citizen_id": citizen_id}))
+        if open_referral
+        else []
+    )
     flags: list[str] = []
-    if citizen.needs_digital_help:
+    if needs_digital_help:
         flags.append(_("Needs digital help"))
-    if citizen.interpreter_language:
-        flags.append(_("Interpreter: {language}").format(language=citizen.interpreter_language))
+    if interpreter_language:
+        flags.append(_("Interpreter: {language}").format(language=interpreter_language))
     if show_sanctions and awaiting:
         flags.append(_("Possible sanction: awaiting partshøring"))
     if show_sanctions and sent:
@@ -175,21 +227,21 @@ def load_card(
         flags.append(_("Has an open request"))
     # From the stored row, not a re-parse: a fixed --today may precede a birth date.
     return CitizenCard(
-        id=citizen.id,
-        cpr=citizen.cpr,
-        cpr_masked=mask_cpr(citizen.cpr),
-        name=citizen.name,
-        birth_date=citizen.birth_date,
-        age=age_on(citizen.birth_date, today),
-        sex="M" if int(citizen.cpr[-1]) % 2 else "F",
-        phone=citizen.phone,
-        email=citizen.email,
-        postcode=citizen.postcode,
-        interpreter_language=citizen.interpreter_language,
-        needs_digital_help=citizen.needs_digital_help,
+        id=citizen_id,
+        cpr=cpr,
+        cpr_masked=mask_cpr(cpr),
+        name=name,
+        birth_date=birth_date,
+        age=age_on(birth_date, today),
+        sex="M" if int(cpr[-1]) % 2 else "F",
+        phone=phone,
+        email=email,
+        postcode=postcode,
+        interpreter_language=interpreter_language,
+        needs_digital_help=needs_digital_help,
         last_visit=last_visit,
         last_category=last_category,
-        open_referrals=tuple(OpenReferral(*row) for row in referrals),
+        open_referrals=tuple(OpenReferral(*r) for r in referrals),
         flags=tuple(flags),
     )
 
@@ -199,24 +251,26 @@ def lookup_cpr(ctx: ServiceContext, text: str, *, purpose: str = "") -> CitizenC
     staff = ctx.require(Permission.READ_CITIZEN)
     digits = parse_cpr_field(ctx, text)
     today, now = ctx.clock.today(), ctx.clock.now()
+    show_sanctions = ctx.can(Permission.HEARINGS)
 
     def work(session: Session) -> CitizenCard | None:
-        citizen = session.exec(select(Citizen).where(Citizen.cpr == digits)).first()
-        if citizen is None:
+        # The citizen and the card's facts in one statement; the entry logs the read.
+        row = session.connection().execute(_CARD_BY_CPR, {"cpr": digits}).first()
+        if row is None:
             return None
         audit.record(
             session,
             actor=staff.initials,
             action=AuditAction.READ,
             entity=AuditEntity.CITIZEN,
-            entity_id=citizen.id,
-            citizen_id=citizen.id,
+            entity_id=row.id,
+            citizen_id=row.id,
             purpose=purpose,
             at=now,
         )
-        return load_card(session, citizen, today, show_sanctions=ctx.can(Permission.HEARINGS))
+        return _card(session, row, today, show_sanctions=show_sanctions)
 
-    return ctx.db.write(work)
+    return ctx.db.write(work, logged_read=True)
 
 
 # Above this many later-word matches a search walks the names in order instead of sorting them.
@@ -343,7 +397,7 @@ def search(ctx: ServiceContext, term: str, *, limit: int = SEARCH_LIMIT) -> list
         )
         return [_hit_row(row, today) for row in rows]
 
-    return ctx.db.write(work)
+    return ctx.db.write(work, logged_read=True)
 
 
 # What each history row is a record of.
@@ -448,7 +502,7 @@ def history(ctx: ServiceContext, citizen_id: int) -> CitizenHistory:
             tuple(_history_events(session, citizen_id)),
         )
 
-    return ctx.db.write(work)
+    return ctx.db.write(work, logged_read=True)
 
 
 def citizen_at(session: Session, citizen_id: int) -> Citizen:

@@ -151,26 +151,33 @@ Notify = Callable[[str], None]
 
 
 def open_database(
-    settings: Settings, *, upgrade: bool = True, notify: Notify | None = None
+    settings: Settings,
+    *,
+    upgrade: bool = True,
+    notify: Notify | None = None,
+    statistics: bool = True,
 ) -> Database:
     """Open the database and bring its schema up to date (after a backup of an older file).
 
-    `notify` gets one sentence when a backup was taken, saying where it went.
+    `notify` gets one sentence when a backup was taken, saying where it went. `statistics`:
+    refresh SQLite's planner statistics now (the TUI does it once its first screen is shown,
+    `upkeep`).
     """
     from jobbutik.store import schema
     from jobbutik.store.db import Database
 
     db = Database(settings.db, create=settings.create)
-    if not settings.create and schema.current_revision(db) is None and not schema.has_tables(db):
+    current = schema.current_revision(db)
+    if not settings.create and current is None and not schema.has_tables(db):
         # An empty file or server database: a mistyped --db, not a new start. (One that holds
         # someone else's tables is refused by the upgrade, which says so.)
         db.dispose()
         raise DatabaseMissing(db.path or db.display_url)
     if upgrade:
-        upgrade_schema(db, notify=notify)
-        from jobbutik.store.schema import refresh_statistics
-
-        refresh_statistics(db)
+        if current != schema.head_revision():  # at head: no lock taken, no Alembic loaded
+            upgrade_schema(db, notify=notify)
+        if statistics:
+            schema.refresh_statistics(db)
     return db
 
 
@@ -189,12 +196,17 @@ def upgrade_schema(db: Database, *, notify: Notify | None = None) -> Path | None
 
 
 def build_context(
-    settings: Settings, db: Database | None = None, *, notify: Notify | None = None
+    settings: Settings,
+    db: Database | None = None,
+    *,
+    notify: Notify | None = None,
+    anchor: bool = True,
 ) -> ServiceContext:
     """The ServiceContext for `settings`: database (upgraded), user, clock and rule book.
 
     The user is the channel's (see the module's note) and is checked at once, so an unknown user
-    is refused before any work starts.
+    is refused before any work starts. `anchor`: anchor the audit log now if due (the TUI does it
+    once its first screen is shown, `upkeep`).
     """
     from jobbutik.domain.rules import load_rulebook
 
@@ -214,18 +226,30 @@ def build_context(
         rules,
         by="initials" if how == "ssh" or chose_user else "os_login",
     )
-    if how != "postgres":  # a PostgreSQL desk's anchors are the owner's cron job, not its home
-        _anchor_if_due(db)
+    if anchor:
+        _anchor_if_due(ctx)
     return ctx
 
 
-def _anchor_if_due(db: Database) -> None:
+def upkeep(ctx: ServiceContext) -> None:
+    """What opening a database does besides what the first screen needs (`open_database` with
+    `statistics=False`, `build_context` with `anchor=False`): SQLite's planner statistics and
+    the audit log's anchor."""
+    from jobbutik.store.schema import refresh_statistics
+
+    refresh_statistics(ctx.db)
+    _anchor_if_due(ctx)
+
+
+def _anchor_if_due(ctx: ServiceContext) -> None:
     """Anchor the audit log's head outside the database at least daily, as the program opens;
     an anchor file that cannot be written never stops a desk (`audit verify` says so)."""
     from jobbutik.services import audit
 
+    if ctx.db.channel.how == "postgres":  # a PostgreSQL desk's anchors are the owner's cron job
+        return
     with contextlib.suppress(OSError, JobbutikError):
-        audit.anchor_if_due(db)
+        audit.anchor_if_due(ctx.db)
 
 
 def _identity(settings: Settings, db: Database) -> tuple[How, str]:

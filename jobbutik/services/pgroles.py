@@ -7,8 +7,9 @@ What a desk may do is enforced by the server, not only by the program: each jobb
 group role per database (`<database>_reception`, `…_consultant`, `…_supervisor`, `…_admin`,
 NOLOGIN) holding exactly the table privileges its permissions need (`PRIVILEGES` below), and a
 member of staff's login role is granted the groups of their roles. Every desk appends to the audit
-log only through the owner's function `jobbutik_audit_append`, which numbers, signs and stores the
-entry and logs the desk's own initials and login whatever the program sends; no desk may INSERT,
+log only through the owner's function `jobbutik_audit_append`, which signs and stores the entry
+(sealed into the chain after the commit by `jobbutik_audit_seal`) and logs the desk's own initials
+and login whatever the program sends; no desk may INSERT,
 UPDATE or DELETE an audit entry or move the head, and only the audit permission (admin) may read
 them.
 
@@ -81,7 +82,8 @@ def _read(*tables: str) -> dict[str, tuple[str, ...]]:
 
 
 # What every desk needs whatever its role: the schema revision, settings and staff (who is who),
-# its own drafts (row-level security keeps them its own), the change counters, and the audit
+# its own drafts (row-level security keeps them its own), the change counters, the turn that
+# retried writes take (store.db), and the audit
 # head (read only: entries are appended by the owner's `jobbutik_audit_append`, and no desk
 # touches `auditentry` itself).
 EVERY_DESK: dict[str, tuple[str, ...]] = {
@@ -91,6 +93,7 @@ EVERY_DESK: dict[str, tuple[str, ...]] = {
     "draft": (R, A, W, D),
     "changecounter": (R, A, W),
     "audithead": (R,),
+    "writeturn": (W,),  # LOCK TABLE … IN EXCLUSIVE MODE needs UPDATE: retried writes take turns
 }
 
 # Per permission, table -> privileges, from what the services behind it touch. Citizen rows are
@@ -168,8 +171,8 @@ PRIVILEGES: dict[Permission, dict[str, tuple[str, ...]]] = {
     },
 }
 
-# Tables no desk touches at all: the audit chain's key.
-OWNER_ONLY = ("audit_key",)
+# Tables no desk touches at all: the audit chain's key, the entries waiting to be sealed.
+OWNER_ONLY = ("audit_key", "auditpending")
 
 # Functions of the owner that every desk may call: appending to the audit log, and the chain's MAC
 # for verifying it (the key stays hidden, and a desk can store nothing it signs).
@@ -178,6 +181,7 @@ _DESK_FUNCTIONS = (
     "jobbutik_audit_mac(text)",
     "jobbutik_audit_key_from_seq()",
     "jobbutik_open_desks(timestamptz)",  # who used the program today, not what they did
+    "jobbutik_audit_seal()",  # chains the entries waiting, as they were stored
 )
 _SYNC_FUNCTION = "jobbutik_desk_sync(text, text[], boolean)"
 _SYNC_QUALIFIED = f"public.{_SYNC_FUNCTION}"

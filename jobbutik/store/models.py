@@ -134,7 +134,10 @@ class Request(SQLModel, table=True):
     # The day's queue in arrival order; the statistics count arrivals per day and status from
     # the index alone.
     __table_args__ = (
-        Index("ix_request_arrived_status", "arrived_on", "arrived_at", "status"),
+        # What a year's statistics read, without the rows (also first contact).
+        Index(
+            "ix_request_arrived_status", "arrived_on", "arrived_at", "status", "first_contact_on"
+        ),
         # Visits booked for a day: the slot suggestion counts them at every registration.
         Index("ix_request_slot_status", "slot_date", "status"),
         # Claims whose desk stopped answering: found without reading the day's rows.
@@ -253,7 +256,7 @@ def parse_weekdays(start_weekdays: str) -> frozenset[int]:
 
 class Activation(SQLModel, table=True):
     __table_args__ = (
-        Index("ix_activation_site_start", "site_id", "start_date"),
+        Index("ix_activation_site_start", "site_id", "start_date", "status", "outcome", "end_date"),
         # Days from visitation to start, for the statistics, from the index alone.
         Index("ix_activation_visitation_start", "visitation_id", "start_date"),
     )
@@ -328,6 +331,7 @@ class FollowUp(SQLModel, table=True):
         Index("ix_followup_open_due", "done_at", "due", "assignee_id"),
         # Follow-ups done on time, for the statistics, from the index alone.
         Index("ix_followup_due_stats", "due", "done_on_time", "done_at"),
+        Index("ix_followup_kind_due", "kind", "due", "outcome"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -410,9 +414,11 @@ class Draft(SQLModel, table=True):
 
 class ChangeCounter(SQLModel, table=True):
     """A counter per topic, bumped in the same transaction as every change desks must see at once
-    (topic "board": arrivals, claims, statuses). Polling it is one primary-key read."""
+    (topic "board": arrivals, claims, statuses). A topic's value is the sum over its shards: each
+    connection bumps its own shard's row, so concurrent writers never update the same row."""
 
     topic: str = Field(primary_key=True, max_length=32)
+    shard: int = Field(default=0, primary_key=True)
     seq: int = 0
 
 
@@ -440,6 +446,32 @@ class AuditEntry(SQLModel, table=True):
     detail_mac: str = Field(default="", max_length=64)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)  # HMAC-SHA256 (plain SHA-256 before the keyed chain)
+
+
+class WriteTurn(SQLModel, table=True):
+    """PostgreSQL: no rows; a write retried after a conflict locks it first, so retried writes
+    take turns (store.db). Unused on SQLite, whose writers always take turns."""
+
+    id: int = Field(primary_key=True)
+
+
+class AuditPending(SQLModel, table=True):
+    """PostgreSQL: an entry a desk appended, committed with its work and waiting to be sealed
+    into the chain (numbered, signed, moved to `AuditEntry`) by `jobbutik_audit_seal()`, one
+    sealer at a time; see the migration a17d5e1f0c01. Unused on SQLite."""
+
+    id: int | None = Field(default=None, primary_key=True)  # the order of sealing
+    at: datetime
+    actor: str = Field(max_length=16)
+    action: str = Field(max_length=16)
+    entity: str = Field(max_length=32)
+    entity_id: int | None = None
+    citizen_id: int | None = None
+    purpose: str = ""
+    detail: str = ""
+    os_account: str = Field(default="", max_length=64)
+    client_address: str | None = Field(default=None, max_length=64)
+    detail_mac: str = Field(default="", max_length=64)
 
 
 class AuditHead(SQLModel, table=True):

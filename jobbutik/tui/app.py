@@ -3,8 +3,10 @@ forms. Its sections (one Textual mode each) are in tui/sections.py; what goes wr
 one place, tui/crash.py.
 
 Start-up: the Today screen paints first; then a worker imports the database layer and the
-services, opens the database (upgrading the schema) and builds the ServiceContext. Nothing here
-imports SQLAlchemy, SQLModel, `jobbutik.store` or the services at module level — a test checks it.
+services, opens the database (upgrading the schema), builds the ServiceContext (the user known)
+and reads the board, whose rows are shown at once; the drafts, the follow-ups due, the planner
+statistics and the audit anchor follow (`after_start`). Nothing here imports SQLAlchemy, SQLModel,
+`jobbutik.store` or the services at module level — a test checks it.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ if TYPE_CHECKING:
     from jobbutik.services.context import ServiceContext
     from jobbutik.services.drafts import SavedDraft
     from jobbutik.store.db import Database
+    from jobbutik.tui.screens.today import Board
     from jobbutik.tui.screens.withdraw import Withdrawal
 
 
@@ -137,8 +140,7 @@ class JobbutikApp(CrashHandling):
     @work(exclusive=True, group="startup")
     async def open_database(self) -> None:
         try:
-            ctx = await asyncio.to_thread(self._build_context)
-            kept = await asyncio.to_thread(_drafts_to_offer, ctx)
+            ctx, board = await asyncio.to_thread(self._build_context)
         except JobbutikError as error:
             self.startup_error = str(error)
         except Exception as error:
@@ -147,18 +149,36 @@ class JobbutikApp(CrashHandling):
         else:
             self.context = ctx
             self.permissions = frozenset(str(p) for p in ctx.staff.permissions)
-            self.drafts.attach(self, ctx, kept.mine)
-            for closed in kept.closed:  # their request was saved or closed meanwhile
-                self.drafts.drop(closed)
-            self.today_screen.context_ready()
+            self.today_screen.context_ready(board)
             home = self.home_section()
             if home != "today":  # a role without the board starts where it works
                 self._start_section(home)
             self.screen.refresh_bindings()
-            self.offer_drafts()
-            self.reminders.start(ctx)
+            # What else opening does waits until the rows are painted: its reads and imports
+            # would slow the painting down (one interpreter lock).
+            self.call_after_refresh(self.after_start, ctx)
             return
         self.today_screen.context_failed(self.startup_error)
+
+    @work(exclusive=True, group="after-start")
+    async def after_start(self, ctx: ServiceContext) -> None:
+        """After the first screen: the drafts kept for the user, the follow-ups due, and the
+        statistics and audit anchor (`services.config.upkeep`)."""
+        from jobbutik.services.config import upkeep
+
+        try:
+            kept = await asyncio.to_thread(_drafts_to_offer, ctx)
+        except JobbutikError:
+            # The forms' drafts are written from now on all the same; those kept before are
+            # offered at the next start. The app says why (its one line for a worker).
+            self.drafts.attach(self, ctx, [])
+            raise
+        self.drafts.attach(self, ctx, kept.mine)
+        for closed in kept.closed:  # their request was saved or closed meanwhile
+            self.drafts.drop(closed)
+        self.offer_drafts()
+        self.reminders.start(ctx)
+        await asyncio.to_thread(upkeep, ctx)
 
     # -- drafts --------------------------------------------------------------------------------
 
@@ -297,16 +317,27 @@ class JobbutikApp(CrashHandling):
         with contextlib.suppress(WorkerCancelled, WorkerFailed):  # failed: the app's to report
             await worker.wait()
 
-    def _build_context(self) -> ServiceContext:
-        from jobbutik.services.config import build_context
+    def _build_context(self) -> tuple[ServiceContext, Board | JobbutikError | None]:
+        """The context and, for a role that has the board, its first read (or why it failed):
+        one trip off the event loop, as early as the database allows (the user is known before
+        any row is read). The statistics and the audit anchor wait for `after_start`."""
+        from jobbutik.services.config import build_context, open_database
+        from jobbutik.tui.screens.today import read_board
 
         def tell(text: str) -> None:
             self.call_from_thread(self.notify, text, timeout=10)
 
-        ctx = build_context(self.settings, self._database, notify=tell)
+        db = self._database or open_database(self.settings, notify=tell, statistics=False)
+        ctx = build_context(self.settings, db, notify=tell, anchor=False)
         if self._clock is not None:
             ctx.clock = self._clock
-        return ctx
+        board_permission = COMMAND_BY_ACTION["today"].permission
+        if board_permission is not None and not ctx.can(board_permission):
+            return ctx, None
+        try:
+            return ctx, read_board(ctx)
+        except JobbutikError as error:  # the desk opens all the same; the board tries again
+            return ctx, error
 
     def header_text(self, section: str) -> str:
         parts = [section]

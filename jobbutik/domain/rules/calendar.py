@@ -19,8 +19,6 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Final
 
-import holidays
-
 from jobbutik.domain.i18n import N_, _
 
 __all__ = ["DEFAULT_CLOSING_DAYS", "Calendar", "danish_public_holidays"]
@@ -51,6 +49,8 @@ HOLIDAY_NAMES: Final = (
 @lru_cache(maxsize=512)
 def danish_public_holidays(year: int) -> MappingProxyType[date, str]:
     """Denmark's public holidays in `year` → English name (a msgid, translated by the caller)."""
+    import holidays  # here, not at the top: ~70 ms the desk's first screen does not need
+
     found = holidays.country_holidays("DK", years=year, language="en_US")
     result = {
         d: str(name)

@@ -72,6 +72,20 @@ def holder_text(row: BoardRow) -> str:
     return f"{row.claimed_by} {since}".strip()
 
 
+@dataclass(frozen=True)
+class Board:
+    version: int  # the board counter the rows were read at
+    rows: list[BoardRow]
+
+
+def read_board(ctx: ServiceContext) -> Board:
+    """The day's board (off the event loop: the screen's loads, and the start-up's first read)."""
+    from jobbutik.services import arrivals
+
+    # The counter first: a change between the two reads is read again at the next poll.
+    return Board(arrivals.board_version(ctx), arrivals.today_board(ctx))
+
+
 # The statuses a command applies to (citizen view: any).
 ACTION_STATUSES = {
     "start_conversation": {RequestStatus.WAITING, RequestStatus.IN_CONVERSATION},
@@ -132,10 +146,19 @@ class TodayScreen(BaseScreen):
         if self.ready and self.japp.allowed("today"):
             self.load()
 
-    def context_ready(self) -> None:
+    def context_ready(self, board: Board | JobbutikError | None = None) -> None:
+        """The database is open; `board`: its first read by the start-up, or why it failed (the
+        polls read it until it succeeds); None: read it now."""
         self.sub_title = self.japp.header_text(_("Today"))
         if self.japp.allowed("today"):
-            self.load()
+            if board is None:
+                self.load()
+            elif isinstance(board, JobbutikError):
+                self._read_failed(board)
+                self.japp.handler_failed(board)  # the app says it in its one line
+            else:
+                self._version = board.version
+                self.show_rows(board.rows)
         else:  # the app opens the user's own first section instead
             self.query_one("#board-status", Static).update(
                 _("Your role does not use the queue board.")
@@ -184,20 +207,17 @@ class TodayScreen(BaseScreen):
 
     @work(exclusive=True, group="board")
     async def load(self) -> None:
-        from jobbutik.services import arrivals
-
-        def read() -> tuple[int, list[BoardRow]]:
-            # The counter first: a change between the two reads is read again at the next poll.
-            return arrivals.board_version(self.ctx), arrivals.today_board(self.ctx)
-
         try:
-            version, rows = await asyncio.to_thread(read)
+            board = await asyncio.to_thread(read_board, self.ctx)
         except JobbutikError as error:
-            if not self.rows:
-                self.query_one("#board-status", Static).update(shown(str(error)))
+            self._read_failed(error)
             raise  # and the app says it in its one line
-        self._version = version
-        self.show_rows(rows)
+        self._version = board.version
+        self.show_rows(board.rows)
+
+    def _read_failed(self, error: JobbutikError) -> None:
+        if not self.rows:
+            self.query_one("#board-status", Static).update(shown(str(error)))
 
     @work(group="poll")
     async def poll(self) -> None:

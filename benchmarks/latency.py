@@ -1,0 +1,163 @@
+"""A server that is not local: the desk's actions against PostgreSQL with 5 ms of round-trip time.
+
+A consultant's desk (its own login role) reaches the benchmark's server through the delaying
+proxy (benchmarks/delay.py: 2.5 ms each way) and does what a desk does, through the services the
+screens call: a CPR lookup, a name search typed letter by letter (each keystroke one search), a
+citizen opened (the history), a whole visitation saved, and the Today board loaded (its change
+counter and its rows, as the board reads them). For each action: its time (median and p95) and
+its round trips (counted by the proxy), and as the anchor the same statements sent by plain
+psycopg through the same proxy (benchmarks/replay.py; rolled back, so without a commit).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from benchmarks.common import Result, median, ms, percentile, say
+from benchmarks.delay import Delayed, delayed
+from benchmarks.pg import DATABASE, OWNER, Server, desk_initials, desk_login
+from benchmarks.replay import record, replay
+from benchmarks.throughput import add_site_and_openings, conversations
+
+ROUND_TRIP = 0.005
+ACTION_TARGET = 0.100
+KEYSTROKE_TARGET = 0.050
+DESK = 32  # the last desk: the throughput runs used the others' arrivals
+SAVES = 30
+SAMPLE_SEED = 17
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    run: Callable[[Any], object]
+    items: list[Any]
+    target: float
+    # A save's statements cannot be sent again as recorded: each insert names the ids the one
+    # before it was given (a visitation's id in its activation), which a replay is not given.
+    replayable: bool = True
+
+
+@dataclass
+class Timing:
+    seconds: list[float]
+    trips: list[int]
+    raw: list[float]
+
+
+def _sample(found: Server) -> tuple[list[str], list[int], list[str]]:
+    import psycopg
+
+    rng = random.Random(SAMPLE_SEED)
+    with psycopg.connect(
+        host="127.0.0.1", port=found.port, user=OWNER, dbname=DATABASE, autocommit=True
+    ) as connection:
+        rows = connection.execute(
+            "SELECT id, cpr, name FROM citizen WHERE name NOT LIKE 'Bench Borger %' ORDER BY id"
+        ).fetchall()
+    picked = rng.sample(rows, 40)
+    typed: list[str] = []
+    for _id, _cpr, name in picked[:10]:
+        surname = str(name).split()[-1]
+        typed += [surname[:k] for k in range(1, min(len(surname), 8) + 1)]
+    return [str(cpr) for _i, cpr, _n in picked], [int(i) for i, _c, _n in picked], typed
+
+
+def _timed(proxy: Delayed, db: Any, action: Action, raw_connection: Any) -> Timing:
+    timing = Timing([], [], [])
+    action.run(action.items[0])  # a warm connection and warm caches, as at a desk all day
+    for item in action.items[1:]:
+        before = proxy.round_trips
+        started = time.perf_counter()
+        action.run(item)
+        timing.seconds.append(time.perf_counter() - started)
+        timing.trips.append(proxy.round_trips - before)
+        if not action.replayable:
+            continue
+        # Recorded again in a dry run (its commits roll back), so the replay can write them too.
+        _result, statements = record(db, lambda item=item: action.run(item), dry=True)
+        started = time.perf_counter()
+        replay(raw_connection, statements)
+        timing.raw.append(time.perf_counter() - started)
+    return timing
+
+
+def run(found: Server) -> list[Result]:
+    import psycopg
+
+    from jobbutik.domain.clock import Clock
+    from jobbutik.domain.rules import load_rulebook
+    from jobbutik.services import arrivals, citizens, visitation
+    from jobbutik.services.config import context_for
+    from jobbutik.store.db import Database
+
+    cprs, ids, typed = _sample(found)
+    rules = load_rulebook()
+    near = Database(found.url(desk_login(DESK)))
+    try:
+        site, openings = add_site_and_openings(found.owner_url, date.today())  # the owner's work
+        near_ctx = context_for(near, desk_initials(DESK), Clock(), rules)
+        plans = conversations(near_ctx, range(900_000, 900_000 + SAVES), site, openings)
+    finally:
+        near.dispose()
+    say(f"PostgreSQL through {ROUND_TRIP * 1000:.0f} ms of round trip: the desk's actions …")
+    results: list[Result] = []
+    with delayed(found.port, round_trip=ROUND_TRIP) as proxy:
+        db = Database(found.url(desk_login(DESK), port=proxy.port))
+        raw = psycopg.connect(
+            host="127.0.0.1", port=proxy.port, user=desk_login(DESK), dbname=DATABASE
+        )
+        try:
+            ctx = context_for(db, desk_initials(DESK), Clock(), rules)
+
+            def board(_n: int) -> object:
+                return arrivals.board_version(ctx), arrivals.today_board(ctx)
+
+            actions = [
+                Action(
+                    "CPR lookup", lambda cpr: citizens.lookup_cpr(ctx, cpr), cprs, ACTION_TARGET
+                ),
+                Action(
+                    "Search keystroke",
+                    lambda term: citizens.search(ctx, term),
+                    typed,
+                    KEYSTROKE_TARGET,
+                ),
+                Action("Open the citizen", lambda i: citizens.history(ctx, i), ids, ACTION_TARGET),
+                Action(
+                    "Save a visitation",
+                    lambda plan: visitation.complete(ctx, plan),
+                    plans,
+                    ACTION_TARGET,
+                    replayable=False,
+                ),
+                Action("Load the board", board, list(range(30)), ACTION_TARGET),
+            ]
+            for action in actions:
+                timing = _timed(proxy, db, action, raw)
+                p95 = percentile(timing.seconds, 0.95)
+                results.append(
+                    Result(
+                        f"{action.name}, PostgreSQL +5 ms RTT",
+                        f"median {ms(median(timing.seconds))}, p95 {ms(p95)}",
+                        f"p95 ≤ {ms(action.target)}",
+                        p95 <= action.target,
+                        f"{median(timing.trips):.0f} round trips (max {max(timing.trips)}); "
+                        + (
+                            f"raw PostgreSQL, same statements: median {ms(median(timing.raw))} "
+                            "(rolled back)"
+                            if timing.raw
+                            else "no raw replay (new rows' ids)"
+                        )
+                        + f"; {len(timing.seconds)} runs",
+                    )
+                )
+        finally:
+            raw.close()
+            db.dispose()
+    return results
