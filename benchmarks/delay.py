@@ -2,8 +2,9 @@
 
 Every chunk of bytes is held `one_way` seconds in each direction (2.5 ms each way: a 5 ms round
 trip, a jobcentre's server across the town's network) and then passed on in order; nothing else
-is changed, so the connection is as fast as the loopback otherwise. The proxy runs in a process of
-its own, so the program measured does not share an interpreter with it.
+is changed. The proxy runs in a process of its own, so the program measured does not share an
+interpreter with it, and each direction of a connection is a thread that sleeps until its chunk
+is due: an event loop's timers wait whole milliseconds (epoll), which made 2.5 ms into 3 or more.
 
 It counts round trips: a round trip is the client sending again after the server has answered
 (the first bytes on a new connection count as one, so a connection's start-up is counted too).
@@ -12,11 +13,13 @@ That is what the added delay costs an action: each one waits a whole round trip.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import multiprocessing
+import queue
+import socket
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -33,73 +36,60 @@ class Delayed:
         return int(self._counter.value)
 
 
-async def _pipe(
-    reader: asyncio.StreamReader,
-    writer: asyncio.StreamWriter,
-    one_way: float,
-    on_chunk: Any,
+def _pipe(
+    source: socket.socket, target: socket.socket, one_way: float, seen: Callable[[], None]
 ) -> None:
-    """Pass bytes from reader to writer, each chunk `one_way` seconds later, in order."""
-    queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+    """Pass bytes from source to target, each chunk `one_way` seconds after it came, in order."""
+    chunks: queue.Queue[tuple[float, bytes]] = queue.Queue()
 
-    async def send() -> None:
+    def send() -> None:
         while True:
-            due, chunk = await queue.get()
+            due, chunk = chunks.get()
             if not chunk:
                 break
-            wait = due - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            writer.write(chunk)
-            await writer.drain()
+            while (wait := due - time.perf_counter()) > 0:
+                time.sleep(wait)
+            try:
+                target.sendall(chunk)
+            except OSError:
+                break
         with contextlib.suppress(OSError):
-            writer.close()
+            target.shutdown(socket.SHUT_WR)
 
-    sender = asyncio.create_task(send())
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
     try:
-        while chunk := await reader.read(65536):
-            on_chunk()
-            queue.put_nowait((time.monotonic() + one_way, chunk))
+        while chunk := source.recv(65536):
+            seen()
+            chunks.put((time.perf_counter() + one_way, chunk))
     except OSError:
         pass
     finally:
-        queue.put_nowait((0.0, b""))
-        await sender
+        chunks.put((0.0, b""))
+        sender.join()
 
 
 def _serve(target: int, one_way: float, counter: Any, ports: Any) -> None:
-    async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        try:
-            server_r, server_w = await asyncio.open_connection("127.0.0.1", target)
-        except OSError:
-            client_w.close()
-            return
-        answered = True  # the first bytes of a connection start a round trip
+    listener = socket.create_server(("127.0.0.1", 0))
+    ports.put(listener.getsockname()[1])
+    while True:
+        client, _address = listener.accept()
+        server = socket.create_connection(("127.0.0.1", target))
+        for sock in (client, server):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        answered = [True]  # the first bytes of a connection start a round trip
 
-        def asked() -> None:
-            nonlocal answered
-            if answered:
+        def asked(answered: list[bool] = answered) -> None:
+            if answered[0]:
                 with counter.get_lock():
                     counter.value += 1
-                answered = False
+                answered[0] = False
 
-        def answer() -> None:
-            nonlocal answered
-            answered = True
+        def answer(answered: list[bool] = answered) -> None:
+            answered[0] = True
 
-        with contextlib.suppress(OSError):
-            await asyncio.gather(
-                _pipe(client_r, server_w, one_way, asked),
-                _pipe(server_r, client_w, one_way, answer),
-            )
-
-    async def main() -> None:
-        server = await asyncio.start_server(handle, "127.0.0.1", 0)
-        ports.put(server.sockets[0].getsockname()[1])
-        async with server:
-            await server.serve_forever()
-
-    asyncio.run(main())
+        for args in ((client, server, one_way, asked), (server, client, one_way, answer)):
+            threading.Thread(target=_pipe, args=args, daemon=True).start()
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from jobbutik.services import arrivals, claims, visitation
 from jobbutik.services.arrivals import ArrivalForm, NewCitizen
 from jobbutik.services.context import ServiceContext
 from jobbutik.services.visitation import Facts, VisitationPlan
+from jobbutik.store import changes
 from jobbutik.store.db import Database
 from jobbutik.store.models import AuditEntry, Request, Visitation
 from jobbutik.store.settings import put_setting
@@ -67,9 +68,9 @@ def test_starting_claims_and_another_desk_is_told_who_has_it(database: Database)
     hm = make_ctx(database, "hm")
     jk = make_ctx(database, "jk")
     request_id = register(hm)
-    before = arrivals.board_version(hm)
+    before = hm.db.read(changes.seq)
     visitation.start(hm, request_id)
-    assert arrivals.board_version(hm) > before
+    assert hm.db.read(changes.seq) > before
     row = request(database, request_id)
     assert (row.status, row.claimed_by) == ("in_conversation", "hm")
     [board_row] = arrivals.today_board(jk)
@@ -142,8 +143,8 @@ def test_heartbeat_keeps_a_long_conversation_and_silence_releases_it(database: D
     request_id = register(hm)
     visitation.start(hm, request_id)
     assert claims.heartbeat(later(hm, 8), request_id)
-    assert claims.poll(later(jk, 15)) == claims.Poll(arrivals.board_version(jk), 0)
-    version = arrivals.board_version(jk)
+    assert claims.poll(later(jk, 15)) == claims.Poll(jk.db.read(changes.seq), 0)
+    version = jk.db.read(changes.seq)
     polled = claims.poll(later(jk, 19))  # 11 minutes since hm's desk was last heard of
     assert (polled.released, polled.version > version) == (1, True)
     row = request(database, request_id)

@@ -236,19 +236,19 @@ async def test_a_failed_first_read_is_tried_again_by_the_board(
     make_app, tui_database, monkeypatch
 ) -> None:
     register(make_ctx(tui_database, "ab"), "0101901234")
-    real = arrivals.today_board
+    real = arrivals.board
 
     def busy(*args: Any) -> Any:
         raise DatabaseBusy("The database is busy.")
 
-    monkeypatch.setattr(arrivals, "today_board", busy)
+    monkeypatch.setattr(arrivals, "board", busy)
     app = make_app(lang="en")
     async with app.run_test(size=(120, 40)) as pilot:
         shown = await start(pilot, expect_errors=(DatabaseBusy,))
         assert shown and {str(e) for e in shown} == {"The database is busy."}
         assert notices(app)[-1] == "The database is busy."
         assert "The database is busy." in screen_text(app)
-        monkeypatch.setattr(arrivals, "today_board", real)  # the database is back
+        monkeypatch.setattr(arrivals, "board", real)  # the database is back
         # A retry by the poll that read the board before it was back may still fail.
         await settle(pilot, expect_errors=(DatabaseBusy,))
         await until(pilot, lambda: names(app) == ["Jens Møller"])

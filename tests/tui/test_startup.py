@@ -74,7 +74,7 @@ async def test_the_board_comes_with_the_start_and_the_upkeep_after_it(
 
     register(make_ctx(tui_database, "ab"), "0101901234")
     order: list[str] = []
-    for module, name in ((arrivals, "today_board"), (config, "upkeep")):
+    for module, name in ((arrivals, "board"), (config, "upkeep")):
         real = getattr(module, name)
 
         def traced(*args, _real=real, _name=name):  # type: ignore[no-untyped-def]
@@ -87,7 +87,7 @@ async def test_the_board_comes_with_the_start_and_the_upkeep_after_it(
     async with app.run_test(size=(120, 40)) as pilot:
         await start(pilot)
         assert [r.name for r in app.today_screen.rows] == ["Jens Møller"]
-        assert order == ["today_board", "upkeep"]
+        assert order == ["board", "upkeep"]
     assert audit.anchor_file(tui_database).exists()
     assert tui_database.path is not None
     with sqlite3.connect(tui_database.path) as raw:

@@ -82,8 +82,8 @@ def read_board(ctx: ServiceContext) -> Board:
     """The day's board (off the event loop: the screen's loads, and the start-up's first read)."""
     from jobbutik.services import arrivals
 
-    # The counter first: a change between the two reads is read again at the next poll.
-    return Board(arrivals.board_version(ctx), arrivals.today_board(ctx))
+    # The counter and the rows of one transaction: a change after it is read at the next poll.
+    return Board(*arrivals.board(ctx))
 
 
 # The statuses a command applies to (citizen view: any).
