@@ -73,7 +73,7 @@ def test_starting_claims_and_another_desk_is_told_who_has_it(database: Database)
     assert hm.db.read(changes.seq) > before
     row = request(database, request_id)
     assert (row.status, row.claimed_by) == ("in_conversation", "hm")
-    [board_row] = arrivals.today_board(jk)
+    [board_row] = arrivals.board(jk)[1]
     assert (board_row.claimed_by, board_row.claimed_at) == ("hm", NOW)
     with pytest.raises(ClaimHeld) as held:
         visitation.start(later(jk, 4), request_id)

@@ -195,7 +195,7 @@ def test_reception_registers_searches_and_sees_the_board(desks: Desks) -> None:
         assert [hit.name for hit in citizens.search(ctx, "Birte Hansen")] == ["Birte Hansen"]
         card = citizens.lookup_cpr(ctx, cpr_for(7))
         assert card is not None and card.id == arrival.citizen_id
-        assert [row.request_id for row in arrivals.today_board(ctx)] == [arrival.request_id]
+        assert [row.request_id for row in arrivals.board(ctx)[1]] == [arrival.request_id]
         # The program refuses case work to reception, and so does the server.
         with pytest.raises(PermissionDenied):
             visitation.start(ctx, arrival.request_id)

@@ -55,7 +55,7 @@ def test_new_citizen_is_created_with_a_same_day_slot(database: Database) -> None
         "Jens Møller",
         "1990-01-01",
     )
-    board = arrivals.today_board(ctx)
+    board = arrivals.board(ctx)[1]
     assert [(r.name, r.cpr_masked, r.age, r.status) for r in board] == [
         ("Jens Møller", "010190-XXXX", 36, "waiting")
     ]
@@ -92,7 +92,7 @@ def test_a_citizen_with_an_open_request_is_not_registered_twice(database: Databa
 def test_two_desks_registering_one_citizen_at_once_make_one_request(database: Database) -> None:
     ctx = make_ctx(database)
     arrivals.register_arrival(ctx, new_arrival())  # the citizen is known: both desks find them
-    arrivals.set_status(ctx, arrivals.today_board(ctx)[0].request_id, RequestStatus.NO_SHOW)
+    arrivals.set_status(ctx, arrivals.board(ctx)[1][0].request_id, RequestStatus.NO_SHOW)
     desks = [make_ctx(database, f"d{i}") for i in range(2)]
     start = threading.Barrier(len(desks))
     results: list[arrivals.ArrivalResult] = []
@@ -195,7 +195,7 @@ def test_queue_status_moves_and_refuses_nonsense(database: Database) -> None:
     before = ctx.db.read(changes.seq)
     arrivals.set_status(ctx, result.request_id, RequestStatus.NO_SHOW)
     assert ctx.db.read(changes.seq) > before  # every desk's board notices
-    assert arrivals.today_board(ctx)[0].status == "no_show"
+    assert arrivals.board(ctx)[1][0].status == "no_show"
     with pytest.raises(ValidationError):
         arrivals.set_status(ctx, result.request_id, RequestStatus.DONE)
 
@@ -205,7 +205,7 @@ def test_a_no_show_is_undone_the_same_day_only(database: Database) -> None:
     first = arrivals.register_arrival(ctx, new_arrival())
     arrivals.set_status(ctx, first.request_id, RequestStatus.NO_SHOW)
     arrivals.set_status(on_day(ctx, NOW + timedelta(hours=3)), first.request_id, "waiting")
-    [row] = arrivals.today_board(ctx)
+    [row] = arrivals.board(ctx)[1]
     assert (row.status, row.closed_at) == ("waiting", None)
     arrivals.set_status(ctx, first.request_id, RequestStatus.NO_SHOW)
     tomorrow = on_day(ctx, at(TODAY + timedelta(days=1), 9))
@@ -233,7 +233,7 @@ def test_undoing_a_no_show_is_refused_when_the_citizen_was_registered_again(
     assert not again.existing
     with pytest.raises(ValidationError, match="registered again"):
         arrivals.set_status(ctx, first.request_id, RequestStatus.WAITING)
-    board = arrivals.today_board(ctx)
+    board = arrivals.board(ctx)[1]
     assert [(r.request_id, r.status) for r in board] == [
         (first.request_id, "no_show"),
         (again.request_id, "waiting"),
@@ -247,7 +247,7 @@ def test_a_request_left_open_from_an_earlier_day_is_on_todays_board(database: Da
     closed = arrivals.register_arrival(then, new_arrival(cpr="0202902345", name="Ane Berg"))
     arrivals.set_status(then, closed.request_id, RequestStatus.NO_SHOW)  # closed that day
     ctx = on_day(then, NOW)
-    [row] = arrivals.today_board(ctx)
+    [row] = arrivals.board(ctx)[1]
     assert (row.request_id, row.status, row.overdue, row.slot_date) == (
         left.request_id, "waiting", True, friday,
     )  # fmt: skip
@@ -256,11 +256,11 @@ def test_a_request_left_open_from_an_earlier_day_is_on_todays_board(database: Da
     assert (again.existing, again.request_id) == (True, left.request_id)
     # Resolved today, it stays on today's board (a no-show can be undone), not on Friday's.
     arrivals.set_status(ctx, left.request_id, RequestStatus.NO_SHOW)
-    assert [(r.request_id, r.status) for r in arrivals.today_board(ctx)] == [
+    assert [(r.request_id, r.status) for r in arrivals.board(ctx)[1]] == [
         (left.request_id, "no_show")
     ]
-    assert [r.request_id for r in arrivals.today_board(ctx, TODAY + timedelta(days=1))] == []
-    assert [r.request_id for r in arrivals.today_board(then)] == [
+    assert [r.request_id for r in arrivals.board(ctx, TODAY + timedelta(days=1))[1]] == []
+    assert [r.request_id for r in arrivals.board(then)[1]] == [
         left.request_id,
         closed.request_id,
     ]
@@ -270,7 +270,7 @@ def test_a_booking_for_another_day_is_not_waiting_today(database: Database) -> N
     ctx = make_ctx(database)
     arrivals.register_arrival(ctx, new_arrival(slot_date=TODAY + timedelta(days=1)))
     arrivals.register_arrival(ctx, new_arrival(cpr="0202902345", name="Ane Berg"))
-    booked, here = arrivals.today_board(ctx)
+    booked, here = arrivals.board(ctx)[1]
     assert (booked.booked_later, booked.waiting_here, booked.waiting_minutes(NOW)) == (
         True, False, None,
     )  # fmt: skip

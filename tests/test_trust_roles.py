@@ -40,7 +40,6 @@ NO_PERMISSION_NEEDED = {
     ("citizens.py", "parse_cpr_field"),  # parses text
     ("visitation.py", "propose"),  # applies the rules to given facts
     ("arrivals.py", "lookup"),  # calls citizens.lookup_cpr, which requires READ_CITIZEN
-    ("arrivals.py", "today_board"),  # calls board, which requires SEARCH
     ("arrivals.py", "suggest_slot"),  # a date from counts, no personal data
     # Any member of staff keeps their own drafts; every query filters on ctx.staff (see drafts.py).
     ("drafts.py", "save"),

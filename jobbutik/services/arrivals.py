@@ -488,11 +488,6 @@ def board(ctx: ServiceContext, day: date | None = None) -> tuple[int, list[Board
     return ctx.db.write(work, logged_read=True)
 
 
-def today_board(ctx: ServiceContext, day: date | None = None) -> list[BoardRow]:
-    """The board's rows (`board` without its counter)."""
-    return board(ctx, day)[1]
-
-
 # Moves the desk may make by hand: no-show, and its undo the same day. Claims move a request in
 # and out of conversation (visitation.start, services.claims); done and withdrawn come from the
 # conversation and the withdrawal.
