@@ -20,8 +20,8 @@ daily and at every good verification). `verify` demands that every anchored entr
 purged is still there with that MAC and that the head is never behind the newest anchor.
 
 On SQLite an append locks the single `AuditHead` row (BEGIN IMMEDIATE already serialises writers)
-and chains the entry at once. On PostgreSQL the owner's function stores a desk's entry, signed
-content and all, in `auditpending` without touching the head, so desks never wait for one another;
+and chains the entry at once. On PostgreSQL the owner's function stores a desk's entry, with its
+detail's MAC, in `auditpending` without touching the head, so desks never wait for one another;
 after the commit `Database.write` has it sealed into the chain, one sealer at a time, in the
 order of the entries' numbers (the migration a17d5e1f0c01). `verify` and `anchor` seal first.
 

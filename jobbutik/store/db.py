@@ -58,7 +58,7 @@ WRITE_ATTEMPTS = 2
 PG_WRITE_ATTEMPTS = 25
 # PostgreSQL SQLSTATEs worth a retry: serialization_failure, deadlock_detected.
 _PG_RETRY_STATES = {"40001", "40P01"}
-# A pooled PostgreSQL connection idle this long is pinged before use (see _pg_on_checkout).
+# A pooled PostgreSQL connection idle this long is pinged before use (see _pg_idle_ping).
 PG_IDLE_PING_SECONDS = 20.0
 # PostgreSQL: first tries of writes run side by side; a write that conflicted with another desk's
 # (SERIALIZABLE found no serial order) runs again alone. The first statement of every write locks
