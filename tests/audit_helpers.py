@@ -34,6 +34,7 @@ def guessed_mac(payload: str) -> str:
 
 
 def entries(db: Database) -> list[AuditEntry]:
+    db.seal_audit()  # as every reader of the chain does (PostgreSQL seals after the commit)
     return list(db.read(lambda s: s.exec(select(AuditEntry).order_by(col(AuditEntry.seq))).all()))
 
 
@@ -46,6 +47,7 @@ def set_head(session: Session, seq: int, mac: str) -> None:
 
 def truncate(db: Database, count: int) -> int:
     """Delete the newest `count` entries and move the head back to the one before them."""
+    db.seal_audit()
 
     def work(session: Session) -> int:
         rows = session.exec(select(AuditEntry).order_by(col(AuditEntry.seq).desc())).all()
@@ -59,6 +61,7 @@ def truncate(db: Database, count: int) -> int:
 
 def wipe(db: Database) -> None:
     """Delete every entry and reset the head to the genesis."""
+    db.seal_audit()
 
     def work(session: Session) -> None:
         session.execute(delete(AuditEntry))
@@ -70,6 +73,7 @@ def wipe(db: Database) -> None:
 def recompute(db: Database, *, plain: bool = False, edit_seq: int | None = None) -> None:
     """Compute the whole chain again without the key, after changing entry `edit_seq`: with a
     guessed key, or (`plain`) as the plain SHA-256 chain of the old format."""
+    db.seal_audit()
 
     def work(session: Session) -> None:
         prev = audit.GENESIS

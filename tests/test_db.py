@@ -378,6 +378,46 @@ def test_postgres_connection_dropped_while_idle_is_replaced_unseen(
     assert again != pid
 
 
+@pytest.mark.parametrize("db_backend", ["postgresql"], ids=["postgresql"])
+def test_postgres_desk_does_not_wait_for_the_seal_and_then_reads_its_entry(
+    database: Database,
+) -> None:
+    """The seal that chains a commit's audit entries runs beside the desk, not in its way (a
+    round trip less for every action on a server across town): while another sealer holds the
+    seal's lock, a search still returns, its entry waits in `auditpending`; once the lock is
+    free, the desk's next read finds its entry in the chain."""
+    from factories import make_ctx
+
+    from jobbutik.services import citizens
+    from jobbutik.store.models import AuditEntry
+
+    def searched(db: Database) -> list[str]:
+        return db.read(
+            lambda s: list(
+                s.exec(select(AuditEntry.detail).where(AuditEntry.action == "search")).all()
+            )
+        )
+
+    ctx = make_ctx(database, "ab")
+    sealer = Database(database.url)  # another desk's program, sealing at this moment
+    try:
+        with sealer.engine.connect() as holder:
+            holder.execute(text("BEGIN"))
+            holder.execute(text("SELECT pg_advisory_xact_lock(1936023916)"))
+            done = threading.Event()
+            desk = threading.Thread(
+                target=lambda: (citizens.search(ctx, "Jensen"), done.set()), daemon=True
+            )
+            desk.start()
+            assert done.wait(30), "the search waited for the seal"
+            waiting = holder.execute(text("SELECT detail FROM auditpending")).scalars().all()
+            assert waiting == ["Jensen"]
+            holder.execute(text("COMMIT"))
+        assert searched(database) == ["Jensen"]
+    finally:
+        sealer.dispose()
+
+
 def test_postgres_nobody_listens() -> None:
     db = Database(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/jobbutik")
     try:

@@ -6,7 +6,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, exists, func, or_
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    union_all,
+)
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -331,22 +346,21 @@ def _name_matches(session: Session, words: list[str], limit: int, *, sqlite: boo
         )
     ).one()
     if many < DENSE_TAILS:
-        # Few: the first `limit` in name order straight from the tail index, then their rows.
-        pairs = session.exec(
+        # Few: the first `limit` in name order straight from the tail index, and their rows
+        # (one statement: one round trip to a server across town).
+        first_tails = (
             select(CitizenNameTail.name_folded, CitizenNameTail.citizen_id)
             .distinct()
             .where(tail_match)
             .order_by(col(CitizenNameTail.name_folded), col(CitizenNameTail.citizen_id))
             .limit(limit)
-        ).all()
-        ids = [citizen_id for _name, citizen_id in pairs]
-        later = (
-            session.execute(
-                select_columns(*_HIT_COLUMNS).where(live, col(Citizen.id).in_(ids))
-            ).all()
-            if ids
-            else []
+            .subquery()
         )
+        later = session.execute(
+            select_columns(*_HIT_COLUMNS).where(
+                live, col(Citizen.id).in_(select_columns(first_tails.c.citizen_id))
+            )
+        ).all()
     else:
         # Many (a short prefix): they are everywhere, so walking the names in order finds
         # `limit` of them quickly.
@@ -432,50 +446,125 @@ class CitizenHistory:
     events: tuple[HistoryEvent, ...]  # newest first
 
 
-def _history_events(session: Session, citizen_id: int) -> list[HistoryEvent]:
-    events: list[HistoryEvent] = []
-    for r in session.exec(select(Request).where(Request.citizen_id == citizen_id)).all():
-        events.append(
-            HistoryEvent(
-                r.arrived_on,
-                "request",
-                Benefit.label_of(r.benefit),
-                RequestStatus.label_of(r.status),
-            )
+# The kinds of record in a citizen's history, in the order they are listed within one day.
+_HISTORY_ORDER = ("request", "visitation", "activation", "referral", "follow_up", "withdrawal")
+_NO_DAY = cast(null(), Date)
+_NO_MOMENT = cast(null(), DateTime)
+_NO_TEXT = cast(null(), String)
+
+
+def _history_part(kind: str, row_id: Any, day: Any, moment: Any, a: Any, b: Any, c: Any) -> Any:
+    """One kind's records as the history's common columns (NULLs typed, so the server can
+    match the parts' columns)."""
+    return select_columns(
+        literal(_HISTORY_ORDER.index(kind)).label("part"),
+        col(row_id).label("row_id"),
+        day.label("day"),
+        moment.label("moment"),
+        a.label("a"),
+        b.label("b"),
+        c.label("c"),
+    )
+
+
+def _history_rows(session: Session, citizen_id: int) -> list[Any]:
+    """Every record of the citizen in one statement: one round trip, not one per kind."""
+    done = case((col(FollowUp.done_at).is_not(None), "done"), else_=_NO_TEXT)
+    parts = (
+        _history_part(
+            "request",
+            Request.id,
+            col(Request.arrived_on),
+            _NO_MOMENT,
+            col(Request.benefit),
+            col(Request.status),
+            _NO_TEXT,
+        ).where(Request.citizen_id == citizen_id),
+        _history_part(
+            "visitation",
+            Visitation.id,
+            col(Visitation.held_on),
+            _NO_MOMENT,
+            col(Visitation.category),
+            col(Visitation.override_reason),
+            _NO_TEXT,
+        ).where(Visitation.citizen_id == citizen_id),
+        _history_part(
+            "activation",
+            Activation.id,
+            col(Activation.start_date),
+            _NO_MOMENT,
+            col(Activation.status),
+            col(Activation.outcome),
+            col(ActivationSite.name),
         )
-    for v in session.exec(select(Visitation).where(Visitation.citizen_id == citizen_id)).all():
-        text = Category.label_of(v.category)
-        if v.override_reason:
-            text += f" ({v.override_reason})"
-        events.append(HistoryEvent(v.held_on, "visitation", text, RequestStatus.DONE.label))
-    activations = session.exec(
-        select(Activation, ActivationSite.name)
         .join(ActivationSite, col(ActivationSite.id) == Activation.site_id)
-        .where(Activation.citizen_id == citizen_id)
-    ).all()
-    for a, site in activations:
-        status = ActivationStatus.label_of(a.status)
-        if a.outcome:
-            status += f" ({ActivationOutcome.label_of(a.outcome)})"
-        events.append(HistoryEvent(a.start_date, "activation", site, status))
-    referrals = session.exec(
-        select(Referral, JobOpening.title, Company.name)
+        .where(Activation.citizen_id == citizen_id),
+        _history_part(
+            "referral",
+            Referral.id,
+            col(Referral.referred_on),
+            _NO_MOMENT,
+            col(Referral.outcome),
+            col(JobOpening.title),
+            col(Company.name),
+        )
         .join(JobOpening, col(JobOpening.id) == Referral.opening_id)
         .join(Company, col(Company.id) == JobOpening.company_id)
-        .where(Referral.citizen_id == citizen_id)
-    ).all()
-    for ref, title, company in referrals:
-        status = ReferralOutcome.label_of(ref.outcome) if ref.outcome else _("Awaiting an outcome")
-        events.append(HistoryEvent(ref.referred_on, "referral", f"{title}, {company}", status))
-    for f in session.exec(select(FollowUp).where(FollowUp.citizen_id == citizen_id)).all():
-        if f.outcome:
-            status = follow_up_outcome_label(f.outcome)
-        else:
-            status = _("Done") if f.done_at else _("Due")
-        events.append(HistoryEvent(f.due, "follow_up", FollowUpKind.label_of(f.kind), status))
-    for w in session.exec(select(Withdrawal).where(Withdrawal.citizen_id == citizen_id)).all():
-        reason = WithdrawalReason.label_of(w.reason)
-        events.append(HistoryEvent(w.at.date(), "withdrawal", reason, w.note))
+        .where(Referral.citizen_id == citizen_id),
+        _history_part(
+            "follow_up",
+            FollowUp.id,
+            col(FollowUp.due),
+            _NO_MOMENT,
+            col(FollowUp.kind),
+            col(FollowUp.outcome),
+            done,
+        ).where(FollowUp.citizen_id == citizen_id),
+        _history_part(
+            "withdrawal",
+            Withdrawal.id,
+            _NO_DAY,
+            col(Withdrawal.at),
+            col(Withdrawal.reason),
+            col(Withdrawal.note),
+            _NO_TEXT,
+        ).where(Withdrawal.citizen_id == citizen_id),
+    )
+    everything = union_all(*parts).subquery()
+    return list(
+        session.execute(
+            select_columns(everything).order_by(everything.c.part, everything.c.row_id)
+        ).all()
+    )
+
+
+def _history_event(kind: str, day: Any, moment: Any, a: Any, b: Any, c: Any) -> HistoryEvent:
+    if kind == "request":
+        return HistoryEvent(day, kind, Benefit.label_of(a), RequestStatus.label_of(b))
+    if kind == "visitation":
+        text = Category.label_of(a) + (f" ({b})" if b else "")
+        return HistoryEvent(day, kind, text, RequestStatus.DONE.label)
+    if kind == "activation":
+        status = ActivationStatus.label_of(a)
+        if b:
+            status += f" ({ActivationOutcome.label_of(b)})"
+        return HistoryEvent(day, kind, c, status)
+    if kind == "referral":
+        status = ReferralOutcome.label_of(a) if a else _("Awaiting an outcome")
+        return HistoryEvent(day, kind, f"{b}, {c}", status)
+    if kind == "follow_up":
+        open_status = _("Done") if c else _("Due")
+        status = follow_up_outcome_label(b) if b else open_status
+        return HistoryEvent(day, kind, FollowUpKind.label_of(a), status)
+    return HistoryEvent(moment.date(), kind, WithdrawalReason.label_of(a), b)
+
+
+def _history_events(session: Session, citizen_id: int) -> list[HistoryEvent]:
+    events = [
+        _history_event(_HISTORY_ORDER[part], day, moment, a, b, c)
+        for part, _row_id, day, moment, a, b, c in _history_rows(session, citizen_id)
+    ]
     events.sort(key=lambda e: e.on, reverse=True)
     return events
 

@@ -13,7 +13,12 @@ same row, and under SERIALIZABLE all but one of them would fail and be retried.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, text
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, literal, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
 from jobbutik.store.models import ChangeCounter
@@ -23,22 +28,25 @@ BOARD = "board"
 FOLLOW_UPS = "follow_ups"
 SHARDS = 64
 
-_BUMP = {
-    "postgresql": text(
-        "INSERT INTO changecounter (topic, shard, seq) "
-        f"VALUES (:topic, pg_backend_pid() % {SHARDS}, 1) "
-        "ON CONFLICT (topic, shard) DO UPDATE SET seq = changecounter.seq + 1"
-    ),
-    "sqlite": text(
-        "INSERT INTO changecounter (topic, shard, seq) VALUES (:topic, 0, 1) "
-        "ON CONFLICT (topic, shard) DO UPDATE SET seq = changecounter.seq + 1"
-    ),
-}
+# Both dialects' INSERT … ON CONFLICT DO UPDATE, alike but for their types.
+_INSERT: dict[str, Callable[..., Any]] = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
-def bump(session: Session, topic: str = BOARD) -> None:
-    """Move `topic`'s counter on in the session's transaction."""
-    session.execute(_BUMP[session.get_bind().dialect.name], {"topic": topic})
+def bump(session: Session, *topics: str) -> None:
+    """Move the counters of `topics` (the board's if none is named) on in the session's
+    transaction, in one statement."""
+    backend = session.get_bind().dialect.name
+    # A writer's own row of each topic: PostgreSQL's by its server process, SQLite's the one row.
+    shard = func.pg_backend_pid() % SHARDS if backend == "postgresql" else literal(0)
+    named = dict.fromkeys(topics or (BOARD,))  # each once: a row may be updated once
+    rows = [{"topic": topic, "shard": shard, "seq": 1} for topic in named]
+    insert = _INSERT[backend](ChangeCounter).values(rows)
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[col(ChangeCounter.topic), col(ChangeCounter.shard)],
+            set_={"seq": col(ChangeCounter.seq) + 1},
+        )
+    )
 
 
 def seq(session: Session, topic: str = BOARD) -> int:

@@ -7,8 +7,9 @@ stay deferred so they never wait for a writer.
 
 PostgreSQL: writes run SERIALIZABLE, so capacity checks stay correct with many desks; a write the
 server refuses for a conflict (or a deadlock) runs again, alone (`_ALONE`), so it succeeds then.
-Audit entries are sealed into the chain after the commit (`seal_audit`). Pooled connections are
-pinged only after being idle (`_pg_idle_ping`): each round trip counts on a server across town.
+Audit entries are sealed into the chain after the commit, by a thread of their own so the desk
+does not wait for it (`seal_audit`). Pooled connections are pinged only after being idle
+(`_pg_idle_ping`): each round trip counts on a server across town.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ import os
 import random
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import quote, unquote
@@ -275,7 +278,14 @@ class Database:
         # audit log records the OS account and SSH client beside the staff initials.
         self.channel: Any = None
         self.retries = 0  # writes run again because another desk's conflicted (a benchmark figure)
+        self.seals = 0  # seals run beside the desk after its commits (a benchmark figure)
         self._turns = False  # PostgreSQL: the schema has the turn table (`_takes_turns`)
+        # PostgreSQL: seals after commits run here, one at a time; a seal asked for while one is
+        # still waiting to start is not asked for twice (that one will seal both commits' entries).
+        self._sealer: ThreadPoolExecutor | None = None
+        self._seal_lock = threading.Lock()
+        self._seal_queued = False
+        self._last_seal: Future[None] | None = None
         if self.backend == "sqlite":
             if self.path is not None:
                 if not create and not self.path.exists():
@@ -338,10 +348,7 @@ class Database:
                     continue
                 self._raise_translated(exc)
             if appended:
-                # The work is saved whatever happens here: an entry left waiting is sealed by
-                # the next seal of any desk, or by `audit verify`.
-                with contextlib.suppress(DBAPIError):
-                    self._seal_audit()
+                self._seal_later()
             return result
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -372,8 +379,42 @@ class Database:
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(_SEAL)
 
+    def _seal_later(self) -> None:
+        """Seal the entries just committed without making the desk wait a round trip for it. The
+        work is saved whatever happens to the seal: an entry left waiting (a failed seal, a
+        desk that died) is sealed by the next seal of any desk, and every reader of the chain
+        (`audit verify`, the anchors, a citizen's access log) seals first."""
+        with self._seal_lock:
+            if self._seal_queued:
+                return
+            self._seal_queued = True
+            if self._sealer is None:
+                self._sealer = ThreadPoolExecutor(1, thread_name_prefix="jobbutik-seal")
+            self._last_seal = self._sealer.submit(self._background_seal)
+
+    def _background_seal(self) -> None:
+        with self._seal_lock:
+            self._seal_queued = False  # entries committed from now on need a seal after this one
+            self.seals += 1
+        with contextlib.suppress(DBAPIError):
+            self._seal_audit()
+
+    def wait_for_seal(self) -> None:
+        """Wait for the seal of this program's last commit, if it is still under way: what this
+        program wrote is in the chain when it reads (its own audit entries shown at once)."""
+        last = self._last_seal
+        if last is not None and not last.done():
+            last.result()
+
+    def _stop_sealing(self) -> None:
+        with self._seal_lock:
+            sealer, self._sealer, self._seal_queued = self._sealer, None, False
+        if sealer is not None:
+            sealer.shutdown(wait=True)  # the seals asked for still run
+
     def read(self, work: Callable[[Session], T]) -> T:
-        """Run `work` in a read transaction (deferred on SQLite, never waits for writers)."""
+        """Run `work` in a read transaction (deferred on SQLite, never waits for other writers)."""
+        self.wait_for_seal()
         try:
             # Closing (not rolling back) ends the transaction and keeps loaded rows usable.
             with Session(
@@ -390,6 +431,7 @@ class Database:
         raise translated from exc
 
     def dispose(self) -> None:
+        self._stop_sealing()
         self.engine.dispose()
 
     def _retryable(self, exc: DBAPIError) -> bool:

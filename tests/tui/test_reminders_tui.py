@@ -100,3 +100,20 @@ async def test_an_absent_consultants_overdue_reach_the_supervisor(make_app, tui_
             "Overdue follow-ups of consultants with no desk open today: hm: 2 since "
             "19.11.2026. Reassign them in Follow-ups (Ctrl+F)."
         ]
+
+
+async def test_new_counts_while_a_header_is_still_composing(make_app, tui_database) -> None:
+    """The poll's counts can arrive while a screen is being put up, its header there but not yet
+    its title (the crash a full test run met): that header shows the counts once composed."""
+    from textual.widgets import Header
+    from textual.widgets._header import HeaderTitle
+
+    app = make_app(user="kon", roles="consultant", lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(pilot)
+        late = Header()
+        app.screen.mount(late)  # not awaited: in the screen, its title not composed yet
+        app.reminders._show(reminders.DueCounts(today=3, overdue=0))
+        await settle(pilot)
+        assert "Ctrl+F: 3 today" in str(late.query_one(HeaderTitle).render())
+        assert "Ctrl+F: 3 today" in header(app)

@@ -208,7 +208,10 @@ class Reminders:
         for stack in stacks.values():
             for screen in stack:
                 for header in screen.query(Header):
-                    header.query_one(HeaderTitle).update(header.format_title())
+                    # None yet on a screen still being composed (or taken down): its header
+                    # writes its title, counts included, when it composes it.
+                    for title in header.query(HeaderTitle):
+                        title.update(header.format_title())
 
     def headline(self, title: Content, sub_title: str) -> Content:
         """The header's line: the app's title, and the counts after it; where they do not both
