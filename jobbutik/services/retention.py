@@ -304,6 +304,9 @@ def retention(
     closed = {c.citizen_id: c.closed_on for c in candidates}
     if progress is not None:
         progress(0, len(ids))
+    # PostgreSQL: the searches committed so far into the chain, where they are masked (sealed
+    # before the batches, not in them: a seal inside would keep every desk's seal waiting).
+    ctx.db.seal_audit()
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
 

@@ -330,6 +330,7 @@ class Database:
         frequent actions): it cannot make a rerun conflict, as no transaction reads what it writes.
         """
         attempts = PG_WRITE_ATTEMPTS if self.backend == "postgresql" else WRITE_ATTEMPTS
+        self.wait_for_seal()
         for attempt in range(attempts):
             try:
                 with Session(
@@ -401,7 +402,9 @@ class Database:
 
     def wait_for_seal(self) -> None:
         """Wait for the seal of this program's last commit, if it is still under way: what this
-        program wrote is in the chain when it reads (its own audit entries shown at once)."""
+        program wrote is in the chain when it next reads or writes (its own audit entries shown
+        at once, the chain in order for whatever works on it next). A desk's next action comes
+        long after the seal's one round trip, so it does not wait in practice."""
         last = self._last_seal
         if last is not None and not last.done():
             last.result()
