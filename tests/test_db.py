@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -240,10 +241,10 @@ def test_two_desks_book_the_last_seat_at_once(database: Database, db_backend: st
     """Two desks, each with its own connection, complete a conversation on a site with ONE seat.
 
     Both have seen the seat free. On PostgreSQL both write transactions are held together right
-    after their first statement (each has its snapshot, with the seat free), so only SERIALIZABLE
-    stands between them; on SQLite the second desk cannot get that far (BEGIN IMMEDIATE waits for
-    the first desk's commit). Either way exactly one gets the seat and the other is told the site
-    is full, with nothing saved."""
+    after their first statement, so only the site's row lock stands between them (the save runs
+    READ COMMITTED: without the lock both would count the seat free); on SQLite the second desk
+    cannot get that far (BEGIN IMMEDIATE waits for the first desk's commit). Either way exactly
+    one gets the seat and the other is told the site is full, with nothing saved."""
     from factories import add_company, add_opening, add_site, make_ctx
     from trust_helpers import arrive_and_start, first_start_day, visit_plan
 
@@ -297,9 +298,9 @@ def test_two_desks_book_the_last_seat_at_once(database: Database, db_backend: st
     assert str(results[loser]) == (
         "Lille plads has no free seat from 23.11.2026: choose another site or date."
     )
-    # PostgreSQL: the loser's first attempt overlapped the winner and was rolled back by
-    # SERIALIZABLE; its rerun found the seat taken. SQLite: one attempt, after the winner's.
-    assert attempts == {winner: 1, loser: 2 if db_backend == "postgresql" else 1}
+    # One attempt each: PostgreSQL's loser waited for the site's row and then counted the
+    # winner's seat, instead of being rolled back and run again; SQLite's ran after the winner's.
+    assert attempts == {winner: 1, loser: 1}
 
     def saved(session: Session) -> dict[str, object]:
         def count(model: type, *where: object) -> int:
@@ -328,6 +329,83 @@ def test_two_desks_book_the_last_seat_at_once(database: Database, db_backend: st
         "visitations logged": 1,
         "refused request": ("in_conversation", loser),
     }
+
+
+@pytest.mark.parametrize("db_backend", ["postgresql"], indirect=True)
+def test_fewer_seats_wait_for_a_booking_under_way(database: Database) -> None:
+    """A supervisor lowers a site's seats while a desk is saving a conversation that takes one.
+
+    The desk's save has taken the site's turn and inserted its activation, and is held there,
+    uncommitted. The change of seats must wait for it (PostgreSQL shows it waiting on a lock)
+    and then count the new seat: two seats taken, so one seat is refused. Had it counted without
+    the turn it would have seen one seat taken, allowed one, and left the site over capacity."""
+    from factories import add_company, add_opening, add_site, make_ctx
+    from trust_helpers import arrive_and_start, visit_plan
+
+    from jobbutik.services import sites, visitation
+
+    site = add_site(database, "To pladser", seats=2)
+    opening = add_opening(database, add_company(database), "Lagerarbejder")
+    desk_db, supervisor_db = Database(database.url), Database(database.url)
+    desk = make_ctx(desk_db, "ka", roles="consultant")
+    supervisor = make_ctx(supervisor_db, "sv", roles="supervisor,admin")
+    first = arrive_and_start(desk, 1)[1]
+    visitation.complete(desk, visit_plan(desk, first, site, [opening]))  # one seat taken
+    second = arrive_and_start(desk, 2)[1]
+    booked, release = threading.Event(), threading.Event()
+    results: dict[str, object] = {}
+
+    @event.listens_for(desk_db.engine, "after_cursor_execute")
+    def hold(_c: object, _cur: object, statement: str, *_args: object) -> None:
+        if statement.startswith("INSERT INTO activation"):
+            booked.set()
+            assert release.wait(30)
+
+    def run(name: str, action: object) -> None:
+        try:
+            results[name] = action()  # type: ignore[operator]
+        except BaseException as exc:
+            results[name] = exc
+
+    fewer = replace(sites.get_site(supervisor, site), seats=1)
+    saving = threading.Thread(
+        target=run,
+        args=("save", lambda: visitation.complete(desk, visit_plan(desk, second, site, []))),
+    )
+    changing = threading.Thread(
+        target=run, args=("seats", lambda: sites.update_site(supervisor, site, fewer))
+    )
+    try:
+        saving.start()
+        assert booked.wait(30)
+        changing.start()
+        with database.engine.connect() as watcher:  # until the change waits for the desk's turn
+            waiting = 0
+            for _ in range(3000):
+                waiting = watcher.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                    )
+                ).scalar_one()
+                if waiting or not changing.is_alive():
+                    break
+                watcher.rollback()
+                threading.Event().wait(0.01)
+        assert waiting == 1, results
+        release.set()
+        saving.join(30)
+        changing.join(30)
+    finally:
+        release.set()
+        desk_db.dispose()
+        supervisor_db.dispose()
+
+    assert isinstance(results["save"], visitation.VisitationResult), results
+    assert str(results["seats"]) == (
+        "2 seats are taken from today on: the site needs at least 2 seats."
+    )
+    assert sites.get_site(supervisor, site).seats == 2
 
 
 # -- clear failures -----------------------------------------------------------------------------

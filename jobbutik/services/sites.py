@@ -29,6 +29,7 @@ from jobbutik.services.visitation import (
     _seats_taken,
     site_availability,
 )
+from jobbutik.store import changes
 from jobbutik.store.models import (
     Activation,
     ActivationSite,
@@ -218,6 +219,9 @@ def update_site(ctx: ServiceContext, site_id: int, form: SiteForm) -> None:
     today, now = ctx.clock.today(), ctx.clock.now()
 
     def work(session: Session) -> None:
+        # The site's turn before the seats are counted (`row_locks`): a seat booked meanwhile is
+        # counted.
+        changes.bump(session, turn=changes.seats(site_id))
         site = session.get(ActivationSite, site_id)
         if site is None:
             raise NotFound(_("No such activation site."))
@@ -244,7 +248,7 @@ def update_site(ctx: ServiceContext, site_id: int, form: SiteForm) -> None:
             at=now,
         )
 
-    ctx.db.write(work)
+    ctx.db.write(work, row_locks=True)
 
 
 def get_site(ctx: ServiceContext, site_id: int) -> SiteForm:
@@ -331,6 +335,9 @@ def book_start(ctx: ServiceContext, citizen_id: int, site_id: int, start_date: d
         )
 
     def work(session: Session) -> Booking:
+        # The site's turn first: the check below that the citizen is not booked there already,
+        # and the seats, then see every booking committed by a desk that held it before.
+        changes.bump(session, changes.FOLLOW_UPS, turn=changes.seats(site_id))
         visitation_id = session.exec(
             select(Visitation.id)
             .where(Visitation.citizen_id == citizen_id)
@@ -374,4 +381,4 @@ def book_start(ctx: ServiceContext, citizen_id: int, site_id: int, start_date: d
         )
         return Booking(activation_id, site.name, start_date, tuple(follow_ups))
 
-    return ctx.db.write(work)
+    return ctx.db.write(work, row_locks=True)

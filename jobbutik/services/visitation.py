@@ -489,25 +489,43 @@ def _returning(table: Table, key: tuple[str, ...]) -> Any:
 
 # Built once: a statement built per call costs more to put together than SQLite takes to run it.
 _INSERT_VISITATION = insert(_VISITATION)
-_INSERT_ACTIVATION = insert(_ACTIVATION)
 _INSERT_REFERRALS = _returning(_REFERRAL, _REFERRAL_KEY)
 _INSERT_FOLLOW_UPS = _returning(_FOLLOW_UP, _FOLLOW_UP_KEY)
-# The site, with the seats held on a day (an open-ended activation holds one from its start on).
-_SITE_SEATS = select_columns(
-    _SITE.c.name,
-    _SITE.c.kind,
-    _SITE.c.seats,
-    _SITE.c.start_weekdays,
-    _SITE.c.active,
-    select_columns(func.count())
-    .select_from(_ACTIVATION)
-    .where(
-        _ACTIVATION.c.site_id == _SITE.c.id,
-        _holds_seat_on(bindparam("day", type_=_ACTIVATION.c.end_date.type)),
-    )
-    .scalar_subquery()
-    .label("taken"),
+# The site, as committed when the statement starts (read after its turn is taken: `_book_seat`).
+_SITE_ROW = select_columns(
+    _SITE.c.name, _SITE.c.kind, _SITE.c.seats, _SITE.c.start_weekdays, _SITE.c.active
 ).where(_SITE.c.id == bindparam("site_id"))
+_ACTIVATION_ROW = (
+    "citizen_id",
+    "visitation_id",
+    "site_id",
+    "start_date",
+    "end_date",
+    "status",
+    "outcome",
+    "created_at",
+)
+# The activation, inserted only while the site has a seat free from its start (an open-ended
+# activation holds one from its start on): no row comes back when the last one is taken.
+_INSERT_ACTIVATION_IF_FREE = (
+    insert(_ACTIVATION)
+    .from_select(
+        _ACTIVATION_ROW,
+        select_columns(
+            *(bindparam(name, type_=_ACTIVATION.c[name].type) for name in _ACTIVATION_ROW)
+        ).where(
+            select_columns(func.count())
+            .select_from(_ACTIVATION)
+            .where(
+                _ACTIVATION.c.site_id == bindparam("site_id"),
+                _holds_seat_on(bindparam("start_date", type_=_ACTIVATION.c.end_date.type)),
+            )
+            .scalar_subquery()
+            < bindparam("seats")
+        ),
+    )
+    .returning(_ACTIVATION.c.id)
+)
 # The chosen openings, each with whether the citizen is already referred to it.
 _OPENINGS = select_columns(
     _OPENING.c.id,
@@ -616,14 +634,11 @@ def _book_seat(
     citizen_id: int,
     visitation_id: int,
 ) -> tuple[int, list[dict[str, Any]]]:
-    """Check the site and take a seat: the activation's id and its follow-ups (not yet saved).
-
-    The seats taken are counted inside the write transaction, so two desks never book the
-    last seat twice (SQLite: the write lock; PostgreSQL: SERIALIZABLE).
-    """
-    site = connection.execute(
-        _SITE_SEATS, {"site_id": choice.site_id, "day": choice.start_date}
-    ).first()
+    """Check the site and take a seat, if one is free: the activation's id and its follow-ups
+    (not yet saved). The caller has taken the site's turn (`changes.seats`) in an earlier
+    statement of its `row_locks` write, so the site and the seats taken are read as the desk
+    that held the turn before left them: two desks never book the last seat twice."""
+    site = connection.execute(_SITE_ROW, {"site_id": choice.site_id}).first()
     if site is None or not site.active:
         raise ValidationError(_("That activation site is not in use."), field="activation")
     if choice.start_date.weekday() not in parse_weekdays(site.start_weekdays):
@@ -631,16 +646,8 @@ def _book_seat(
             _("{site} does not take starters on that weekday.").format(site=site.name),
             field="start_date",
         )
-    if site.taken >= site.seats:
-        raise CapacityFull(
-            _("{site} has no free seat from {day}: choose another site or date.").format(
-                site=site.name, day=format_day(choice.start_date)
-            ),
-            field="activation",
-        )
-    activation_id = _insert_one(
-        connection,
-        _INSERT_ACTIVATION,
+    booked = connection.execute(
+        _INSERT_ACTIVATION_IF_FREE,
         {
             "citizen_id": citizen_id,
             "visitation_id": visitation_id,
@@ -650,8 +657,17 @@ def _book_seat(
             "status": ActivationStatus.PLANNED.value,
             "outcome": None,
             "created_at": ctx.clock.now(),
+            "seats": site.seats,
         },
-    )
+    ).first()
+    if booked is None:
+        raise CapacityFull(
+            _("{site} has no free seat from {day}: choose another site or date.").format(
+                site=site.name, day=format_day(choice.start_date)
+            ),
+            field="activation",
+        )
+    activation_id = int(booked.id)
     follow_ups = [
         _follow_up_row(
             ctx,
@@ -685,12 +701,12 @@ def _assign_activation(
     citizen_id: int,
     visitation_id: int,
 ) -> tuple[int, list[int]]:
-    """Book a seat and save its follow-ups in the session's transaction: their ids."""
+    """Book a seat and save its follow-ups in the session's transaction (the site's turn taken
+    before: `_book_seat`): their ids."""
     connection = session.connection()
     activation_id, follow_ups = _book_seat(
         connection, ctx, staff, choice, citizen_id, visitation_id
     )
-    changes.bump(session, changes.FOLLOW_UPS)
     return activation_id, _insert_many(connection, _INSERT_FOLLOW_UPS, follow_ups, _FOLLOW_UP_KEY)
 
 
@@ -873,6 +889,12 @@ def complete(ctx: ServiceContext, plan: VisitationPlan) -> VisitationResult:
     (a free seat, the openings still open checked again as they are written). A refused plan
     leaves nothing behind. One transaction and few statements: each is a round trip to a
     server across town.
+
+    It runs with `row_locks`: the claim is checked by the UPDATE that closes the request (on the
+    row's latest version, whoever changed it meanwhile), the seats after the site's turn is
+    taken; an opening closed by another desk a moment after it was read is an order the two
+    could have come in anyway, and the referral's unique key refuses a second one to the same
+    opening.
     """
     staff = ctx.require(Permission.VISIT)
     require_plain_text(plan)
@@ -885,17 +907,35 @@ def complete(ctx: ServiceContext, plan: VisitationPlan) -> VisitationResult:
         prepared = _prepare(ctx, staff, plan, known, now)
         cv_deadline, review_on = prepared.cv_deadline, prepared.review_on
         visitation_id = _insert_one(connection, _INSERT_VISITATION, prepared.visitation_row)
+        referral_ids, referral_follow_ups = _refer_all(
+            connection, ctx, staff, plan.referrals, citizen_id, visitation_id
+        )
+        audit.record(
+            session,
+            actor=staff.initials,
+            action=AuditAction.CREATE,
+            entity=AuditEntity.VISITATION,
+            entity_id=visitation_id,
+            citizen_id=citizen_id,
+            detail=plan.category,
+            at=now,
+        )
+        # The seat last: the site's turn is held from here to the commit, and every desk booking
+        # that site waits for it.
+        site_id = plan.activation.site_id if plan.activation is not None else None
+        changes.bump(
+            session,
+            changes.BOARD,
+            changes.FOLLOW_UPS,
+            turn=changes.seats(site_id) if site_id is not None else None,
+        )
         follow_ups: list[dict[str, Any]] = []
         activation_id = None
         if plan.activation is not None:
-            activation_id, rows = _book_seat(
+            activation_id, follow_ups = _book_seat(
                 connection, ctx, staff, plan.activation, citizen_id, visitation_id
             )
-            follow_ups += rows
-        referral_ids, rows = _refer_all(
-            connection, ctx, staff, plan.referrals, citizen_id, visitation_id
-        )
-        follow_ups += rows
+        follow_ups += referral_follow_ups
         if cv_deadline is not None:
             follow_ups.append(
                 _follow_up_row(
@@ -919,17 +959,6 @@ def complete(ctx: ServiceContext, plan: VisitationPlan) -> VisitationResult:
                 )
             )
         follow_up_ids = _insert_many(connection, _INSERT_FOLLOW_UPS, follow_ups, _FOLLOW_UP_KEY)
-        changes.bump(session, changes.BOARD, changes.FOLLOW_UPS)
-        audit.record(
-            session,
-            actor=staff.initials,
-            action=AuditAction.CREATE,
-            entity=AuditEntity.VISITATION,
-            entity_id=visitation_id,
-            citizen_id=citizen_id,
-            detail=plan.category,
-            at=now,
-        )
         return VisitationResult(
             visitation_id,
             plan.category,
@@ -939,7 +968,7 @@ def complete(ctx: ServiceContext, plan: VisitationPlan) -> VisitationResult:
             cv_deadline,
         )
 
-    return ctx.db.write(work)
+    return ctx.db.write(work, row_locks=True)
 
 
 def withdraw(ctx: ServiceContext, request_id: int, reason: str, note: str = "") -> None:

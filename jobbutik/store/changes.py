@@ -9,6 +9,11 @@ A topic's value is the sum of one row per shard, and a writer bumps the row of i
 connection's shard (PostgreSQL: the server process's id modulo SHARDS; SQLite, whose writers take
 turns anyway: 0). With one row per topic every PostgreSQL write of 8 or 32 desks would update the
 same row, and under SERIALIZABLE all but one of them would fail and be retried.
+
+A turn (`bump(turn=…)`) is the other way round: a topic with one row that every write of one kind
+moves, so its row stays locked by each of them until it commits and they take turns on it (the
+seats of one site: `seats(site_id)`). Any desk may move a counter, so no desk needs the right to
+change the thing itself in order to lock it.
 """
 
 from __future__ import annotations
@@ -32,14 +37,24 @@ SHARDS = 64
 _INSERT: dict[str, Callable[..., Any]] = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
-def bump(session: Session, *topics: str) -> None:
-    """Move the counters of `topics` (the board's if none is named) on in the session's
-    transaction, in one statement."""
+def seats(site_id: int) -> str:
+    """The turn of the writes that take a seat at the site or change its seats."""
+    return f"seats:{site_id}"
+
+
+def bump(session: Session, *topics: str, turn: str | None = None) -> None:
+    """Move the counters of `topics` (the board's if neither they nor a turn is named) on in the
+    session's transaction, in one statement; and the one row of `turn`, which then stays locked
+    until the transaction ends (on PostgreSQL: another write moving it waits for that)."""
     backend = session.get_bind().dialect.name
     # A writer's own row of each topic: PostgreSQL's by its server process, SQLite's the one row.
     shard = func.pg_backend_pid() % SHARDS if backend == "postgresql" else literal(0)
-    named = dict.fromkeys(topics or (BOARD,))  # each once: a row may be updated once
+    named = dict.fromkeys(
+        topics or (() if turn else (BOARD,))
+    )  # each once: a row may be updated once
     rows = [{"topic": topic, "shard": shard, "seq": 1} for topic in named]
+    if turn is not None:
+        rows.append({"topic": turn, "shard": literal(0), "seq": 1})
     insert = _INSERT[backend](ChangeCounter).values(rows)
     session.execute(
         insert.on_conflict_do_update(

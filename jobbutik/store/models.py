@@ -415,7 +415,8 @@ class Draft(SQLModel, table=True):
 class ChangeCounter(SQLModel, table=True):
     """A counter per topic, bumped in the same transaction as every change desks must see at once
     (topic "board": arrivals, claims, statuses). A topic's value is the sum over its shards: each
-    connection bumps its own shard's row, so concurrent writers never update the same row."""
+    connection bumps its own shard's row, so concurrent writers never update the same row. A turn
+    (`changes.seats`) has one row that its writers do update, to take turns on it."""
 
     topic: str = Field(primary_key=True, max_length=32)
     shard: int = Field(default=0, primary_key=True)
