@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, Table, bindparam, insert, update
+from sqlalchemy import BindParameter, Connection, Row, Table, bindparam, insert, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, func, select
 
@@ -491,10 +491,11 @@ def _returning(table: Table, key: tuple[str, ...]) -> Any:
 _INSERT_VISITATION = insert(_VISITATION)
 _INSERT_REFERRALS = _returning(_REFERRAL, _REFERRAL_KEY)
 _INSERT_FOLLOW_UPS = _returning(_FOLLOW_UP, _FOLLOW_UP_KEY)
-# The site, as committed when the statement starts (read after its turn is taken: `_book_seat`).
+# The site, as committed when the statement starts (its seats are read again by the INSERT below).
 _SITE_ROW = select_columns(
     _SITE.c.name, _SITE.c.kind, _SITE.c.seats, _SITE.c.start_weekdays, _SITE.c.active
 ).where(_SITE.c.id == bindparam("site_id"))
+_ChosenSite = Row[Any, Any, Any, Any, Any]  # _SITE_ROW's
 _ACTIVATION_ROW = (
     "citizen_id",
     "visitation_id",
@@ -505,23 +506,28 @@ _ACTIVATION_ROW = (
     "outcome",
     "created_at",
 )
-# The activation, inserted only while the site has a seat free from its start (an open-ended
-# activation holds one from its start on): no row comes back when the last one is taken.
+# The activation, inserted only while the site is in use and has a seat free from its start (an
+# open-ended activation holds one from its start on): no row comes back otherwise. The site's
+# seats are read here, after its turn was taken (`_take_seat`).
 _INSERT_ACTIVATION_IF_FREE = (
     insert(_ACTIVATION)
     .from_select(
         _ACTIVATION_ROW,
         select_columns(
             *(bindparam(name, type_=_ACTIVATION.c[name].type) for name in _ACTIVATION_ROW)
-        ).where(
+        )
+        .select_from(_SITE)
+        .where(
+            _SITE.c.id == bindparam("site_id"),
+            _SITE.c.active.is_(True),
             select_columns(func.count())
             .select_from(_ACTIVATION)
             .where(
-                _ACTIVATION.c.site_id == bindparam("site_id"),
+                _ACTIVATION.c.site_id == _SITE.c.id,
                 _holds_seat_on(bindparam("start_date", type_=_ACTIVATION.c.end_date.type)),
             )
             .scalar_subquery()
-            < bindparam("seats")
+            < _SITE.c.seats,
         ),
     )
     .returning(_ACTIVATION.c.id)
@@ -626,18 +632,8 @@ def _follow_up_row(
     }
 
 
-def _book_seat(
-    connection: Connection,
-    ctx: ServiceContext,
-    staff: StaffInfo,
-    choice: ActivationChoice,
-    citizen_id: int,
-    visitation_id: int,
-) -> tuple[int, list[dict[str, Any]]]:
-    """Check the site and take a seat, if one is free: the activation's id and its follow-ups
-    (not yet saved). The caller has taken the site's turn (`changes.seats`) in an earlier
-    statement of its `row_locks` write, so the site and the seats taken are read as the desk
-    that held the turn before left them: two desks never book the last seat twice."""
+def _site_for(connection: Connection, choice: ActivationChoice) -> _ChosenSite:
+    """The chosen site, refused when it is not in use or takes no starters that weekday."""
     site = connection.execute(_SITE_ROW, {"site_id": choice.site_id}).first()
     if site is None or not site.active:
         raise ValidationError(_("That activation site is not in use."), field="activation")
@@ -646,6 +642,22 @@ def _book_seat(
             _("{site} does not take starters on that weekday.").format(site=site.name),
             field="start_date",
         )
+    return site
+
+
+def _take_seat(
+    connection: Connection,
+    ctx: ServiceContext,
+    staff: StaffInfo,
+    choice: ActivationChoice,
+    site: _ChosenSite,
+    citizen_id: int,
+    visitation_id: int,
+) -> tuple[int, list[dict[str, Any]]]:
+    """Take a seat at `site` (`_site_for`), if one is free: the activation's id and its
+    follow-ups (not yet saved). The caller has taken the site's turn (`changes.seats`) in an
+    earlier statement of its `row_locks` write, so the seats are counted as the desk that held
+    the turn before left them: two desks never book the last seat twice."""
     booked = connection.execute(
         _INSERT_ACTIVATION_IF_FREE,
         {
@@ -657,10 +669,10 @@ def _book_seat(
             "status": ActivationStatus.PLANNED.value,
             "outcome": None,
             "created_at": ctx.clock.now(),
-            "seats": site.seats,
         },
     ).first()
     if booked is None:
+        _site_for(connection, choice)  # raises if the site went out of use meanwhile
         raise CapacityFull(
             _("{site} has no free seat from {day}: choose another site or date.").format(
                 site=site.name, day=format_day(choice.start_date)
@@ -702,10 +714,11 @@ def _assign_activation(
     visitation_id: int,
 ) -> tuple[int, list[int]]:
     """Book a seat and save its follow-ups in the session's transaction (the site's turn taken
-    before: `_book_seat`): their ids."""
+    before: `_take_seat`): their ids."""
     connection = session.connection()
-    activation_id, follow_ups = _book_seat(
-        connection, ctx, staff, choice, citizen_id, visitation_id
+    site = _site_for(connection, choice)
+    activation_id, follow_ups = _take_seat(
+        connection, ctx, staff, choice, site, citizen_id, visitation_id
     )
     return activation_id, _insert_many(connection, _INSERT_FOLLOW_UPS, follow_ups, _FOLLOW_UP_KEY)
 
@@ -891,10 +904,10 @@ def complete(ctx: ServiceContext, plan: VisitationPlan) -> VisitationResult:
     server across town.
 
     It runs with `row_locks`: the claim is checked by the UPDATE that closes the request (on the
-    row's latest version, whoever changed it meanwhile), the seats after the site's turn is
-    taken; an opening closed by another desk a moment after it was read is an order the two
-    could have come in anyway, and the referral's unique key refuses a second one to the same
-    opening.
+    row's latest version, whoever changed it meanwhile); the seats are counted as the activation
+    is inserted, after the site's turn is taken (last, so that it is held briefly). An opening
+    closed by another desk a moment after it was read is an order the two could have come in
+    anyway, and the referral's unique key refuses a second one to the same opening.
     """
     staff = ctx.require(Permission.VISIT)
     require_plain_text(plan)
@@ -906,6 +919,7 @@ def complete(ctx: ServiceContext, plan: VisitationPlan) -> VisitationResult:
         citizen_id = known.citizen_id
         prepared = _prepare(ctx, staff, plan, known, now)
         cv_deadline, review_on = prepared.cv_deadline, prepared.review_on
+        site = _site_for(connection, plan.activation) if plan.activation is not None else None
         visitation_id = _insert_one(connection, _INSERT_VISITATION, prepared.visitation_row)
         referral_ids, referral_follow_ups = _refer_all(
             connection, ctx, staff, plan.referrals, citizen_id, visitation_id
@@ -922,18 +936,18 @@ def complete(ctx: ServiceContext, plan: VisitationPlan) -> VisitationResult:
         )
         # The seat last: the site's turn is held from here to the commit, and every desk booking
         # that site waits for it.
-        site_id = plan.activation.site_id if plan.activation is not None else None
+        choice = plan.activation
         changes.bump(
             session,
             changes.BOARD,
             changes.FOLLOW_UPS,
-            turn=changes.seats(site_id) if site_id is not None else None,
+            turn=changes.seats(choice.site_id) if choice is not None else None,
         )
         follow_ups: list[dict[str, Any]] = []
         activation_id = None
-        if plan.activation is not None:
-            activation_id, follow_ups = _book_seat(
-                connection, ctx, staff, plan.activation, citizen_id, visitation_id
+        if choice is not None and site is not None:
+            activation_id, follow_ups = _take_seat(
+                connection, ctx, staff, choice, site, citizen_id, visitation_id
             )
         follow_ups += referral_follow_ups
         if cv_deadline is not None:
