@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
+from threading import Thread
 
 import pytest
 from pgcluster import free_port
@@ -331,6 +333,49 @@ def test_two_desks_book_the_last_seat_at_once(database: Database, db_backend: st
     }
 
 
+def _run_into(results: dict[str, object], name: str, action: Callable[[], object]) -> Thread:
+    """A thread that runs `action` and puts its result, or what it raised, in `results`."""
+
+    def run() -> None:
+        try:
+            results[name] = action()
+        except BaseException as exc:
+            results[name] = exc
+
+    return threading.Thread(target=run)
+
+
+def _hold_after(db: Database, prefix: str) -> tuple[threading.Event, threading.Event]:
+    """(reached, release): `db`'s transactions stop after a statement starting with `prefix`,
+    inside the transaction, until `release` is set."""
+    reached, release = threading.Event(), threading.Event()
+
+    @event.listens_for(db.engine, "after_cursor_execute")
+    def hold(_c: object, _cur: object, statement: str, *_args: object) -> None:
+        if statement.startswith(prefix):
+            reached.set()
+            assert release.wait(30)
+
+    return reached, release
+
+
+def _waits_on_a_lock(database: Database, thread: Thread) -> bool:
+    """Whether `thread`'s transaction comes to wait on a lock on the server (PostgreSQL)."""
+    with database.engine.connect() as watcher:
+        for _ in range(3000):
+            waiting = watcher.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+            ).scalar_one()
+            if waiting or not thread.is_alive():
+                return bool(waiting)
+            watcher.rollback()
+            threading.Event().wait(0.01)
+    return False
+
+
 @pytest.mark.parametrize("db_backend", ["postgresql"], indirect=True)
 def test_fewer_seats_wait_for_a_booking_under_way(database: Database) -> None:
     """A supervisor lowers a site's seats while a desk is saving a conversation that takes one.
@@ -352,47 +397,18 @@ def test_fewer_seats_wait_for_a_booking_under_way(database: Database) -> None:
     first = arrive_and_start(desk, 1)[1]
     visitation.complete(desk, visit_plan(desk, first, site, [opening]))  # one seat taken
     second = arrive_and_start(desk, 2)[1]
-    booked, release = threading.Event(), threading.Event()
+    booked, release = _hold_after(desk_db, "INSERT INTO activation")
     results: dict[str, object] = {}
-
-    @event.listens_for(desk_db.engine, "after_cursor_execute")
-    def hold(_c: object, _cur: object, statement: str, *_args: object) -> None:
-        if statement.startswith("INSERT INTO activation"):
-            booked.set()
-            assert release.wait(30)
-
-    def run(name: str, action: object) -> None:
-        try:
-            results[name] = action()  # type: ignore[operator]
-        except BaseException as exc:
-            results[name] = exc
-
     fewer = replace(sites.get_site(supervisor, site), seats=1)
-    saving = threading.Thread(
-        target=run,
-        args=("save", lambda: visitation.complete(desk, visit_plan(desk, second, site, []))),
+    saving = _run_into(
+        results, "save", lambda: visitation.complete(desk, visit_plan(desk, second, site, []))
     )
-    changing = threading.Thread(
-        target=run, args=("seats", lambda: sites.update_site(supervisor, site, fewer))
-    )
+    changing = _run_into(results, "seats", lambda: sites.update_site(supervisor, site, fewer))
     try:
         saving.start()
         assert booked.wait(30)
         changing.start()
-        with database.engine.connect() as watcher:  # until the change waits for the desk's turn
-            waiting = 0
-            for _ in range(3000):
-                waiting = watcher.execute(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity "
-                        "WHERE wait_event_type = 'Lock' AND datname = current_database()"
-                    )
-                ).scalar_one()
-                if waiting or not changing.is_alive():
-                    break
-                watcher.rollback()
-                threading.Event().wait(0.01)
-        assert waiting == 1, results
+        assert _waits_on_a_lock(database, changing), results
         release.set()
         saving.join(30)
         changing.join(30)
@@ -406,6 +422,54 @@ def test_fewer_seats_wait_for_a_booking_under_way(database: Database) -> None:
         "2 seats are taken from today on: the site needs at least 2 seats."
     )
     assert sites.get_site(supervisor, site).seats == 2
+
+
+@pytest.mark.parametrize("db_backend", ["postgresql"], indirect=True)
+def test_a_site_closed_while_a_desk_saves_is_not_booked(database: Database) -> None:
+    """The desk reads the site in use; a supervisor, holding the site's turn, takes it out of
+    use; the desk's save waits for the turn, and then must not book a seat there: it is told the
+    site is not in use, and its conversation is left open with nothing saved."""
+    from factories import add_site, make_ctx
+    from trust_helpers import arrive_and_start, visit_plan
+
+    from jobbutik.services import sites, visitation
+    from jobbutik.store.models import Activation, Visitation
+
+    site = add_site(database, "Lukker nu", seats=5)
+    desk_db, supervisor_db = Database(database.url), Database(database.url)
+    desk = make_ctx(desk_db, "ka", roles="consultant")
+    supervisor = make_ctx(supervisor_db, "sv", roles="supervisor,admin")
+    request = arrive_and_start(desk, 1)[1]
+    closing, release = _hold_after(supervisor_db, "UPDATE activationsite")
+    results: dict[str, object] = {}
+    closed = replace(sites.get_site(supervisor, site), active=False)
+    changing = _run_into(results, "close", lambda: sites.update_site(supervisor, site, closed))
+    saving = _run_into(
+        results, "save", lambda: visitation.complete(desk, visit_plan(desk, request, site, []))
+    )
+    try:
+        changing.start()
+        assert closing.wait(30)
+        saving.start()
+        assert _waits_on_a_lock(database, saving), results
+        release.set()
+        changing.join(30)
+        saving.join(30)
+    finally:
+        release.set()
+        desk_db.dispose()
+        supervisor_db.dispose()
+
+    assert results["close"] is None, results
+    assert str(results["save"]) == "That activation site is not in use.", results
+
+    def saved(session: Session) -> tuple[int, int, str | None]:
+        activations = session.exec(select(func.count()).select_from(Activation)).one()
+        visitations = session.exec(select(func.count()).select_from(Visitation)).one()
+        found = session.get(Request, request)
+        return activations, visitations, found.status if found else None
+
+    assert database.read(saved) == (0, 0, "in_conversation")
 
 
 # -- clear failures -----------------------------------------------------------------------------

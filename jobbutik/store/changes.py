@@ -49,9 +49,8 @@ def bump(session: Session, *topics: str, turn: str | None = None) -> None:
     backend = session.get_bind().dialect.name
     # A writer's own row of each topic: PostgreSQL's by its server process, SQLite's the one row.
     shard = func.pg_backend_pid() % SHARDS if backend == "postgresql" else literal(0)
-    named = dict.fromkeys(
-        topics or (() if turn else (BOARD,))
-    )  # each once: a row may be updated once
+    # Each once: a row may be updated once in one statement.
+    named = dict.fromkeys(topics or (() if turn else (BOARD,)))
     rows = [{"topic": topic, "shard": shard, "seq": 1} for topic in named]
     if turn is not None:
         rows.append({"topic": turn, "shard": literal(0), "seq": 1})

@@ -59,8 +59,7 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # SQLite already waits busy_timeout for the write lock; one more try covers the rare BUSY that
 # skips the busy handler, without making a desk wait minutes before it hears "busy".
 WRITE_ATTEMPTS = 2
-# PostgreSQL: many desks booking the same site conflict often under SERIALIZABLE; each retry
-# waits a little longer (with jitter), so a transaction gets through instead of failing.
+# PostgreSQL: how often a write that conflicted with other desks' runs again (alone, see below).
 PG_WRITE_ATTEMPTS = 25
 # PostgreSQL SQLSTATEs worth a retry: serialization_failure, deadlock_detected.
 _PG_RETRY_STATES = {"40001", "40P01"}
@@ -390,7 +389,7 @@ class Database:
             self._raise_translated(exc)
 
     def _seal_audit(self) -> None:
-        # Outside the desk's SERIALIZABLE transaction and after it: the seal's own short one.
+        # Outside the desk's transaction and after it: the seal's own short one.
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(_SEAL)
 
