@@ -45,15 +45,18 @@ async def _drive(db: str) -> dict[str, float]:
         for letter in "jensen":
             await pilot.press(letter)
             await pilot.pause(0.05)
-        for _ in range(100):
-            await pilot.pause(0.1)
-            if not app.workers:
-                break
-        await pilot.pause(0.3)
         from textual.widgets import DataTable
 
+        # Until the hits are shown: the search starts after a pause in the typing, and on a cold
+        # file (a demo just built) it may take longer than that pause.
+        results = app.screen.query_one("#results", DataTable)
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if results.row_count and not app.workers:
+                break
+        await pilot.pause(0.3)
         return {
-            "hits": float(app.screen.query_one("#results", DataTable).row_count),
+            "hits": float(results.row_count),
             "today_rss": after_today,
             "rss": _status_mb("VmRSS"),
             "peak": _status_mb("VmHWM"),
