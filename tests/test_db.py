@@ -359,6 +359,27 @@ def _hold_after(db: Database, prefix: str) -> tuple[threading.Event, threading.E
     return reached, release
 
 
+def _second_waits(
+    database: Database,
+    first: tuple[Thread, threading.Event],
+    second: Thread,
+    release: threading.Event,
+) -> bool:
+    """Start the first thread and let it reach its hold (`_hold_after`), then start the second:
+    whether the second comes to wait on a lock. Both are let go and joined."""
+    (holder, reached) = first
+    try:
+        holder.start()
+        assert reached.wait(30)
+        second.start()
+        return _waits_on_a_lock(database, second)
+    finally:
+        release.set()
+        for thread in (holder, second):
+            if thread.ident is not None:  # started
+                thread.join(30)
+
+
 def _waits_on_a_lock(database: Database, thread: Thread) -> bool:
     """Whether `thread`'s transaction comes to wait on a lock on the server (PostgreSQL)."""
     with database.engine.connect() as watcher:
@@ -405,15 +426,8 @@ def test_fewer_seats_wait_for_a_booking_under_way(database: Database) -> None:
     )
     changing = _run_into(results, "seats", lambda: sites.update_site(supervisor, site, fewer))
     try:
-        saving.start()
-        assert booked.wait(30)
-        changing.start()
-        assert _waits_on_a_lock(database, changing), results
-        release.set()
-        saving.join(30)
-        changing.join(30)
+        assert _second_waits(database, (saving, booked), changing, release), results
     finally:
-        release.set()
         desk_db.dispose()
         supervisor_db.dispose()
 
@@ -448,15 +462,8 @@ def test_a_site_closed_while_a_desk_saves_is_not_booked(database: Database) -> N
         results, "save", lambda: visitation.complete(desk, visit_plan(desk, request, site, []))
     )
     try:
-        changing.start()
-        assert closing.wait(30)
-        saving.start()
-        assert _waits_on_a_lock(database, saving), results
-        release.set()
-        changing.join(30)
-        saving.join(30)
+        assert _second_waits(database, (changing, closing), saving, release), results
     finally:
-        release.set()
         desk_db.dispose()
         supervisor_db.dispose()
 
