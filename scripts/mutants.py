@@ -166,8 +166,8 @@ MUTANTS = (
         "seat-limit-off-by-one",
         "a full activation site takes one starter too many",
         "jobbutik/services/visitation.py",
-        "if site.taken >= site.seats:",
-        "if site.taken > site.seats:",
+        "< _SITE.c.seats,",
+        "<= _SITE.c.seats,",
         (
             "tests/test_services_visitation.py::test_full_site_is_refused_and_nothing_is_saved"
             "[sqlite]",
