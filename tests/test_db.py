@@ -243,8 +243,8 @@ def test_two_desks_book_the_last_seat_at_once(database: Database, db_backend: st
     """Two desks, each with its own connection, complete a conversation on a site with ONE seat.
 
     Both have seen the seat free. On PostgreSQL both write transactions are held together right
-    after their first statement, so only the site's row lock stands between them (the save runs
-    READ COMMITTED: without the lock both would count the seat free); on SQLite the second desk
+    after their first statement, so only the site's turn stands between them (the save runs
+    READ COMMITTED: without the turn both would count the seat free); on SQLite the second desk
     cannot get that far (BEGIN IMMEDIATE waits for the first desk's commit). Either way exactly
     one gets the seat and the other is told the site is full, with nothing saved."""
     from factories import add_company, add_opening, add_site, make_ctx
@@ -300,7 +300,7 @@ def test_two_desks_book_the_last_seat_at_once(database: Database, db_backend: st
     assert str(results[loser]) == (
         "Lille plads has no free seat from 23.11.2026: choose another site or date."
     )
-    # One attempt each: PostgreSQL's loser waited for the site's row and then counted the
+    # One attempt each: PostgreSQL's loser waited for the site's turn and then counted the
     # winner's seat, instead of being rolled back and run again; SQLite's ran after the winner's.
     assert attempts == {winner: 1, loser: 1}
 
@@ -440,9 +440,10 @@ def test_fewer_seats_wait_for_a_booking_under_way(database: Database) -> None:
 
 @pytest.mark.parametrize("db_backend", ["postgresql"], indirect=True)
 def test_a_site_closed_while_a_desk_saves_is_not_booked(database: Database) -> None:
-    """The desk reads the site in use; a supervisor, holding the site's turn, takes it out of
-    use; the desk's save waits for the turn, and then must not book a seat there: it is told the
-    site is not in use, and its conversation is left open with nothing saved."""
+    """A supervisor takes a site out of use, and holds the site's turn uncommitted, while a desk
+    saves a conversation that books a seat there. The save waits for the turn, reads the site as
+    the supervisor left it, and must not book it: the desk is told the site is not in use, and
+    its conversation is left open with nothing saved."""
     from factories import add_site, make_ctx
     from trust_helpers import arrive_and_start, visit_plan
 
@@ -477,6 +478,53 @@ def test_a_site_closed_while_a_desk_saves_is_not_booked(database: Database) -> N
         return activations, visitations, found.status if found else None
 
     assert database.read(saved) == (0, 0, "in_conversation")
+
+
+@pytest.mark.parametrize("db_backend", ["postgresql"], indirect=True)
+def test_a_booking_waits_for_a_save_taking_the_last_seat(database: Database) -> None:
+    """A desk saves a conversation that takes a site's last seat and holds it uncommitted; a
+    second desk books a start there for another citizen (outside a conversation, SERIALIZABLE).
+    The booking must wait for the site's turn and then find the site full: SERIALIZABLE alone
+    would not see the save (it runs READ COMMITTED) and would book a seat too many."""
+    from factories import add_site, make_ctx
+    from trust_helpers import arrive_and_start, first_start_day, visit_plan
+
+    from jobbutik.domain.errors import CapacityFull
+    from jobbutik.services import sites, visitation
+    from jobbutik.store.models import Activation
+
+    site = add_site(database, "To pladser", seats=2)
+    elsewhere = add_site(database, "Andet sted", seats=5)
+    saving_db, booking_db = Database(database.url), Database(database.url)
+    saver = make_ctx(saving_db, "ka", roles="consultant")
+    booker = make_ctx(booking_db, "kb", roles="consultant")
+    citizen, earlier = arrive_and_start(booker, 1)  # visited before: may be booked a new start
+    visitation.complete(booker, visit_plan(booker, earlier, elsewhere, []))
+    first = arrive_and_start(saver, 2)[1]
+    visitation.complete(saver, visit_plan(saver, first, site, []))  # one of two seats taken
+    second = arrive_and_start(saver, 3)[1]
+    booked, release = _hold_after(saving_db, "INSERT INTO activation")
+    results: dict[str, object] = {}
+    saving = _run_into(
+        results, "save", lambda: visitation.complete(saver, visit_plan(saver, second, site, []))
+    )
+    booking = _run_into(
+        results, "book", lambda: sites.book_start(booker, citizen, site, first_start_day(booker))
+    )
+    try:
+        assert _second_waits(database, (saving, booked), booking, release), results
+    finally:
+        saving_db.dispose()
+        booking_db.dispose()
+
+    assert isinstance(results["save"], visitation.VisitationResult), results
+    assert isinstance(results["book"], CapacityFull), results
+    taken = database.read(
+        lambda s: s.exec(
+            select(func.count()).select_from(Activation).where(Activation.site_id == site)
+        ).one()
+    )
+    assert taken == 2
 
 
 # -- clear failures -----------------------------------------------------------------------------

@@ -219,8 +219,8 @@ def update_site(ctx: ServiceContext, site_id: int, form: SiteForm) -> None:
     today, now = ctx.clock.today(), ctx.clock.now()
 
     def work(session: Session) -> None:
-        # The site's turn before the seats are counted (`row_locks`): a seat booked meanwhile is
-        # counted.
+        # The site's turn first, before anything is read: a booking under way is waited for,
+        # and then this write runs again alone and counts its seat (`visitation._take_seat`).
         changes.bump(session, turn=changes.seats(site_id))
         site = session.get(ActivationSite, site_id)
         if site is None:
@@ -248,7 +248,7 @@ def update_site(ctx: ServiceContext, site_id: int, form: SiteForm) -> None:
             at=now,
         )
 
-    ctx.db.write(work, row_locks=True)
+    ctx.db.write(work)
 
 
 def get_site(ctx: ServiceContext, site_id: int) -> SiteForm:
@@ -335,8 +335,8 @@ def book_start(ctx: ServiceContext, citizen_id: int, site_id: int, start_date: d
         )
 
     def work(session: Session) -> Booking:
-        # The site's turn first: the check below that the citizen is not booked there already,
-        # and the seats, then see every booking committed by a desk that held it before.
+        # The site's turn first, before anything is read (`visitation._take_seat`): the check
+        # that the citizen is not booked there already, and the seats, then see every booking.
         changes.bump(session, changes.FOLLOW_UPS, turn=changes.seats(site_id))
         visitation_id = session.exec(
             select(Visitation.id)
@@ -381,4 +381,4 @@ def book_start(ctx: ServiceContext, citizen_id: int, site_id: int, start_date: d
         )
         return Booking(activation_id, site.name, start_date, tuple(follow_ups))
 
-    return ctx.db.write(work, row_locks=True)
+    return ctx.db.write(work)

@@ -491,7 +491,7 @@ def _returning(table: Table, key: tuple[str, ...]) -> Any:
 _INSERT_VISITATION = insert(_VISITATION)
 _INSERT_REFERRALS = _returning(_REFERRAL, _REFERRAL_KEY)
 _INSERT_FOLLOW_UPS = _returning(_FOLLOW_UP, _FOLLOW_UP_KEY)
-# The site, as committed when the statement starts (its seats are read again by the INSERT below).
+# The site, read after its turn is taken (`_take_seat`).
 _SITE_ROW = select_columns(
     _SITE.c.name, _SITE.c.kind, _SITE.c.seats, _SITE.c.start_weekdays, _SITE.c.active
 ).where(_SITE.c.id == bindparam("site_id"))
@@ -506,9 +506,8 @@ _ACTIVATION_ROW = (
     "outcome",
     "created_at",
 )
-# The activation, inserted only while the site is in use and has a seat free from its start (an
-# open-ended activation holds one from its start on): no row comes back otherwise. The site's
-# seats are read here, after its turn was taken (`_take_seat`).
+# The activation, inserted only while the site has a seat free from its start (an open-ended
+# activation holds one from its start on): no row comes back when the last one is taken.
 _INSERT_ACTIVATION_IF_FREE = (
     insert(_ACTIVATION)
     .from_select(
@@ -519,7 +518,6 @@ _INSERT_ACTIVATION_IF_FREE = (
         .select_from(_SITE)
         .where(
             _SITE.c.id == bindparam("site_id"),
-            _SITE.c.active.is_(True),
             select_columns(func.count())
             .select_from(_ACTIVATION)
             .where(
@@ -655,9 +653,11 @@ def _take_seat(
     visitation_id: int,
 ) -> tuple[int, list[dict[str, Any]]]:
     """Take a seat at `site` (`_site_for`), if one is free: the activation's id and its
-    follow-ups (not yet saved). The caller has taken the site's turn (`changes.seats`) in an
-    earlier statement of its `row_locks` write, so the seats are counted as the desk that held
-    the turn before left them: two desks never book the last seat twice."""
+    follow-ups (not yet saved). The caller has taken the site's turn (`changes.seats`) before it
+    read the site, so the site and the seats taken are as the desk that held the turn before
+    left them: two desks never book the last seat twice, nor by a site's old weekdays or kind.
+    (READ COMMITTED: each statement after the turn sees what its last holder committed;
+    SERIALIZABLE: a write that waited for the turn finds it moved, and runs again alone.)"""
     booked = connection.execute(
         _INSERT_ACTIVATION_IF_FREE,
         {
@@ -672,7 +672,6 @@ def _take_seat(
         },
     ).first()
     if booked is None:
-        _site_for(connection, choice)  # raises if the site went out of use meanwhile
         raise CapacityFull(
             _("{site} has no free seat from {day}: choose another site or date.").format(
                 site=site.name, day=format_day(choice.start_date)
@@ -819,7 +818,9 @@ def _close_request(
     ).first()
     if closed is None:
         _read_open_request(connection, request_id, holder)  # raises: gone, closed or not mine
-        raise AssertionError("an open request was not closed")
+        # Not ours when it was closed, ours again a moment later (READ COMMITTED: this read sees
+        # a later commit than the UPDATE did): the claim was lost in between all the same.
+        raise ClaimLost()
     if closed.birth_date is None:
         raise NotFound(_("No such citizen."))
     return _OpenRequest(
@@ -899,13 +900,13 @@ def complete(ctx: ServiceContext, plan: VisitationPlan) -> VisitationResult:
 
     Its first statement closes the request if it is still this desk's conversation, and reads
     the citizen's birth date with it; the plan is checked for that age and the rows are written
-    (a free seat, the openings still open checked again as they are written). A refused plan
-    leaves nothing behind. One transaction and few statements: each is a round trip to a
+    (the openings still open, read in the transaction; a free seat). A refused plan leaves
+    nothing behind. One transaction and few statements: each is a round trip to a
     server across town.
 
     It runs with `row_locks`: the claim is checked by the UPDATE that closes the request (on the
-    row's latest version, whoever changed it meanwhile); the seats are counted as the activation
-    is inserted, after the site's turn is taken (last, so that it is held briefly). An opening
+    row's latest version, whoever changed it meanwhile); the site is read and its seats counted
+    after the site's turn is taken (last, so that it is held briefly). An opening
     closed by another desk a moment after it was read is an order the two could have come in
     anyway, and the referral's unique key refuses a second one to the same opening.
     """
@@ -919,7 +920,6 @@ def complete(ctx: ServiceContext, plan: VisitationPlan) -> VisitationResult:
         citizen_id = known.citizen_id
         prepared = _prepare(ctx, staff, plan, known, now)
         cv_deadline, review_on = prepared.cv_deadline, prepared.review_on
-        site = _site_for(connection, plan.activation) if plan.activation is not None else None
         visitation_id = _insert_one(connection, _INSERT_VISITATION, prepared.visitation_row)
         referral_ids, referral_follow_ups = _refer_all(
             connection, ctx, staff, plan.referrals, citizen_id, visitation_id
@@ -935,7 +935,7 @@ def complete(ctx: ServiceContext, plan: VisitationPlan) -> VisitationResult:
             at=now,
         )
         # The seat last: the site's turn is held from here to the commit, and every desk booking
-        # that site waits for it.
+        # that site waits for it. The site is read after it: as the last holder left it.
         choice = plan.activation
         changes.bump(
             session,
@@ -945,7 +945,8 @@ def complete(ctx: ServiceContext, plan: VisitationPlan) -> VisitationResult:
         )
         follow_ups: list[dict[str, Any]] = []
         activation_id = None
-        if choice is not None and site is not None:
+        if choice is not None:
+            site = _site_for(connection, choice)
             activation_id, follow_ups = _take_seat(
                 connection, ctx, staff, choice, site, citizen_id, visitation_id
             )

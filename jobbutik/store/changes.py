@@ -13,7 +13,8 @@ same row, and under SERIALIZABLE all but one of them would fail and be retried.
 A turn (`bump(turn=…)`) is the other way round: a topic with one row that every write of one kind
 moves, so its row stays locked by each of them until it commits and they take turns on it (the
 seats of one site: `seats(site_id)`). Any desk may move a counter, so no desk needs the right to
-change the thing itself in order to lock it.
+change the thing itself in order to lock it; and as the row is moved, not only locked, a
+SERIALIZABLE write that waited for it fails on it and runs again, alone (store.db).
 """
 
 from __future__ import annotations
@@ -53,7 +54,9 @@ def bump(session: Session, *topics: str, turn: str | None = None) -> None:
     named = dict.fromkeys(topics or (() if turn else (BOARD,)))
     rows = [{"topic": topic, "shard": shard, "seq": 1} for topic in named]
     if turn is not None:
-        rows.append({"topic": turn, "shard": literal(0), "seq": 1})
+        # First: rows are taken in order, so a writer waiting for the turn holds no shard's row
+        # meanwhile, and another write of that shard need not wait for the whole queue.
+        rows.insert(0, {"topic": turn, "shard": literal(0), "seq": 1})
     insert = _INSERT[backend](ChangeCounter).values(rows)
     session.execute(
         insert.on_conflict_do_update(

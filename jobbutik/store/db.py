@@ -7,9 +7,10 @@ stay deferred so they never wait for a writer.
 
 PostgreSQL: writes run SERIALIZABLE, so their checks stay correct with many desks; a write the
 server refuses for a conflict (or a deadlock) runs again, alone (`_ALONE`), so it succeeds then.
-The writes every desk makes all day and that all check one shared row (a seat at one site) run
-READ COMMITTED instead and lock that row first (`write(row_locks=True)`): under SERIALIZABLE
-each pair of them at one site conflicted, and three in four saves of eight desks ran again.
+The conversation's save, which every desk makes all day and which checks one shared thing (the
+seats of a site), runs READ COMMITTED instead and takes that site's turn first
+(`write(row_locks=True)`): under SERIALIZABLE each two saves at one site conflicted, and three in
+four saves of eight desks ran again.
 Audit entries are sealed into the chain after the commit, by a thread of their own so the desk
 does not wait for it (`seal_audit`). Pooled connections are pinged only after being idle
 (`_pg_idle_ping`): each round trip counts on a server across town.
@@ -334,12 +335,13 @@ class Database:
         `logged_read`: its only writes are audit entries (a lookup, a search, a list shown). On
         PostgreSQL its first try then skips the turn (a round trip less for the desk's most
         frequent actions): it cannot make a rerun conflict, as no transaction reads what it writes.
-        `row_locks`: `work` locks (FOR UPDATE, or an UPDATE) the row that guards each thing it
-        checks, in a statement before the ones that read what it checks. On PostgreSQL it then
-        runs READ COMMITTED, where each statement sees what was committed before it began, so
-        two desks checking one row take turns on that row alone. Every write that checks the
-        same thing must lock the same row and pass `row_locks` too: a SERIALIZABLE one would
-        read from a snapshot taken before it waited for the lock.
+        `row_locks`: `work` locks the row that guards each thing it checks (a turn: see
+        `changes.bump`) in a statement before those that read what it checks, and what it checks
+        without such a row stays right whatever commits meanwhile. On PostgreSQL it then runs
+        READ COMMITTED, where each statement sees what was committed before it began, so two
+        desks checking one thing take turns on that row alone. A SERIALIZABLE write checking the
+        same thing takes the same turn as its first statement: had it to wait, it finds the row
+        moved by the holder, and runs again alone.
         """
         attempts = PG_WRITE_ATTEMPTS if self.backend == "postgresql" else WRITE_ATTEMPTS
         engine = self._locking_engine if row_locks else self._write_engine
