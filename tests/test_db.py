@@ -19,6 +19,7 @@ from sqlmodel import Session, col, func, select
 
 from jobbutik.domain.clock import LOCAL_TZ
 from jobbutik.domain.errors import DatabaseUnavailable
+from jobbutik.services.context import ServiceContext
 from jobbutik.store import schema
 from jobbutik.store.db import SQLITE_BUSY_TIMEOUT_MS, Database
 from jobbutik.store.models import Citizen, Request, Setting, Staff
@@ -380,6 +381,31 @@ def _second_waits(
                 thread.join(30)
 
 
+def _while_a_save_takes_a_seat(
+    database: Database,
+    desk: ServiceContext,
+    request: int,
+    site: int,
+    other: tuple[str, Callable[[], object]],
+) -> dict[str, object]:
+    """The desk saves the conversation of `request`, taking a seat at `site`, and is held after
+    the activation's INSERT while `other` runs (it must come to wait on a lock): the results by
+    name, "save" and other's."""
+    from trust_helpers import visit_plan
+
+    from jobbutik.services import visitation
+
+    booked, release = _hold_after(desk.db, "INSERT INTO activation")
+    results: dict[str, object] = {}
+    saving = _run_into(
+        results, "save", lambda: visitation.complete(desk, visit_plan(desk, request, site, []))
+    )
+    name, action = other
+    second = _run_into(results, name, action)
+    assert _second_waits(database, (saving, booked), second, release), results
+    return results
+
+
 def _waits_on_a_lock(database: Database, thread: Thread) -> bool:
     """Whether `thread`'s transaction comes to wait on a lock on the server (PostgreSQL)."""
     with database.engine.connect() as watcher:
@@ -418,15 +444,15 @@ def test_fewer_seats_wait_for_a_booking_under_way(database: Database) -> None:
     first = arrive_and_start(desk, 1)[1]
     visitation.complete(desk, visit_plan(desk, first, site, [opening]))  # one seat taken
     second = arrive_and_start(desk, 2)[1]
-    booked, release = _hold_after(desk_db, "INSERT INTO activation")
-    results: dict[str, object] = {}
     fewer = replace(sites.get_site(supervisor, site), seats=1)
-    saving = _run_into(
-        results, "save", lambda: visitation.complete(desk, visit_plan(desk, second, site, []))
-    )
-    changing = _run_into(results, "seats", lambda: sites.update_site(supervisor, site, fewer))
     try:
-        assert _second_waits(database, (saving, booked), changing, release), results
+        results = _while_a_save_takes_a_seat(
+            database,
+            desk,
+            second,
+            site,
+            ("seats", lambda: sites.update_site(supervisor, site, fewer)),
+        )
     finally:
         desk_db.dispose()
         supervisor_db.dispose()
@@ -503,16 +529,15 @@ def test_a_booking_waits_for_a_save_taking_the_last_seat(database: Database) -> 
     first = arrive_and_start(saver, 2)[1]
     visitation.complete(saver, visit_plan(saver, first, site, []))  # one of two seats taken
     second = arrive_and_start(saver, 3)[1]
-    booked, release = _hold_after(saving_db, "INSERT INTO activation")
-    results: dict[str, object] = {}
-    saving = _run_into(
-        results, "save", lambda: visitation.complete(saver, visit_plan(saver, second, site, []))
-    )
-    booking = _run_into(
-        results, "book", lambda: sites.book_start(booker, citizen, site, first_start_day(booker))
-    )
+    day = first_start_day(booker)
     try:
-        assert _second_waits(database, (saving, booked), booking, release), results
+        results = _while_a_save_takes_a_seat(
+            database,
+            saver,
+            second,
+            site,
+            ("book", lambda: sites.book_start(booker, citizen, site, day)),
+        )
     finally:
         saving_db.dispose()
         booking_db.dispose()
