@@ -27,7 +27,7 @@ from benchmarks.throughput import add_site_and_openings, conversations
 ROUND_TRIP = 0.005
 ACTION_TARGET = 0.100
 KEYSTROKE_TARGET = 0.050
-DESK = 32
+DESK = 32  # the desk (login role and staff member) whose actions are timed
 SAVES = 30
 SAMPLE_SEED = 17
 _SEAL = "jobbutik_audit_seal"
