@@ -657,3 +657,79 @@ def test_postgres_nobody_listens() -> None:
 def test_unsupported_url() -> None:
     with pytest.raises(DatabaseUnavailable, match="Unsupported database"):
         Database("mysql://someone@localhost/jobbutik")
+
+
+# -- reads side by side on one snapshot (a long report) -------------------------------------------
+
+
+def _settings_count(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(Setting)).one()
+
+
+def test_reads_side_by_side_share_one_snapshot_while_a_desk_commits(database: Database) -> None:
+    """A report's reads run side by side, each in its own transaction: a desk that commits while
+    they start is in none of them or in all (the report's figures agree), and its commit is
+    kept. On SQLite it waits the instant the snapshots take; on PostgreSQL it does not wait and
+    the readers take the first one's snapshot."""
+    before = database.read(_settings_count)
+    other = Database(database.url)  # another desk
+    committed = threading.Event()
+    desk: list[Thread] = []
+
+    def commit() -> None:
+        other.write(lambda s: s.add(Setting(key="committed meanwhile", value="1")))
+        committed.set()
+
+    def once_the_first_snapshot_is_taken(_conn, _cursor, statement: str, *_args: object) -> None:
+        if desk or not ("sqlite_master" in statement or "pg_export_snapshot" in statement):
+            return
+        desk.append(Thread(target=commit, daemon=True))
+        desk[0].start()
+        # On PostgreSQL it commits at once; on SQLite it waits for the snapshots (this long
+        # is enough for a commit that did not wait, and keeps the test short when it does).
+        committed.wait(1.0 if database.backend == "sqlite" else 30)
+
+    together = threading.Barrier(3, timeout=30)  # each reader runs one: none takes them all
+
+    def count(session: Session) -> int:
+        together.wait()
+        return _settings_count(session)
+
+    event.listen(database.engine, "after_cursor_execute", once_the_first_snapshot_is_taken)
+    try:
+        counts = database.read_together([count] * 3, readers=3)
+    finally:
+        event.remove(database.engine, "after_cursor_execute", once_the_first_snapshot_is_taken)
+    try:
+        assert desk, "no snapshot was taken"
+        desk[0].join(30)
+        assert committed.is_set()
+        assert counts == [before] * 3
+        assert database.read(_settings_count) == before + 1
+    finally:
+        other.dispose()
+
+
+def test_reads_side_by_side_return_in_order_and_a_failure_stops_them(
+    database: Database,
+) -> None:
+    """Every work's result comes back in the order given, whichever reader ran it; one that
+    fails is raised to the caller, the others stop, and the database serves the next read."""
+    works = [lambda s, n=n: (n, _settings_count(s)) for n in range(7)]
+    count = database.read(_settings_count)
+    assert database.read_together(works, readers=3) == [(n, count) for n in range(7)]
+    assert database.read_together(works, readers=1) == [(n, count) for n in range(7)]
+
+    ran: list[int] = []
+
+    def fails(_session: Session) -> None:
+        raise ValueError("a report's bug")
+
+    def later(session: Session) -> None:
+        ran.append(_settings_count(session))
+
+    for _ in range(3):  # the readers' connections go back to the pool each time
+        with pytest.raises(ValueError, match="a report's bug"):
+            database.read_together([fails] + [later] * 20, readers=2)
+    assert len(ran) < 3 * 20
+    assert database.read_together([_settings_count] * 2, readers=2) == [count, count]

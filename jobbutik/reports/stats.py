@@ -37,6 +37,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 
 from sqlalchemy import and_, case, func, not_
 from sqlalchemy import select as select_columns
@@ -59,6 +60,7 @@ from jobbutik.reports.document import (
     Table,
 )
 from jobbutik.services.context import ServiceContext
+from jobbutik.store.db import Database
 from jobbutik.store.models import (
     Activation,
     ActivationOutcome,
@@ -159,18 +161,33 @@ class StatsData:
         return sum(self.categories.values())
 
 
-def read_stats(session: Session, start: date, end: date, today: date) -> StatsData:
-    data = StatsData(start, end, today, municipality(session))
-    in_period = col(Request.arrived_on).between(start, end)
+def read_stats(db: Database, start: date, end: date, today: date) -> StatsData:
+    """Every figure's counts for the period, its reads side by side on one snapshot (a year at
+    a large jobcentre takes seconds one after the other)."""
+    data = StatsData(start, end, today)
+    db.read_together([partial(part, data=data) for part in _READS])
+    return data
 
+
+# Each part of the statistics fills fields of its own in StatsData, in its own read transaction.
+
+
+def _municipality(session: Session, data: StatsData) -> None:
+    data.municipality = municipality(session)
+
+
+def _arrivals_per_day(session: Session, data: StatsData) -> None:
     data.arrivals_per_day = {
         day: n
         for day, n in session.execute(
             select_columns(col(Request.arrived_on), func.count())
-            .where(in_period)
+            .where(col(Request.arrived_on).between(data.start, data.end))
             .group_by(col(Request.arrived_on))
         ).all()
     }
+
+
+def _visit_timing(session: Session, data: StatsData) -> None:
     data.visit_timing = {
         (arrived, first_contact, held): n
         for arrived, first_contact, held, n in session.execute(
@@ -182,12 +199,18 @@ def read_stats(session: Session, start: date, end: date, today: date) -> StatsDa
             )
             .select_from(Request)
             .outerjoin(Visitation, col(Visitation.request_id) == Request.id)
-            .where(in_period, col(Request.status) != RequestStatus.WITHDRAWN)
+            .where(
+                col(Request.arrived_on).between(data.start, data.end),
+                col(Request.status) != RequestStatus.WITHDRAWN,
+            )
             .group_by(
                 col(Request.arrived_on), col(Request.first_contact_on), col(Visitation.held_on)
             )
         ).all()
     }
+
+
+def _withdrawals(session: Session, data: StatsData) -> None:
     data.withdrawals = {
         reason: n
         for reason, n in session.execute(
@@ -198,12 +221,16 @@ def read_stats(session: Session, start: date, end: date, today: date) -> StatsDa
             # skip all the others before any withdrawal is looked up. Wrapped, so SQLite's
             # planner cannot take the status index instead (every withdrawn request ever, each
             # row read): the period's index holds the status too.
-            .where(in_period, func.coalesce(col(Request.status), "") == RequestStatus.WITHDRAWN)
+            .where(
+                col(Request.arrived_on).between(data.start, data.end),
+                func.coalesce(col(Request.status), "") == RequestStatus.WITHDRAWN,
+            )
             .group_by(col(Withdrawal.reason))
         ).all()
     }
 
-    held = col(Visitation.held_on).between(start, end)
+
+def _categories(session: Session, data: StatsData) -> None:
     for category, n, youth, exempt in session.execute(
         select_columns(
             col(Visitation.category),
@@ -211,12 +238,15 @@ def read_stats(session: Session, start: date, end: date, today: date) -> StatsDa
             func.sum(case((col(Visitation.youth_track).is_(True), 1), else_=0)),
             func.sum(case((col(Visitation.activation_exempt).is_(True), 1), else_=0)),
         )
-        .where(held)
+        .where(col(Visitation.held_on).between(data.start, data.end))
         .group_by(col(Visitation.category))
     ).all():
         data.categories[category] = n
         data.youth_track += int(youth or 0)
         data.exempt += int(exempt or 0)
+
+
+def _days_to_start(session: Session, data: StatsData) -> None:
     # Days to start per activation, and the visitations with any: each counted at its first
     # activation (none of the visitation's has a lower id), in the same pass over the join.
     earlier = aliased(Activation)
@@ -236,13 +266,15 @@ def read_stats(session: Session, start: date, end: date, today: date) -> StatsDa
         )
         .select_from(Visitation)
         .join(Activation, col(Activation.visitation_id) == Visitation.id)
-        .where(held)
+        .where(col(Visitation.held_on).between(data.start, data.end))
         .group_by(col(Visitation.held_on), col(Activation.start_date))
     ).all():
         days[(start_date - held_on).days] += n
         data.activated += int(firsts)
     data.days_to_start = dict(days)
 
+
+def _referrals(session: Session, data: StatsData) -> None:
     # Each grouped expression is one object, used in both SELECT and GROUP BY, so PostgreSQL
     # sees the same bound parameters in both.
     interviewed = case((col(Referral.interview_on).is_not(None), 1), else_=0)
@@ -250,15 +282,17 @@ def read_stats(session: Session, start: date, end: date, today: date) -> StatsDa
         (outcome, bool(has_interview)): n
         for outcome, has_interview, n in session.execute(
             select_columns(col(Referral.outcome), interviewed, func.count())
-            .where(col(Referral.referred_on).between(start, end))
+            .where(col(Referral.referred_on).between(data.start, data.end))
             .group_by(col(Referral.outcome), interviewed)
         ).all()
     }
 
+
+def _follow_ups(session: Session, data: StatsData) -> None:
     # Each (done, on time, overdue) counted by a sum of its own: one pass, no sort of the rows.
     done = col(FollowUp.done_at).is_not(None)
     on_time = col(FollowUp.done_on_time).is_(True)
-    overdue = col(FollowUp.due) < today
+    overdue = col(FollowUp.due) < data.today
     conditions = (done, on_time, overdue)
     keys = [(d, t, o) for d in (False, True) for t in (False, True) for o in (False, True)]
     matches = [
@@ -266,21 +300,25 @@ def read_stats(session: Session, start: date, end: date, today: date) -> StatsDa
     ]
     counts = session.execute(
         select_columns(*(func.sum(case((match, 1), else_=0)) for match in matches)).where(
-            col(FollowUp.due).between(start, end)
+            col(FollowUp.due).between(data.start, data.end)
         )
     ).one()
     data.follow_ups = {key: int(n) for key, n in zip(keys, counts, strict=True) if n}
 
+
+def _durability(session: Session, data: StatsData) -> None:
     durable = col(FollowUp.kind) == FollowUpKind.DURABILITY
     data.durability = {
         outcome: n
         for outcome, n in session.execute(
             select_columns(col(FollowUp.outcome), func.count())
-            .where(durable, col(FollowUp.due).between(start, end))
+            .where(durable, col(FollowUp.due).between(data.start, data.end))
             .group_by(col(FollowUp.outcome))
         ).all()
     }
 
+
+def _sites(session: Session, data: StatsData) -> None:
     began = case(
         (col(Activation.status).in_(BEGAN), 1),
         (
@@ -304,7 +342,7 @@ def read_stats(session: Session, start: date, end: date, today: date) -> StatsDa
         )
         .select_from(Activation)
         .join(ActivationSite, col(ActivationSite.id) == Activation.site_id)
-        .where(col(Activation.start_date).between(start, end))
+        .where(col(Activation.start_date).between(data.start, data.end))
         .group_by(
             col(ActivationSite.id),
             col(ActivationSite.name),
@@ -327,7 +365,22 @@ def read_stats(session: Session, start: date, end: date, today: date) -> StatsDa
         elif outcome is None and status == ActivationStatus.STARTED:
             site.running += n
     data.sites = sorted(sites.values(), key=lambda s: (s.name, s.site_id))
-    return data
+
+
+# The longest first (a year at 1,000,000 citizens on SQLite: the visits' timing ~0.45 s, the
+# days to start ~0.35 s, the follow-ups ~0.25 s, the withdrawals and the referrals ~0.15 s each).
+_READS = (
+    _visit_timing,
+    _days_to_start,
+    _follow_ups,
+    _withdrawals,
+    _referrals,
+    _sites,
+    _categories,
+    _arrivals_per_day,
+    _durability,
+    _municipality,
+)
 
 
 # -- figures ----------------------------------------------------------------------------------
@@ -452,7 +505,7 @@ def check_period(start: date, end: date) -> None:
 def build_stats(ctx: ServiceContext, start: date, end: date) -> tuple[Document, set[int]]:
     check_period(start, end)
     today = ctx.clock.today()
-    data = ctx.db.read(lambda session: read_stats(session, start, end, today))
+    data = read_stats(ctx.db, start, end, today)
     t = timing(data, ctx)
     f = funnel(data)
     dur = durability(data)

@@ -26,7 +26,8 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -78,6 +79,11 @@ _HAS_TURNS = text("SELECT to_regclass('writeturn') IS NOT NULL")
 # Session.info key: the transaction appended audit entries on the server, to seal after it commits.
 AUDIT_APPENDED = "audit_appended"
 _SEAL = text("SELECT jobbutik_audit_seal()")
+# `read_together`: at most this many read transactions side by side (one per CPU below it).
+MAX_READERS = 4
+# SQLite: a statement that reads the file, so that a read transaction takes its snapshot now.
+_SQLITE_SNAPSHOT = text("SELECT count(*) FROM sqlite_master")
+_PG_EXPORT_SNAPSHOT = text("SELECT pg_export_snapshot()")
 _READ = "jobbutik_read"
 
 
@@ -441,6 +447,77 @@ class Database:
                 return work(session)
         except DBAPIError as exc:
             self._raise_translated(exc)
+
+    def read_together(
+        self, works: Sequence[Callable[[Session], Any]], *, readers: int | None = None
+    ) -> list[Any]:
+        """Run `works` side by side, each in a read transaction of its own, all on one snapshot of
+        the database (a report's figures agree with each other, as in `read`); their results, in
+        the order of `works`. For a long report on a machine with more than one CPU: SQLite and
+        the server run each statement outside the interpreter lock.
+
+        `readers`: how many transactions at once (default: one per CPU, at most MAX_READERS); the
+        works go to whichever is free, in the order given (the longest first, best). On SQLite
+        the snapshots are taken while a write lock is held for that instant, so no desk's commit
+        comes between them; on PostgreSQL the first transaction exports its snapshot and the
+        others take it (SET TRANSACTION SNAPSHOT)."""
+        count = min(len(works), readers or min(os.cpu_count() or 1, MAX_READERS))
+        if count <= 1:
+            return self.read(lambda session: [work(session) for work in works])
+        self.wait_for_seal()
+        results: list[Any] = [None] * len(works)
+        todo = deque(enumerate(works))
+
+        def drain(session: Session) -> None:
+            try:
+                while True:
+                    try:
+                        index, work = todo.popleft()
+                    except IndexError:
+                        return
+                    results[index] = work(session)
+            except BaseException:
+                todo.clear()  # the others stop after the work in hand
+                raise
+
+        try:
+            with contextlib.ExitStack() as stack:
+                sessions = [
+                    stack.enter_context(
+                        Session(
+                            self._read_engine,
+                            expire_on_commit=False,
+                            info={"channel": self.channel},
+                        )
+                    )
+                    for _ in range(count)
+                ]
+                self._share_snapshot(sessions)
+                with ThreadPoolExecutor(count, thread_name_prefix="jobbutik-read") as pool:
+                    for done in [pool.submit(drain, session) for session in sessions]:
+                        done.result()
+        except DBAPIError as exc:
+            self._raise_translated(exc)
+        return results
+
+    def _share_snapshot(self, sessions: list[Session]) -> None:
+        """Start each session's read transaction on one snapshot (see `read_together`)."""
+        if self.backend == "postgresql":
+            from psycopg import sql
+
+            first, *others = sessions
+            snapshot = first.execute(_PG_EXPORT_SNAPSHOT).scalar_one()
+            take = sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot))
+            for session in others:
+                # The driver's own cursor: a SET takes no bound parameter, and Literal quotes.
+                with contextlib.closing(session.connection().connection.cursor()) as cursor:
+                    cursor.execute(take)
+            return
+        with self.engine.connect() as lock:
+            lock.begin()  # BEGIN IMMEDIATE: no commit until the snapshots are taken
+            for session in sessions:
+                session.execute(_SQLITE_SNAPSHOT)
+            lock.rollback()
 
     def _raise_translated(self, exc: DBAPIError) -> NoReturn:
         translated = self.translate(exc)
