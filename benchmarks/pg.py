@@ -14,12 +14,14 @@ security on drafts, the table privileges of a desk) are in every figure.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from benchmarks.common import PYTHON, ROOT, SEED, Result, jobbutik_env, measured, say
 from benchmarks.throughput import (
@@ -40,6 +42,27 @@ SAVE_P95 = 0.100
 @dataclass(frozen=True)
 class Server:
     port: int
+    postmaster: int  # its process id
+
+    def cpu(self) -> float:
+        """Seconds of CPU the server has used so far: the postmaster's own and its ended
+        children's, and each running child's (a backend's moves to the ended ones when it
+        exits, so none is counted twice)."""
+
+        def stat(pid: int | str) -> list[str]:  # the fields after the command's name
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+        # From the state on: ppid [1], utime [11], stime [12], cutime [13], cstime [14].
+        ticks = sum(int(n) for n in stat(self.postmaster)[11:15])
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    child = stat(entry.name)
+                except OSError:  # ended meanwhile
+                    continue
+                if int(child[1]) == self.postmaster:
+                    ticks += int(child[11]) + int(child[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def url(self, role: str, *, port: int | None = None) -> str:
         return f"postgresql+psycopg://{role}@127.0.0.1:{port or self.port}/{DATABASE}"
@@ -68,7 +91,8 @@ def server() -> Iterator[Server]:
     try:
         cluster.execute(f"CREATE ROLE {OWNER} LOGIN CREATEROLE")
         cluster.execute(f"CREATE DATABASE {DATABASE} OWNER {OWNER}")
-        found = Server(cluster.port)
+        pid = (cluster.data_dir / "postmaster.pid").read_text().split("\n", 1)[0]
+        found = Server(cluster.port, int(pid))
         # As of the real day: desks stamp their audit entries with the real clock.
         say(f"PostgreSQL: building the {DEMO_CITIZENS:,}-citizen demo as the owner …")
         subprocess.run(
@@ -149,7 +173,7 @@ def throughput(found: Server) -> list[Result]:
             for k in range(desks)
         ]
         first += desks * per_desk
-        seconds, reports = run_desks(plan, site, openings)
+        seconds, reports, server_cpu = run_desks(plan, site, openings, found.cpu)
         stored = _stored(found) - before
         results += figures(
             "PostgreSQL",
@@ -158,6 +182,7 @@ def throughput(found: Server) -> list[Result]:
             reports,
             stored,
             p95_target=SAVE_P95 if desks == DESKS else None,
+            server_cpu=server_cpu,
         )
     return results
 

@@ -58,6 +58,7 @@ class Saved:
     retries: int  # transactions run again after a conflict with another desk
     times: list[float]  # seconds per save
     done: float  # time.monotonic() when the desk finished
+    cpu: float  # seconds of the desk process's CPU over its saves (its seal thread included)
 
 
 def add_site_and_openings(url: str, today: date = TODAY) -> tuple[int, list[int]]:
@@ -153,6 +154,7 @@ def _desk(
     plans = conversations(ctx, range(desk.first, desk.first + desk.count), site, openings)
     ready.put(None)  # type: ignore[attr-defined]
     start.wait()  # type: ignore[attr-defined]
+    cpu = time.process_time()
     failures: list[str] = []
     times: list[float] = []
     busy = 0
@@ -168,13 +170,21 @@ def _desk(
             failures.append(f"{type(exc).__name__}: {exc}")
         else:
             times.append(time.perf_counter() - began)
-    done = Saved(len(times), failures, busy, db.retries, times, time.monotonic())
+    db.wait_for_seal()  # its last seal's CPU is the saves' too
+    cpu = time.process_time() - cpu
+    done = Saved(len(times), failures, busy, db.retries, times, time.monotonic(), cpu)
     out.put(done)  # type: ignore[attr-defined]
     db.dispose()
 
 
-def run_desks(desks: list[Desk], site: int, openings: list[int]) -> tuple[float, list[Saved]]:
-    """Start one process per desk; returns (seconds from the common start to the last done, …)."""
+def run_desks(
+    desks: list[Desk],
+    site: int,
+    openings: list[int],
+    server_cpu: Callable[[], float] | None = None,
+) -> tuple[float, list[Saved], float | None]:
+    """Start one process per desk; returns (seconds from the common start to the last done, each
+    desk's report, and the seconds of CPU that `server_cpu` (a running total) grew meanwhile)."""
     spawn = multiprocessing.get_context("spawn")
     ready, start, out = spawn.Queue(), spawn.Event(), spawn.Queue()
     # Daemons: should one die before it reports, the others do not keep the benchmark alive.
@@ -186,15 +196,17 @@ def run_desks(desks: list[Desk], site: int, openings: list[int]) -> tuple[float,
         process.start()
     try:
         _wait_for(ready, processes, "be ready")  # every desk has registered and built its plans
+        cpu_before = server_cpu() if server_cpu is not None else 0.0
         began = time.monotonic()
         start.set()
         reports: list[Saved] = _wait_for(out, processes, "report")
+        server = server_cpu() - cpu_before if server_cpu is not None else None
     finally:
         for process in processes:
             if process.is_alive() and not start.is_set():
                 process.terminate()
             process.join(timeout=60)
-    return max(r.done for r in reports) - began, reports
+    return max(r.done for r in reports) - began, reports, server
 
 
 def _wait_for(queue: Any, processes: list[Any], what: str) -> list[Any]:
@@ -221,8 +233,10 @@ def figures(
     stored: int,
     *,
     p95_target: float | None = None,
+    server_cpu: float | None = None,
 ) -> list[Result]:
-    """The throughput row (and, with `p95_target`, the row of one save's p95 time)."""
+    """The throughput row (and, with `p95_target`, the row of one save's p95 time); the CPU a
+    save took in the desks' processes (and, given, the server's) says what the rate is bound by."""
     expected = sum(d.count for d in desks)
     saved = sum(r.saved for r in reports)
     busy = sum(r.busy for r in reports)
@@ -237,6 +251,10 @@ def figures(
         "one save: "
         f"median {ms(sorted(times)[len(times) // 2]) if times else '-'}, p95 {ms(p95)}"
     )
+    if saved:
+        note += f"; CPU a save: desk {ms(sum(r.cpu for r in reports) / saved)}"
+        if server_cpu is not None:
+            note += f", server {ms(server_cpu / saved)}"
     if failures:
         note += f"; first failure: {failures[0][:120]}"
     whole = saved == expected and lost == 0 and busy == 0
@@ -283,7 +301,7 @@ def run(template: Path) -> list[Result]:
     key.chmod(0o600)
     site, openings = add_site_and_openings(str(path))
     desks = [Desk(str(path), "demo", k * PER_PROCESS, PER_PROCESS) for k in range(PROCESSES)]
-    seconds, reports = run_desks(desks, site, openings)
+    seconds, reports, _ = run_desks(desks, site, openings)
     with closing(sqlite3.connect(path)) as connection:
         stored = stored_visitations(lambda sql: connection.execute(sql).fetchone()[0])
     return figures("SQLite", desks, seconds, reports, stored)
