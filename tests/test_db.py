@@ -733,3 +733,17 @@ def test_reads_side_by_side_return_in_order_and_a_failure_stops_them(
             database.read_together([fails] + [later] * 20, readers=2)
     assert len(ran) < 3 * 20
     assert database.read_together([_settings_count] * 2, readers=2) == [count, count]
+
+
+def test_reads_side_by_side_on_a_database_in_memory_run_in_its_one_connection() -> None:
+    """A database in memory (`--db sqlite://`) lives in its one connection: the reads all see
+    it (another connection would see an empty database of its own)."""
+    db = Database("sqlite://")
+    try:
+        schema.upgrade(db)
+        db.write(lambda s: s.add(Setting(key="written", value="1")))
+        count = db.read(_settings_count)
+        assert count > 0
+        assert db.read_together([_settings_count] * 3, readers=3) == [count] * 3
+    finally:
+        db.dispose()

@@ -462,7 +462,8 @@ class Database:
         comes between them; on PostgreSQL the first transaction exports its snapshot and the
         others take it (SET TRANSACTION SNAPSHOT)."""
         count = min(len(works), readers or min(os.cpu_count() or 1, MAX_READERS))
-        if count <= 1:
+        # An in-memory SQLite database is one connection's own: its works run one by one.
+        if count <= 1 or (self.backend == "sqlite" and self.path is None):
             return self.read(lambda session: [work(session) for work in works])
         self.wait_for_seal()
         results: list[Any] = [None] * len(works)
