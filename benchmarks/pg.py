@@ -45,31 +45,28 @@ class Server:
     postmaster: int  # its process id
 
     def cpu(self) -> float:
-        """Seconds of CPU the server has used so far: the postmaster's own and its ended
-        children's, and each running child's (a backend's moves to the ended ones when it
-        exits, so none is counted twice)."""
+        """Seconds of CPU the server has used so far (autovacuum and its other workers too): the
+        postmaster's own and its ended children's, and each running child's. A backend's moves
+        to the ended ones when it exits: read again should one move during the count."""
 
         def stat(pid: int | str) -> list[str]:  # the fields after the command's name
             return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
         # From the state on: ppid [1], utime [11], stime [12], cutime [13], cstime [14].
-        ticks = sum(int(n) for n in stat(self.postmaster)[11:15])
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    child = stat(entry.name)
-                except OSError:  # ended meanwhile
-                    continue
-                if int(child[1]) == self.postmaster:
-                    ticks += int(child[11]) + int(child[12])
-        return ticks / os.sysconf("SC_CLK_TCK")
-
-    def url(self, role: str, *, port: int | None = None) -> str:
-        return f"postgresql+psycopg://{role}@127.0.0.1:{port or self.port}/{DATABASE}"
-
-    @property
-    def owner_url(self) -> str:
-        return self.url(OWNER)
+        while True:
+            before = stat(self.postmaster)[11:15]
+            ticks = 0
+            for entry in Path("/proc").iterdir():
+                if entry.name.isdigit():
+                    try:
+                        child = stat(entry.name)
+                    except OSError:  # ended meanwhile
+                        continue
+                    if int(child[1]) == self.postmaster:
+                        ticks += int(child[11]) + int(child[12])
+            after = stat(self.postmaster)[11:15]
+            if after[2:] == before[2:]:  # no child's time moved to the ended ones
+                return (ticks + sum(int(n) for n in after)) / os.sysconf("SC_CLK_TCK")
 
 
 def desk_login(n: int) -> str:

@@ -170,9 +170,10 @@ def _desk(
             failures.append(f"{type(exc).__name__}: {exc}")
         else:
             times.append(time.perf_counter() - began)
+    finished = time.monotonic()
     db.wait_for_seal()  # its last seal's CPU is the saves' too
     cpu = time.process_time() - cpu
-    done = Saved(len(times), failures, busy, db.retries, times, time.monotonic(), cpu)
+    done = Saved(len(times), failures, busy, db.retries, times, finished, cpu)
     out.put(done)  # type: ignore[attr-defined]
     db.dispose()
 

@@ -710,6 +710,37 @@ def test_reads_side_by_side_share_one_snapshot_while_a_desk_commits(database: Da
         other.dispose()
 
 
+def test_reads_side_by_side_do_not_wait_for_a_desk_writing_a_while(
+    sqlite_database: Database,
+) -> None:
+    """A desk holding SQLite's write lock (a long import) does not hold up a report: its reads
+    run one after another on one snapshot instead, while the desk still writes; every pooled
+    connection then waits for the write lock as long as before (a desk's save is never told
+    "busy" sooner)."""
+    database = sqlite_database
+    before = database.read(_settings_count)
+    assert database.path is not None
+    desk = sqlite3.connect(database.path, isolation_level=None)
+    try:
+        desk.execute("BEGIN IMMEDIATE")
+        desk.execute("INSERT INTO setting (key, value) VALUES ('being written', '1')")
+        assert database.read_together([_settings_count] * 3, readers=3) == [before] * 3
+        desk.execute("COMMIT")
+    finally:
+        desk.close()
+    assert database.read_together([_settings_count] * 3, readers=3) == [before + 1] * 3
+    pooled = [database.engine.connect() for _ in range(database.engine.pool.checkedin())]  # type: ignore[attr-defined]
+    try:
+        timeouts = {
+            c.connection.driver_connection.execute("PRAGMA busy_timeout").fetchone()[0]  # type: ignore[union-attr]
+            for c in pooled
+        }
+    finally:
+        for connection in pooled:
+            connection.close()
+    assert timeouts == {SQLITE_BUSY_TIMEOUT_MS}
+
+
 def test_reads_side_by_side_return_in_order_and_a_failure_stops_them(
     database: Database,
 ) -> None:
@@ -732,6 +763,7 @@ def test_reads_side_by_side_return_in_order_and_a_failure_stops_them(
         with pytest.raises(ValueError, match="a report's bug"):
             database.read_together([fails] + [later] * 20, readers=2)
     assert len(ran) < 3 * 20
+    assert database.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
     assert database.read_together([_settings_count] * 2, readers=2) == [count, count]
 
 

@@ -81,6 +81,8 @@ AUDIT_APPENDED = "audit_appended"
 _SEAL = text("SELECT jobbutik_audit_seal()")
 # `read_together`: at most this many read transactions side by side (one per CPU below it).
 MAX_READERS = 4
+# SQLite: how long `read_together` waits for the write lock that lines its snapshots up.
+SNAPSHOT_LOCK_WAIT_MS = 200
 # SQLite: a statement that reads the file, so that a read transaction takes its snapshot now.
 _SQLITE_SNAPSHOT = text("SELECT count(*) FROM sqlite_master")
 _PG_EXPORT_SNAPSHOT = text("SELECT pg_export_snapshot()")
@@ -459,13 +461,26 @@ class Database:
         `readers`: how many transactions at once (default: one per CPU, at most MAX_READERS); the
         works go to whichever is free, in the order given (the longest first, best). On SQLite
         the snapshots are taken while a write lock is held for that instant, so no desk's commit
-        comes between them; on PostgreSQL the first transaction exports its snapshot and the
-        others take it (SET TRANSACTION SNAPSHOT)."""
+        comes between them (one waits that long); should a desk be writing a while (no lock
+        within SNAPSHOT_LOCK_WAIT_MS), the works run one after another in one read transaction,
+        as in `read`, which waits for no one. On PostgreSQL the first transaction exports its
+        snapshot and the others take it (SET TRANSACTION SNAPSHOT)."""
         count = min(len(works), readers or min(os.cpu_count() or 1, MAX_READERS))
         # An in-memory SQLite database is one connection's own: its works run one by one.
-        if count <= 1 or (self.backend == "sqlite" and self.path is None):
-            return self.read(lambda session: [work(session) for work in works])
-        self.wait_for_seal()
+        if count > 1 and not (self.backend == "sqlite" and self.path is None):
+            self.wait_for_seal()
+            try:
+                together = self._side_by_side(works, count)
+            except DBAPIError as exc:
+                self._raise_translated(exc)
+            if together is not None:
+                return together
+        return self.read(lambda session: [work(session) for work in works])
+
+    def _side_by_side(
+        self, works: Sequence[Callable[[Session], Any]], count: int
+    ) -> list[Any] | None:
+        """`read_together`'s works on `count` readers; None when SQLite's lock did not come."""
         results: list[Any] = [None] * len(works)
         todo = deque(enumerate(works))
 
@@ -481,28 +496,25 @@ class Database:
                 todo.clear()  # the others stop after the work in hand
                 raise
 
-        try:
-            with contextlib.ExitStack() as stack:
-                sessions = [
-                    stack.enter_context(
-                        Session(
-                            self._read_engine,
-                            expire_on_commit=False,
-                            info={"channel": self.channel},
-                        )
+        with contextlib.ExitStack() as stack:
+            sessions = [
+                stack.enter_context(
+                    Session(
+                        self._read_engine, expire_on_commit=False, info={"channel": self.channel}
                     )
-                    for _ in range(count)
-                ]
-                self._share_snapshot(sessions)
-                with ThreadPoolExecutor(count, thread_name_prefix="jobbutik-read") as pool:
-                    for done in [pool.submit(drain, session) for session in sessions]:
-                        done.result()
-        except DBAPIError as exc:
-            self._raise_translated(exc)
+                )
+                for _ in range(count)
+            ]
+            if not self._share_snapshot(sessions):
+                return None
+            with ThreadPoolExecutor(count, thread_name_prefix="jobbutik-read") as pool:
+                for done in [pool.submit(drain, session) for session in sessions]:
+                    done.result()
         return results
 
-    def _share_snapshot(self, sessions: list[Session]) -> None:
-        """Start each session's read transaction on one snapshot (see `read_together`)."""
+    def _share_snapshot(self, sessions: list[Session]) -> bool:
+        """Start each session's read transaction on one snapshot (see `read_together`); False:
+        SQLite's write lock did not come in time, and no snapshot was taken."""
         if self.backend == "postgresql":
             from psycopg import sql
 
@@ -510,15 +522,29 @@ class Database:
             snapshot = first.execute(_PG_EXPORT_SNAPSHOT).scalar_one()
             take = sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot))
             for session in others:
-                # The driver's own cursor: a SET takes no bound parameter, and Literal quotes.
-                with contextlib.closing(session.connection().connection.cursor()) as cursor:
-                    cursor.execute(take)
-            return
+                connection = session.connection()
+                # Quoted by the driver: a SET takes no bound parameter.
+                connection.exec_driver_sql(take.as_string(connection.connection.driver_connection))
+            return True
+        # Each reader's connection (and its deferred BEGIN) first: none waits for the pool while
+        # the lock holds every desk's commit.
+        for session in sessions:
+            session.connection()
         with self.engine.connect() as lock:
-            lock.begin()  # BEGIN IMMEDIATE: no commit until the snapshots are taken
+            driver: Any = lock.connection.driver_connection  # sqlite3: no BEGIN of its own
+            driver.execute(f"PRAGMA busy_timeout = {SNAPSHOT_LOCK_WAIT_MS}")
+            try:
+                lock.begin()  # BEGIN IMMEDIATE: no commit until the snapshots are taken
+            except OperationalError as exc:
+                if not self._retryable(exc):
+                    raise
+                return False
+            finally:
+                driver.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
             for session in sessions:
                 session.execute(_SQLITE_SNAPSHOT)
             lock.rollback()
+        return True
 
     def _raise_translated(self, exc: DBAPIError) -> NoReturn:
         translated = self.translate(exc)
