@@ -44,6 +44,13 @@ class Server:
     port: int
     postmaster: int  # its process id
 
+    def url(self, role: str, *, port: int | None = None) -> str:
+        return f"postgresql+psycopg://{role}@127.0.0.1:{port or self.port}/{DATABASE}"
+
+    @property
+    def owner_url(self) -> str:
+        return self.url(OWNER)
+
     def cpu(self) -> float:
         """Seconds of CPU the server has used so far (autovacuum and its other workers too): the
         postmaster's own and its ended children's, and each running child's. A backend's moves
@@ -148,7 +155,7 @@ def _stored(found: Server) -> int:
         host="127.0.0.1", port=found.port, user=OWNER, dbname=DATABASE, autocommit=True
     ) as connection:
         return stored_visitations(
-            lambda sql: int(connection.execute(sql).fetchone()[0])  # type: ignore[arg-type,index]
+            lambda sql: int(connection.execute(sql).fetchone()[0])  # type: ignore[index]
         )
 
 
