@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from helpers import notices, screen_text, settle, start, type_into
@@ -128,3 +129,52 @@ async def test_a_path_that_cannot_be_written_is_refused_at_the_field(
         assert f"Cannot write {target}" in said
         assert app.focused is app.screen.query_one("#print-path")
     assert not target.exists()
+
+
+async def test_paging_through_the_days_reads_one_report_at_a_time_and_shows_the_last(
+    make_app, tui_database: Database, monkeypatch
+) -> None:
+    """F7 held down while a report is still being read: the read under way finishes, the days
+    passed over are never read, and the last one asked for is shown (a year's statistics
+    reading in five threads at once would take every CPU from the desks)."""
+    from jobbutik.tui.screens import reports
+
+    build_phase1(tui_database)
+    app = make_app(user="sup", lang="en", now=PHASE1_NOW, today=D23)
+    real = reports.read_report
+    slow = threading.Event()
+    slow.set()
+    lock = threading.Lock()
+    running: list[int] = [0]
+    most: list[int] = [0]
+    read: list[str] = []
+
+    def observed(ctx, request):  # type: ignore[no-untyped-def]
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            assert slow.wait(30)
+            read.append(request.start.isoformat())
+            return real(ctx, request)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(reports, "read_report", observed)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await open_reports(pilot)
+        screen = app.screen
+        assert screen.doc.period == "23.11.2026"
+        read.clear()
+        slow.clear()  # the next read takes its time
+        for _ in range(5):
+            await pilot.press("f7")
+        slow.set()
+        await settle(pilot)
+        assert screen.doc.period == "16.11.2026"  # five working days before
+        assert "Daily list – 16.11.2026" in screen_text(app)
+        # The day under way when F7 came again (the first, unless the desk was quicker still)
+        # and the last one asked for.
+        assert len(read) <= 2 and read[-1] == "2026-11-16", read
+        assert most[0] == 1

@@ -70,6 +70,7 @@ class ReportsScreen(BaseScreen):
         self.doc: Document | None = None
         self.request: ReportRequest | None = None
         self.last_print: PrintChoice | None = None
+        self._reading: asyncio.Future[tuple[Document, str]] | None = None  # the read in its thread
 
     # -- layout ----------------------------------------------------------------------------------
 
@@ -198,8 +199,18 @@ class ReportsScreen(BaseScreen):
 
     @work(exclusive=True, group="report")
     async def load(self, request: ReportRequest) -> None:
+        # One read at a time: a thread cannot be stopped, so paging on through the periods (F7,
+        # F8) lets the read under way finish before the newest starts, and those passed over in
+        # between never run (a year's statistics takes every CPU the database can use).
+        if self._reading is not None:
+            await asyncio.wait({self._reading})
+        self._reading = reading = asyncio.ensure_future(
+            asyncio.to_thread(read_report, self.ctx, request)
+        )
+        # A read whose worker was replaced meanwhile ends unheard: its error is of no use then.
+        reading.add_done_callback(lambda done: done.cancelled() or done.exception())
         try:
-            doc, text = await asyncio.to_thread(read_report, self.ctx, request)
+            doc, text = await asyncio.shield(reading)
         except JobbutikError as error:
             self.query_one("#report-status", Static).update(Content(str(error)))
             raise  # and the app says it in its one line
