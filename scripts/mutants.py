@@ -178,7 +178,8 @@ MUTANTS = (
         "report-snapshots-apart",
         "a year's statistics counts a save in one figure and not in the next",
         "jobbutik/store/db.py",
-        "                lock.begin()  # BEGIN IMMEDIATE: no commit until the snapshots are taken\n",
+        "                lock.begin()  # BEGIN IMMEDIATE: no commit until the snapshots"
+        " are taken\n",
         "                pass\n",
         (
             "tests/test_db.py::test_reads_side_by_side_share_one_snapshot_while_a_desk_commits"
