@@ -648,16 +648,16 @@ def _take_seat(
     ctx: ServiceContext,
     staff: StaffInfo,
     choice: ActivationChoice,
-    site: _ChosenSite,
     citizen_id: int,
     visitation_id: int,
 ) -> tuple[int, list[dict[str, Any]]]:
-    """Take a seat at `site` (`_site_for`), if one is free: the activation's id and its
-    follow-ups (not yet saved). The caller has taken the site's turn (`changes.seats`) before it
-    read the site, so the site and the seats taken are as the desk that held the turn before
-    left them: two desks never book the last seat twice, nor by a site's old weekdays or kind.
-    (READ COMMITTED: each statement after the turn sees what its last holder committed;
+    """Check the chosen site (`_site_for`) and take a seat there, if one is free: the
+    activation's id and its follow-ups (not yet saved). The caller has taken the site's turn
+    (`changes.seats`), so the site and the seats taken are read as the desk that held the turn
+    before left them: two desks never book the last seat twice, nor by a site's old weekdays or
+    kind. (READ COMMITTED: each statement after the turn sees what its last holder committed;
     SERIALIZABLE: a write that waited for the turn finds it moved, and runs again alone.)"""
+    site = _site_for(connection, choice)
     booked = connection.execute(
         _INSERT_ACTIVATION_IF_FREE,
         {
@@ -715,9 +715,8 @@ def _assign_activation(
     """Book a seat and save its follow-ups in the session's transaction (the site's turn taken
     before: `_take_seat`): their ids."""
     connection = session.connection()
-    site = _site_for(connection, choice)
     activation_id, follow_ups = _take_seat(
-        connection, ctx, staff, choice, site, citizen_id, visitation_id
+        connection, ctx, staff, choice, citizen_id, visitation_id
     )
     return activation_id, _insert_many(connection, _INSERT_FOLLOW_UPS, follow_ups, _FOLLOW_UP_KEY)
 
@@ -946,9 +945,8 @@ def complete(ctx: ServiceContext, plan: VisitationPlan) -> VisitationResult:
         follow_ups: list[dict[str, Any]] = []
         activation_id = None
         if choice is not None:
-            site = _site_for(connection, choice)
             activation_id, follow_ups = _take_seat(
-                connection, ctx, staff, choice, site, citizen_id, visitation_id
+                connection, ctx, staff, choice, citizen_id, visitation_id
             )
         follow_ups += referral_follow_ups
         if cv_deadline is not None:
